@@ -1,0 +1,178 @@
+"""Canonical data: nominee rows, submissions, issues and reports.
+
+Everything here is plain data (pydantic models): no file access, no Excel objects.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, Field
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class Target(StrEnum):
+    """Who an award is for."""
+
+    CA_NHAN = "ca_nhan"  # an individual
+    TAP_THE = "tap_the"  # a collective
+
+
+class AwardKind(StrEnum):
+    """Regular awards versus one-off and themed ones (domain.md §1, §2)."""
+
+    THUONG_XUYEN = "thuong_xuyen"
+    DOT_XUAT = "dot_xuat"
+    CHUYEN_DE = "chuyen_de"
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class Rating(StrEnum):
+    """Yearly rating of an official (xếp loại), best first."""
+
+    HTXSNV = "HTXSNV"  # Hoàn thành xuất sắc nhiệm vụ
+    HTTNV = "HTTNV"  # Hoàn thành tốt nhiệm vụ
+    HTNV = "HTNV"  # Hoàn thành nhiệm vụ
+    KHTNV = "KHTNV"  # Không hoàn thành nhiệm vụ
+
+
+def fast_model(cls: type[M], values: dict[str, Any]) -> M:
+    """Build a model from values the caller has already typed, skipping validation.
+
+    Ingest builds tens of thousands of rows per second; pydantic validation would cost
+    more than reading the workbook. `values` must hold every field with its final type
+    (tests round-trip every ingested row through `model_validate` to keep that true).
+    """
+    obj = cls.__new__(cls)
+    object.__setattr__(obj, "__dict__", values)
+    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj
+
+
+class AwardProposal(BaseModel):
+    """One award or title proposed in one cell of a row."""
+
+    raw: str  # as written (after encoding and space clean-up)
+    column: str  # header text of the cell it came from
+    code: str | None = None  # catalogue code, None when unrecognised
+    kind: AwardKind = AwardKind.THUONG_XUYEN
+
+
+class Nominee(BaseModel):
+    """One nominee row, individual or collective, in canonical fields (domain.md §4)."""
+
+    ho_ten: str | None = None  # person's full name, or the collective's name
+    target: Target = Target.CA_NHAN
+    stt: str | None = None
+    ngay_sinh: date | None = None  # full date of birth when known
+    nam_sinh: int | None = None  # year of birth (also set when ngay_sinh is)
+    gioi_tinh: Literal["nam", "nu"] | None = None
+    dan_toc: str | None = None
+    chuc_vu: str | None = None
+    don_vi: str | None = None  # đơn vị công tác (workplace), not the submitting unit
+    awards: list[AwardProposal] = Field(default_factory=list)
+    xep_loai: Rating | None = None
+    xep_loai_raw: str | None = None
+    ten_sang_kien: str | None = None
+    so_qd_sang_kien: str | None = None
+    tom_tat: str | None = None
+    nam_hoc: str | None = None
+    ghi_chu: str | None = None
+    extra: dict[str, Any] = Field(default_factory=dict)  # unmapped columns, by header text
+    unit: str | None = None  # submitting unit
+    # provenance: the clerk must be able to find the row again
+    file: str
+    sheet: str
+    row: int  # the Excel row number the clerk sees (1-based)
+    duplicate_of: int | None = None  # Excel row of an identical earlier row in the same sheet
+
+
+class Issue(BaseModel):
+    """One problem found in the input; `code` is a stable kebab-case slug."""
+
+    code: str
+    severity: Severity
+    file: str
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+    value: str | None = None
+    message: str
+
+
+FileStatus = Literal["ok", "invalid", "unreadable", "ignored"]
+
+
+class Submission(BaseModel):
+    """What one unit workbook contributed: its rows, its unit, and what was wrong with it."""
+
+    path: str  # as given by the caller (command line path, or folder joined with relative path)
+    unit: str | None = None
+    unit_source: str | None = None  # title, template, don_vi, sheet, file
+    sheets: list[str] = Field(default_factory=list)  # data sheets read, in workbook order
+    title: str | None = None  # the list's title line, e.g. "DANH SÁCH ĐỀ NGHỊ KHEN THƯỞNG ..."
+    nam_hoc: str | None = None  # school year named in the title block
+    document_date: date | None = None  # "..., ngày 14 tháng 5 năm 2025"
+    columns: dict[str, dict[str, str]] = Field(default_factory=dict)  # sheet -> field -> header text
+    nominees: list[Nominee] = Field(default_factory=list)
+    issues: list[Issue] = Field(default_factory=list)
+    status: FileStatus = "ok"
+    reason: str | None = None  # why a file was ignored or unreadable
+
+    @property
+    def rows(self) -> int:
+        """Data rows recognised; an exact duplicate row counts once."""
+        return sum(1 for n in self.nominees if n.duplicate_of is None)
+
+    def has_errors(self) -> bool:
+        return any(i.severity == Severity.ERROR for i in self.issues)
+
+
+class Report(BaseModel):
+    """The result of validating one or more files."""
+
+    submissions: list[Submission] = Field(default_factory=list)
+
+    @property
+    def issues(self) -> list[Issue]:
+        return [i for s in self.submissions for i in s.issues]
+
+    @property
+    def valid(self) -> bool:
+        return not any(s.has_errors() for s in self.submissions)
+
+    def flatten(self, fields: tuple[str, ...] = ("row", "column", "code")) -> list[tuple]:
+        """Issues as tuples of the named fields, in report order (for tests and quick checks)."""
+        return [tuple(getattr(i, f) for f in fields) for i in self.issues]
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The `tdkt validate --json` shape (a contract: extend only by adding fields)."""
+        return {
+            "valid": self.valid,
+            "files": [
+                {
+                    "path": s.path,
+                    "unit": s.unit,
+                    "sheet": ", ".join(s.sheets) if s.sheets else None,
+                    "rows": s.rows,
+                    "status": s.status,
+                    "sheets": s.sheets,
+                    "unit_source": s.unit_source,
+                    "reason": s.reason,
+                    "errors": sum(1 for i in s.issues if i.severity == Severity.ERROR),
+                    "warnings": sum(1 for i in s.issues if i.severity == Severity.WARNING),
+                }
+                for s in self.submissions
+            ],
+            "issues": [i.model_dump(mode="json") for i in self.issues],
+        }

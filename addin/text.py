@@ -1,0 +1,228 @@
+"""Text as units type it: legacy fonts, Unicode forms, stray spaces, dates, gender.
+
+Pure functions on cell values; no file access.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+
+from viparse.normalize.encodings import get_charmap
+from viparse.normalize.tables import convert as _viparse_convert
+
+# ---------------------------------------------------------------------------
+# Spaces and Unicode forms
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
+
+
+def clean(value: str) -> str:
+    """NFC, one space between words, no non-breaking or zero-width characters, trimmed.
+
+    Call only after any legacy-font conversion: TCVN3 stores "ư" as U+00AD (soft hyphen),
+    which this function deletes.
+    """
+    if not value.isascii():
+        if not unicodedata.is_normalized("NFC", value):
+            value = unicodedata.normalize("NFC", value)
+        value = value.translate(_INVISIBLE)
+    # str.split() with no argument splits on every Unicode space, NBSP and line breaks included.
+    return " ".join(value.split())
+
+
+# Old ("hoà", "thuỷ") and new ("hòa", "thủy") tone placement are both correct Vietnamese;
+# keys must not tell them apart, but display keeps what the clerk typed.
+_TONES = "\u0300\u0301\u0303\u0309\u0323"
+_TONE_MOVES = {}
+for _mark in _TONES:
+    for _first, _second in (("o", "a"), ("o", "e"), ("u", "y")):
+        _old = unicodedata.normalize("NFC", _first + _second + _mark)
+        _new = unicodedata.normalize("NFC", _first + _mark + _second)
+        _TONE_MOVES[_old] = _new
+_TONE_RE = re.compile(
+    r"(?<![qQ])(" + "|".join(map(re.escape, _TONE_MOVES)) + r")(?![^\W\d_])"
+)
+
+
+def fold(value: str) -> str:
+    """Matching key: cleaned, lower-case, one tone placement ("hoà" and "hòa" alike)."""
+    key = clean(value).lower()
+    if not key.isascii():
+        key = _TONE_RE.sub(lambda m: _TONE_MOVES[m.group(1)], key)
+    return key
+
+
+def strip_accents(value: str) -> str:
+    """Vietnamese without diacritics ("Nguyễn Đức" -> "Nguyen Duc"), for lenient matching."""
+    decomposed = unicodedata.normalize("NFD", value.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def name_key(value: str) -> str:
+    """Key that identifies a person's or collective's name across spellings of one name."""
+    return fold(value)
+
+
+# ---------------------------------------------------------------------------
+# Legacy Vietnamese fonts (TCVN3/ABC and VNI-Windows)
+
+
+def legacy_encoding(font_name: str | None) -> str | None:
+    """The legacy encoding a font implies: "tcvn3" for .Vn* fonts, "vni" for VNI-* fonts."""
+    if not font_name:
+        return None
+    name = font_name.strip().upper()
+    if name.startswith(".VN"):
+        return "tcvn3"
+    if name.startswith("VNI"):
+        return "vni"
+    return None
+
+
+def is_uppercase_font(font_name: str) -> bool:
+    """TCVN3 capital fonts (".VnTimeH", ".VnArialH") draw lower-case bytes as capitals."""
+    name = font_name.strip()
+    return name.upper().startswith(".VN") and name.endswith("H")
+
+
+def decode_legacy(text: str, font_name: str | None) -> str | None:
+    """Text typed in a legacy font, as Unicode; None when the font is not a legacy one."""
+    encoding = legacy_encoding(font_name)
+    if encoding is None:
+        return None
+    converted = _convert(text, encoding)
+    if is_uppercase_font(font_name or ""):
+        converted = converted.upper()
+    return converted
+
+
+@lru_cache(maxsize=4096)
+def _convert(text: str, encoding: str) -> str:
+    charmap = get_charmap(encoding)
+    assert charmap is not None, encoding
+    return _viparse_convert(text, charmap)
+
+
+# ---------------------------------------------------------------------------
+# Dates of birth
+
+_EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01 (Excel's 1900 leap-year bug included)
+_DMY = re.compile(r"(\d{1,2})\s*[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{2,4})")
+_MY = re.compile(r"(\d{1,2})\s*[/\-.]\s*(\d{4})")
+_YMD = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?")
+_Y = re.compile(r"(\d{4})")
+_VN_DATE = re.compile(r"ngày\s*(\d{1,2})\s*tháng\s*(\d{1,2})\s*năm\s*(\d{4})", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedDate:
+    """A date of birth as far as it is known: full date, or year only; `error` when unusable."""
+
+    day: date | None = None
+    year: int | None = None
+    error: str | None = None  # Vietnamese reason, for the issue message
+
+
+def parse_date(value: object, *, min_year: int = 1900, max_year: int = 2100) -> ParsedDate:
+    """Read a date the way Vietnamese clerks write it: day first, never guessed.
+
+    Accepts date cells, Excel serial numbers, a year alone (number or text), and text
+    d/m/yyyy, dd-mm-yyyy, dd.mm.yyyy, m/yyyy and yyyy-mm-dd.
+    """
+    if value is None or value == "":
+        return ParsedDate()
+    if isinstance(value, datetime):
+        return _checked(value.date(), min_year, max_year)
+    if isinstance(value, date):
+        return _checked(value, min_year, max_year)
+    if isinstance(value, bool):
+        return ParsedDate(error="không phải ngày tháng")
+    if isinstance(value, (int, float)):
+        if value != int(value):
+            return ParsedDate(error="không phải ngày tháng")
+        number = int(value)
+        if min_year <= number <= max_year:
+            return ParsedDate(year=number)
+        if 1 <= number <= 2_958_465:
+            return _checked(_EXCEL_EPOCH + timedelta(days=number), min_year, max_year)
+        return ParsedDate(error="không phải ngày tháng")
+    text = clean(str(value))
+    if m := _DMY.fullmatch(text):
+        d, mo, y = m.groups()
+        if len(y) != 4:
+            return ParsedDate(error="năm phải viết đủ 4 chữ số")
+        return _from_parts(int(y), int(mo), int(d), min_year, max_year)
+    if m := _YMD.fullmatch(text):
+        y, mo, d = m.groups()
+        return _from_parts(int(y), int(mo), int(d), min_year, max_year)
+    if m := _MY.fullmatch(text):
+        mo, y = int(m.group(1)), int(m.group(2))
+        if not 1 <= mo <= 12:
+            return ParsedDate(error=f"không có tháng {mo}")
+        return _year_only(y, min_year, max_year)
+    if m := _Y.fullmatch(text):
+        return _year_only(int(m.group(1)), min_year, max_year)
+    if m := _VN_DATE.search(text):
+        d, mo, y = m.groups()
+        return _from_parts(int(y), int(mo), int(d), min_year, max_year)
+    return ParsedDate(error="không đọc được ngày tháng (viết theo dạng ngày/tháng/năm)")
+
+
+def _from_parts(y: int, mo: int, d: int, min_year: int, max_year: int) -> ParsedDate:
+    try:
+        day = date(y, mo, d)
+    except ValueError:
+        return ParsedDate(error=f"ngày {d:02d}/{mo:02d}/{y} không có trên lịch")
+    return _checked(day, min_year, max_year)
+
+
+def _checked(day: date, min_year: int, max_year: int) -> ParsedDate:
+    if not min_year <= day.year <= max_year:
+        return ParsedDate(error=f"năm {day.year} không hợp lý")
+    return ParsedDate(day=day, year=day.year)
+
+
+def _year_only(y: int, min_year: int, max_year: int) -> ParsedDate:
+    if not min_year <= y <= max_year:
+        return ParsedDate(error=f"năm {y} không hợp lý")
+    return ParsedDate(year=y)
+
+
+def find_document_date(text: str) -> date | None:
+    """The date of a "<place>, ngày 14 tháng 5 năm 2025" line, when it is a real date."""
+    m = _VN_DATE.search(text)
+    if not m:
+        return None
+    d, mo, y = map(int, m.groups())
+    try:
+        return date(y, mo, d)
+    except ValueError:
+        return None
+
+
+_SCHOOL_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[-–—/]\s*((?:19|20)\d{2})(?!\d)")
+
+
+def find_school_year(text: str) -> str | None:
+    """"2024-2025" from a title such as "... NĂM HỌC 2024 - 2025"."""
+    m = _SCHOOL_YEAR.search(text)
+    if m and int(m.group(2)) == int(m.group(1)) + 1:
+        return f"{m.group(1)}-{m.group(2)}"
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Gender
+
+_GENDERS = {"nam": "nam", "nữ": "nu", "nu": "nu", "male": "nam", "female": "nu", "m": "nam", "f": "nu"}
+
+
+def parse_gender(value: object) -> str | None:
+    """"nam" or "nu" from Nam/nam/NAM/Nữ/nữ (any Unicode form); None when unrecognised."""
+    if value is None:
+        return None
+    return _GENDERS.get(fold(str(value)))
