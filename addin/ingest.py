@@ -1,0 +1,702 @@
+"""Unit workbook -> Submission: find the nominee table however the unit laid it out.
+
+Handles title blocks above the header, two-row merged headers, header synonyms, section,
+"Tổng cộng" and footer rows, the "Nam"/"Nữ" birth-year columns, legacy fonts (decoded by the
+reader) and the many spellings of dates, genders, ratings and awards. Problems with what could
+not be read become issues; nothing raises on bad data.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from addin.catalogue import Catalogue, default_catalogue
+from addin.models import (
+    AwardProposal,
+    Issue,
+    Nominee,
+    Rating,
+    Severity,
+    Submission,
+    Target,
+    fast_model,
+)
+from addin.text import clean, find_document_date, find_school_year, fold, parse_date, parse_gender
+from addin.workbook.reader import RawSheet, RawWorkbook, UnreadableFile, read_workbook
+
+HEADER_SEARCH_ROWS = 40  # title blocks are never taller than this
+
+# ---------------------------------------------------------------------------
+# Header synonyms: canonical field <- how units title the column (folded, see _header_key).
+# Order matters: the first pattern that matches wins.
+HEADER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    (f, re.compile(p))
+    for f, p in [
+        ("stt", r"^(stt|tt|số tt|số thứ tự|thứ tự|s/tt)$"),
+        ("chuc_vu_don_vi", r"^(chức vụ|chức danh)\s*(,|và|-|/|;)\s*(đơn vị|nơi|cơ quan)"),
+        ("ho_ten", r"^(họ (và )?tên|họ, tên|ông|bà|tên (tập thể|cá nhân|đơn vị được)|cá nhân ?/ ?tập thể|tập thể ?/ ?cá nhân)"),
+        ("ngay_sinh", r"^(ngày,? tháng,? năm sinh|ngày sinh|năm sinh|ngày tháng năm sinh|sinh ngày|năm, tháng, ngày sinh)"),
+        ("gioi_tinh", r"^(giới tính|giới|nam ?/ ?nữ|nam, nữ|phái)$"),
+        ("dan_toc", r"^dân tộc"),
+        ("chuc_vu", r"^(chức vụ|chức danh|vị trí việc làm)"),
+        ("don_vi", r"^(đơn vị( công tác)?|nơi công tác|cơ quan( công tác)?|đơn vị ?/ ?trường|trường|đơn vị trực thuộc)$"),
+        ("de_nghi", r"^(danh hiệu ?(/|,|và|hoặc) ?hình thức|hình thức ?(/|,|và|hoặc) ?danh hiệu|đề nghị|khen thưởng đề nghị|danh hiệu, khen thưởng)"),
+        ("danh_hieu", r"^danh hiệu"),
+        ("hinh_thuc", r"^hình thức"),
+        ("xep_loai", r"^(xếp loại|kết quả (xếp loại|đánh giá|phân loại)|mức độ hoàn thành|đánh giá|phân loại|xếp loại viên chức)"),
+        ("so_qd_sang_kien", r"^(số (qđ|quyết định)|quyết định công nhận|qđ công nhận)"),
+        ("ten_sang_kien", r"^(tên )?(sáng kiến|đề tài|giải pháp)"),
+        ("tom_tat", r"^(tóm tắt )?thành tích"),
+        ("nam_hoc", r"^năm học$"),
+        ("ghi_chu", r"^ghi chú"),
+    ]
+]
+AWARD_FIELDS = ("danh_hieu", "hinh_thuc", "de_nghi")
+TEXT_FIELDS = ("dan_toc", "chuc_vu", "don_vi", "ten_sang_kien", "so_qd_sang_kien", "tom_tat", "nam_hoc", "ghi_chu")
+
+_PAREN = re.compile(r"\([^)]*\)")
+_EDGE_PUNCT = re.compile(r"^[\s:*.\-–]+|[\s:*.\-–]+$")
+_SLASH = re.compile(r"\s*/\s*")
+_NUMBERING = re.compile(r"^\(?\d{1,2}\)?$|^\(?[a-zđ]\)?$")
+
+
+def _header_key(text: str) -> str:
+    key = fold(text)
+    key = _PAREN.sub(" ", key) if "(" in key and not key.startswith("ông (") else key
+    key = _SLASH.sub("/", key)
+    return " ".join(_EDGE_PUNCT.sub("", key).split())
+
+
+def header_field(text: str) -> str | None:
+    """The canonical field a header names, or None."""
+    key = _header_key(text)
+    if not key:
+        return None
+    for name, pattern in HEADER_PATTERNS:
+        if pattern.search(key):
+            return name
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Ratings (xếp loại)
+
+_RATING_WORDS = {"nv": "nhiệm vụ", "ht": "hoàn thành", "xs": "xuất sắc", "k": "không"}
+_RATINGS = {
+    "htxsnv": Rating.HTXSNV,
+    "hoàn thành xuất sắc nhiệm vụ": Rating.HTXSNV,
+    "xuất sắc": Rating.HTXSNV,
+    "httnv": Rating.HTTNV,
+    "hoàn thành tốt nhiệm vụ": Rating.HTTNV,
+    "tốt": Rating.HTTNV,
+    "htnv": Rating.HTNV,
+    "hoàn thành nhiệm vụ": Rating.HTNV,
+    "hoàn thành": Rating.HTNV,
+    "khtnv": Rating.KHTNV,
+    "không hoàn thành nhiệm vụ": Rating.KHTNV,
+    "không hoàn thành": Rating.KHTNV,
+    "chưa hoàn thành nhiệm vụ": Rating.KHTNV,
+}
+
+
+def parse_rating(text: str) -> Rating | None:
+    """HTXSNV / HTTNV / HTNV / KHTNV from the ways clerks write a yearly rating."""
+    key = " ".join(re.sub(r"[.,;:()]", " ", fold(text)).split())
+    rating = _RATINGS.get(key)
+    if rating is None:
+        key = " ".join(_RATING_WORDS.get(w, w) for w in key.split())
+        rating = _RATINGS.get(key)
+    return rating
+
+
+# ---------------------------------------------------------------------------
+# Rows that are not data
+
+_FOOTER = re.compile(
+    r"^(người lập|người lập biểu|thủ trưởng|hiệu trưởng|giám đốc|chủ tịch|trưởng phòng|kt\.?\s|tm\.?\s|t/m|q\.\s|"
+    r"\(ký|ký tên|ký,|xác nhận|nơi nhận)"
+)
+_TOTAL = re.compile(r"^(tổng cộng|tổng số|tổng|cộng)\b")
+_SECTION = re.compile(r"^([ivxlc]+|[a-zđ]|\d{1,2})\s*[.)/-]\s*\S|^(cá nhân|tập thể)\b|^(khối|phần)\s")
+_COLLECTIVE_NAME = re.compile(
+    r"^(trường|tổ|phòng|lớp|khoa|ban|công đoàn|liên đội|chi đoàn|chi bộ|tập thể|đoàn|trung tâm|ubnd|ủy ban|"
+    r"văn phòng|bộ phận|nhà trường|khối|hội đồng|sở|thư viện|câu lạc bộ|đội)\b"
+)
+_UNIT_PREFIX = re.compile(
+    r"^(trường|phòng|sở|ubnd|ủy ban|trung tâm|ban|văn phòng|công đoàn|đảng ủy|hội đồng|viện|đại học|cao đẳng|"
+    r"liên đoàn|đoàn|nhà|cơ sở|bộ)\b"
+)
+_NOT_AGENCY = re.compile(r"^(cộng hòa|độc lập|danh sách|biểu|bảng|\(kèm|kèm theo|năm học|số:|số |v/v|về việc)|, ngày|ngày .* tháng")
+_TEMPLATE_UNIT = re.compile(r"^(tên )?đơn vị( đề nghị| gửi| báo cáo| đăng ký)?\s*:\s*(.*)$")
+_GENERIC_SHEET = re.compile(r"^(sheet|trang tính|worksheet|feuil|tabelle)\s*\d*$|^(ds|danh sach|danh sách|data|dữ liệu|cá nhân|tập thể|ca nhan|tap the)\d*$")
+
+
+def _is_num(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _cell_text(value: Any) -> str:
+    """A cell as clean text ("" when empty)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y") if value.time() == datetime.min.time() else value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    return clean(str(value))
+
+
+# ---------------------------------------------------------------------------
+# Header band
+
+
+@dataclass
+class Column:
+    index: int  # 0-based column
+    header: str  # header text as written (cleaned), as shown to the clerk
+    field: str | None  # canonical field, "birth_nam"/"birth_nu"/"gender_nam"/"gender_nu", or None
+
+
+@dataclass
+class HeaderBand:
+    first_row: int  # 0-based index of the first header row
+    last_row: int  # 0-based index of the last header row (same as first for one-row headers)
+    columns: list[Column]
+
+    def field_columns(self) -> dict[str, Column]:
+        found: dict[str, Column] = {}
+        for col in self.columns:
+            if col.field and col.field not in found:
+                found[col.field] = col
+        return found
+
+
+def _row_fields(row: list[Any]) -> dict[int, str]:
+    fields = {}
+    for c, value in enumerate(row):
+        if isinstance(value, str) and value and len(value) < 120:
+            name = header_field(value)
+            if name:
+                fields[c] = name
+    return fields
+
+
+def find_header(sheet: RawSheet) -> HeaderBand | None:
+    """The header band: the first row naming a name column and another known column."""
+    rows = sheet.rows
+    for r in range(min(HEADER_SEARCH_ROWS, len(rows))):
+        fields = _row_fields(rows[r])
+        names = set(fields.values())
+        if not (("ho_ten" in names and len(names) >= 2) or len(names) >= 4):
+            continue
+        return _build_band(sheet, r, fields)
+    return None
+
+
+def _merged_across(sheet: RawSheet, r: int) -> dict[int, int]:
+    """Column -> first column of the horizontal merge covering it in row r."""
+    owners: dict[int, int] = {}
+    for r1, c1, r2, c2 in sheet.merged:
+        if r1 <= r <= r2 and c2 > c1:
+            for c in range(c1 + 1, c2 + 1):
+                owners[c] = c1
+    return owners
+
+
+def _spans_rows(sheet: RawSheet, r: int) -> set[int]:
+    """Columns whose header cell in row r is merged down into row r+1."""
+    return {c for r1, c1, r2, c2 in sheet.merged if r1 == r and r2 > r for c in range(c1, c2 + 1)}
+
+
+def _build_band(sheet: RawSheet, r: int, fields: dict[int, str]) -> HeaderBand:
+    rows = sheet.rows
+    top = [_cell_text(v) for v in rows[r]]
+    owners = _merged_across(sheet, r)
+    width = len(top)
+    sub: list[str] | None = None
+    if r + 1 < len(rows):
+        candidate = [_cell_text(v) for v in rows[r + 1]]
+        if _is_subheader(candidate, top, owners, _spans_rows(sheet, r)):
+            sub = candidate
+            width = max(width, len(sub))
+    columns = []
+    for c in range(width):
+        head = top[c] if c < len(top) else ""
+        if not head and c in owners:
+            head = top[owners[c]] if owners[c] < len(top) else ""
+        below = sub[c] if sub is not None and c < len(sub) else ""
+        columns.append(_column(c, head, below))
+    last = r + 1 if sub is not None else r
+    # A row of column numbers "(1) (2) (3)" or "1 2 3" often follows the header: not data.
+    if last + 1 < len(rows):
+        nxt = [_cell_text(v) for v in rows[last + 1]]
+        filled = [t for t in nxt if t]
+        if len(filled) >= 3 and all(_NUMBERING.match(t.lower()) for t in filled):
+            last += 1
+    return HeaderBand(r, last, columns)
+
+
+def _is_subheader(candidate: list[str], top: list[str], owners: dict[int, int], spans: set[int]) -> bool:
+    filled = [(c, t) for c, t in enumerate(candidate) if t]
+    if not filled:
+        return False
+    for c, text in filled:
+        key = _header_key(text)
+        if key in ("nam", "nữ", "nu"):
+            continue
+        under_group = c in owners or (c < len(top) and top[c] and (c + 1 in owners and owners[c + 1] == c))
+        if header_field(text) is None and not under_group:
+            return False
+        if _is_num(text) or key.isdigit():
+            return False
+    return True
+
+
+def _column(c: int, head: str, below: str) -> Column:
+    head_field = header_field(head) if head else None
+    below_key = _header_key(below) if below else ""
+    if below_key in ("nam", "nữ", "nu"):
+        gender = "nam" if below_key == "nam" else "nu"
+        if head_field == "gioi_tinh":
+            return Column(c, f"{head} - {below}", f"gender_{gender}")
+        return Column(c, f"{head} - {below}" if head else below, f"birth_{gender}")
+    if below:
+        below_field = header_field(below)
+        if below_field:
+            return Column(c, below, below_field)
+        return Column(c, f"{head} - {below}" if head else below, head_field)
+    return Column(c, head, head_field)
+
+
+# ---------------------------------------------------------------------------
+# Unit and title block
+
+_UNIT_PHRASES = [
+    (re.compile(p, re.IGNORECASE), r)
+    for p, r in [
+        (r"\btrường mầm non\b", "Trường Mầm non"),
+        (r"\btrường mẫu giáo\b", "Trường Mẫu giáo"),
+        (r"\btrường tiểu học\b", "Trường Tiểu học"),
+        (r"\btrường trung học cơ sở\b", "Trường THCS"),
+        (r"\btrường trung học phổ thông\b", "Trường THPT"),
+        (r"\bphòng giáo dục và đào tạo\b|\bphòng giáo dục - đào tạo\b|\bphòng gd ?& ?đt\b|\bphòng gdđt\b", "Phòng GD&ĐT"),
+        (r"\bsở giáo dục và đào tạo\b|\bsở gd ?& ?đt\b|\bsở gdđt\b", "Sở GD&ĐT"),
+        (r"\bủy ban nhân dân\b|\buỷ ban nhân dân\b", "UBND"),
+        (r"\btrung tâm giáo dục nghề nghiệp - giáo dục thường xuyên\b", "Trung tâm GDNN-GDTX"),
+        (r"\btrung tâm giáo dục thường xuyên\b", "Trung tâm GDTX"),
+    ]
+]
+_ACRONYMS = {
+    "thcs", "thpt", "th", "mn", "mg", "gd&đt", "ubnd", "ptdtbt", "ptdtnt", "gdtx", "gdnn", "gdnn-gdtx", "dtnt",
+    "hđnd", "tp", "tx", "pt", "ptcs", "thcs&thpt", "th&thcs", "tth", "cđ", "đh", "i", "ii", "iii", "iv", "v", "vi",
+}
+_LOWER_WORDS = {"huyện", "xã", "phường", "thị", "trấn", "thành", "phố", "tỉnh", "quận", "và", "non", "học", "giáo"}
+
+
+def unit_display(text: str) -> str:
+    """A unit name as it reads in a sentence: "TRƯỜNG MẦM NON HƯỚNG DƯƠNG" -> "Trường Mầm non Hướng Dương"."""
+    text = clean(text).strip(" .,:;-–")
+    letters = [ch for ch in text if ch.isalpha()]
+    shouting = bool(letters) and sum(ch.isupper() for ch in letters) / len(letters) > 0.8
+    for pattern, replacement in _UNIT_PHRASES:
+        text = pattern.sub(replacement, text)
+    if shouting:
+        words = []
+        for i, word in enumerate(text.split()):
+            low = word.lower()
+            if low in _ACRONYMS or any(ch.isdigit() for ch in word) or word in ("GD&ĐT", "UBND"):
+                words.append(word.upper() if low in _ACRONYMS else word)
+            elif i > 0 and low in _LOWER_WORDS:
+                words.append(low)
+            else:
+                words.append(low[:1].upper() + low[1:])
+        text = " ".join(words)
+        for pattern, replacement in _UNIT_PHRASES:  # restore the canonical casing of phrases
+            text = pattern.sub(replacement, text)
+    return text
+
+
+_GENERIC_AGENCY = re.compile(r"^(phòng gd&đt|sở gd&đt|phòng giáo dục)$", re.IGNORECASE)
+_PARENT_PREFIX = re.compile(r"^(ubnd|ủy ban nhân dân|uỷ ban nhân dân)\s+", re.IGNORECASE)
+
+
+@dataclass
+class TitleBlock:
+    unit: str | None = None
+    unit_source: str | None = None
+    title: str | None = None
+    nam_hoc: str | None = None
+    document_date: date | None = None
+    target_hint: Target | None = None
+
+
+def read_title_block(rows: list[list[Any]], header_row: int) -> TitleBlock:
+    """Unit, title, school year and date from the rows above the header."""
+    block = TitleBlock()
+    texts: list[tuple[int, int, str]] = []
+    motto_col = None
+    for r in range(header_row):
+        for c, value in enumerate(rows[r]):
+            text = _cell_text(value)
+            if text:
+                texts.append((r, c, text))
+                if fold(text).startswith("cộng hòa xã hội"):
+                    motto_col = c
+    agency_lines: list[str] = []
+    for r, c, text in texts:
+        key = fold(text)
+        if m := _TEMPLATE_UNIT.match(key):
+            value = clean(text.split(":", 1)[1]) if ":" in text else ""
+            if not value:
+                value = next((t for rr, cc, t in texts if rr == r and cc > c), "")
+            if value and block.unit_source != "template":
+                block.unit, block.unit_source = unit_display(value), "template"
+            continue
+        if key.startswith(("danh sách", "biểu", "bảng tổng hợp", "bảng")) and block.title is None:
+            block.title = text
+        if block.nam_hoc is None and (year := find_school_year(text)):
+            block.nam_hoc = year
+        if block.document_date is None and (", ngày" in key or key.startswith("ngày")):
+            block.document_date = find_document_date(text)
+        if (motto_col is None or c < motto_col) and _UNIT_PREFIX.match(key) and not _NOT_AGENCY.search(key):
+            agency_lines.append(text)
+    if block.title:
+        key = fold(block.title)
+        if "tập thể" in key and "cá nhân" not in key:
+            block.target_hint = Target.TAP_THE
+        elif "cá nhân" in key and "tập thể" not in key:
+            block.target_hint = Target.CA_NHAN
+    if block.unit_source == "template":
+        return block
+    if agency_lines:
+        unit = unit_display(agency_lines[-1])
+        if _GENERIC_AGENCY.match(unit) and len(agency_lines) > 1:
+            parent = _PARENT_PREFIX.sub("", unit_display(agency_lines[-2]))
+            unit = f"{unit} {parent}"
+        block.unit, block.unit_source = unit, "title"
+    elif block.title:
+        m = re.search(r"(?:\s[-–—]\s|\bcủa\s)(.+)$", block.title, re.IGNORECASE)
+        if m and _UNIT_PREFIX.match(fold(m.group(1))):
+            block.unit, block.unit_source = unit_display(m.group(1)), "title"
+    return block
+
+
+# ---------------------------------------------------------------------------
+# Reading the data rows
+
+
+@dataclass
+class _SheetResult:
+    nominees: list[Nominee] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+
+
+class _Reader:
+    """Reads one sheet's data rows into nominees, collecting what it cannot read."""
+
+    def __init__(self, display_path: str, sheet: RawSheet, band: HeaderBand, block: TitleBlock, catalogue: Catalogue):
+        self.file = display_path
+        self.sheet = sheet
+        self.band = band
+        self.block = block
+        self.catalogue = catalogue
+        self.cols = band.field_columns()
+        self.extra_cols = [c for c in band.columns if c.field is None and c.header]
+        self.result = _SheetResult()
+        self.sheet_target = block.target_hint
+        name_col = self.cols.get("ho_ten")
+        if name_col is not None:
+            key = fold(name_col.header)
+            if ("tập thể" in key or "đơn vị" in key) and "cá nhân" not in key and "họ" not in key:
+                self.sheet_target = Target.TAP_THE
+        sheet_key = fold(sheet.name)
+        if "tập thể" in sheet_key or "tap the" in sheet_key:
+            self.sheet_target = Target.TAP_THE
+        elif "cá nhân" in sheet_key or "ca nhan" in sheet_key:
+            self.sheet_target = Target.CA_NHAN
+
+    def issue(self, code: str, severity: Severity, row: int | None, column: str | None, value: Any, message: str) -> None:
+        self.result.issues.append(
+            Issue(
+                code=code,
+                severity=severity,
+                file=self.file,
+                sheet=self.sheet.name,
+                row=row,
+                column=column,
+                value=None if value in (None, "") else _cell_text(value),
+                message=message,
+            )
+        )
+
+    def read(self) -> _SheetResult:
+        rows = self.sheet.rows
+        stt_col = self.cols.get("stt")
+        name_col = self.cols.get("ho_ten")
+        section_target: Target | None = None
+        for r in range(self.band.last_row + 1, len(rows)):
+            row = rows[r]
+            if not any(v != "" and v is not None for v in row):
+                continue
+            texts = [(c, _cell_text(v)) for c, v in enumerate(row) if v != "" and v is not None]
+            texts = [(c, t) for c, t in texts if t]
+            if not texts:
+                continue
+            stt_value = row[stt_col.index] if stt_col is not None and stt_col.index < len(row) else ""
+            stt_is_number = _is_num(stt_value) or (isinstance(stt_value, str) and stt_value.strip().isdigit())
+            first_key = fold(texts[0][1])
+            if not stt_is_number and any(_FOOTER.match(fold(t)) for c, t in texts):
+                break  # signature block: the table has ended
+            if any(_TOTAL.match(fold(t)) for c, t in texts[:3]):
+                continue
+            distinct = {t for c, t in texts}
+            if not stt_is_number and len(distinct) == 1:
+                if _SECTION.match(first_key) or not self._has_award(row):
+                    if "tập thể" in first_key:
+                        section_target = Target.TAP_THE
+                    elif "cá nhân" in first_key:
+                        section_target = Target.CA_NHAN
+                    continue
+            name_value = row[name_col.index] if name_col is not None and name_col.index < len(row) else ""
+            if not stt_is_number and name_value in ("", None) and not self._has_award(row):
+                continue  # stray notes beside the table
+            self._read_row(r, row, section_target)
+        return self.result
+
+    def _has_award(self, row: list[Any]) -> bool:
+        for name in AWARD_FIELDS:
+            col = self.cols.get(name)
+            if col is not None and col.index < len(row) and row[col.index] not in ("", None):
+                return True
+        return False
+
+    def _value(self, row: list[Any], name: str) -> Any:
+        col = self.cols.get(name)
+        if col is None or col.index >= len(row):
+            return ""
+        return row[col.index]
+
+    def _read_row(self, r: int, row: list[Any], section_target: Target | None) -> None:
+        excel_row = r + 1
+        cols = self.cols
+        values: dict[str, Any] = {
+            "ho_ten": _cell_text(self._value(row, "ho_ten")) or None,
+            "stt": _cell_text(self._value(row, "stt")) or None,
+        }
+        for name in TEXT_FIELDS:
+            values[name] = _cell_text(self._value(row, name)) or None if name in cols else None
+        if "chuc_vu_don_vi" in cols:
+            both = _cell_text(self._value(row, "chuc_vu_don_vi"))
+            position, unit = _split_position_unit(both)
+            values["chuc_vu"] = values["chuc_vu"] or position
+            values["don_vi"] = values["don_vi"] or unit
+
+        # Date of birth, and gender from the "Nam"/"Nữ" birth columns when there are any.
+        ngay_sinh = nam_sinh = gender = None
+        birth_value, birth_col = "", None
+        if "birth_nam" in cols or "birth_nu" in cols:
+            male, female = self._value(row, "birth_nam"), self._value(row, "birth_nu")
+            if male not in ("", None) and female not in ("", None):
+                col = cols.get("birth_nu")
+                self.issue("invalid-gender", Severity.ERROR, excel_row, col.header if col else None, female,
+                           "Có năm sinh ở cả cột Nam và cột Nữ: chỉ ghi ở một cột theo giới tính.")
+            elif male not in ("", None):
+                birth_value, birth_col, gender = male, cols["birth_nam"], "nam"
+            elif female not in ("", None):
+                birth_value, birth_col, gender = female, cols["birth_nu"], "nu"
+        if birth_value in ("", None) and "ngay_sinh" in cols:
+            birth_value, birth_col = self._value(row, "ngay_sinh"), cols["ngay_sinh"]
+        if birth_value not in ("", None):
+            parsed = parse_date(birth_value)
+            if parsed.error:
+                self.issue("invalid-date", Severity.ERROR, excel_row, birth_col.header, birth_value,
+                           f"Ngày sinh không hợp lệ: {parsed.error}. Hãy ghi theo dạng ngày/tháng/năm, ví dụ 05/09/1985.")
+            else:
+                ngay_sinh, nam_sinh = parsed.day, parsed.year
+        if "gioi_tinh" in cols:
+            raw_gender = self._value(row, "gioi_tinh")
+            if raw_gender not in ("", None):
+                parsed_gender = parse_gender(raw_gender)
+                if parsed_gender is None:
+                    self.issue("invalid-gender", Severity.ERROR, excel_row, cols["gioi_tinh"].header, raw_gender,
+                               "Giới tính không hợp lệ: ghi \"Nam\" hoặc \"Nữ\".")
+                elif gender is not None and parsed_gender != gender:
+                    self.issue("invalid-gender", Severity.ERROR, excel_row, cols["gioi_tinh"].header, raw_gender,
+                               "Giới tính không khớp với cột Nam/Nữ ghi năm sinh: kiểm tra lại.")
+                else:
+                    gender = parsed_gender
+        if "gender_nam" in cols or "gender_nu" in cols:
+            male, female = self._value(row, "gender_nam"), self._value(row, "gender_nu")
+            if male not in ("", None) and female not in ("", None):
+                self.issue("invalid-gender", Severity.ERROR, excel_row, cols.get("gender_nu", cols.get("gender_nam")).header, female,
+                           "Đánh dấu cả Nam và Nữ: chỉ đánh dấu một cột.")
+            elif male not in ("", None):
+                gender = "nam"
+            elif female not in ("", None):
+                gender = "nu"
+
+        # Awards, however written; an unknown one is an error, never dropped.
+        awards: list[AwardProposal] = []
+        for name in AWARD_FIELDS:
+            col = cols.get(name)
+            if col is None or col.index >= len(row):
+                continue
+            text = _cell_text(row[col.index])
+            if not text:
+                continue
+            for match in self.catalogue.match(text):
+                awards.append(fast_model(AwardProposal, {"raw": text, "column": col.header, "code": match.code, "kind": match.kind}))
+                if match.code is None:
+                    self.issue("unknown-award", Severity.ERROR, excel_row, col.header, text,
+                               f"Không có \"{text}\" trong danh mục danh hiệu, hình thức khen thưởng: "
+                               "ghi đúng tên (ví dụ Lao động tiên tiến, Chiến sĩ thi đua cơ sở, Giấy khen) "
+                               "hoặc bổ sung vào danh mục.")
+
+        rating = rating_raw = None
+        if "xep_loai" in cols:
+            rating_raw = _cell_text(self._value(row, "xep_loai")) or None
+            if rating_raw:
+                rating = parse_rating(rating_raw)
+                if rating is None:
+                    self.issue("invalid-rating", Severity.WARNING, excel_row, cols["xep_loai"].header, rating_raw,
+                               "Không nhận ra mức xếp loại: ghi HTXSNV, HTTNV, HTNV hoặc KHTNV.")
+
+        target = self._target(values["ho_ten"], section_target, ngay_sinh or nam_sinh or gender, awards)
+        extra = {}
+        for col in self.extra_cols:
+            if col.index < len(row) and row[col.index] not in ("", None):
+                extra[col.header] = _cell_text(row[col.index])
+        values.update(
+            target=target,
+            ngay_sinh=ngay_sinh,
+            nam_sinh=nam_sinh,
+            gioi_tinh=gender,
+            awards=awards,
+            xep_loai=rating,
+            xep_loai_raw=rating_raw,
+            nam_hoc=values["nam_hoc"] or self.block.nam_hoc,
+            extra=extra,
+            unit=None,
+            file=self.file,
+            sheet=self.sheet.name,
+            row=excel_row,
+            duplicate_of=None,
+        )
+        self.result.nominees.append(fast_model(Nominee, values))
+
+    def _target(self, name: str | None, section: Target | None, personal: Any, awards: list[AwardProposal]) -> Target:
+        if section is not None:
+            return section
+        if self.sheet_target is not None:
+            return self.sheet_target
+        if personal:
+            return Target.CA_NHAN
+        if name and _COLLECTIVE_NAME.match(fold(name)):
+            return Target.TAP_THE
+        codes = [a.code for a in awards if a.code]
+        if codes and all(self.catalogue[c].targets == {Target.TAP_THE} for c in codes):
+            return Target.TAP_THE
+        return Target.CA_NHAN
+
+
+_POSITION_UNIT = re.compile(
+    r"^(.*?)\s*[,;\-–]\s*((?:trường|phòng|sở|ubnd|ủy ban|uỷ ban|trung tâm|tổ|ban|văn phòng|khoa|công đoàn|thư viện)\b.*)$",
+    re.IGNORECASE,
+)
+
+
+def _split_position_unit(text: str) -> tuple[str | None, str | None]:
+    """"Giáo viên, Trường TH Lê Lợi" -> ("Giáo viên", "Trường TH Lê Lợi")."""
+    if not text:
+        return None, None
+    m = _POSITION_UNIT.match(text)
+    if m and m.group(1):
+        return m.group(1).strip() or None, m.group(2).strip()
+    if "," in text:
+        position, unit = text.split(",", 1)
+        return position.strip() or None, unit.strip() or None
+    return text, None
+
+
+# ---------------------------------------------------------------------------
+# The whole workbook
+
+
+def read_submission(path: Path | str, *, display_path: str | None = None, catalogue: Catalogue | None = None) -> Submission:
+    """Read one unit workbook into a Submission (rows, unit, and issues); never raises on bad data."""
+    path = Path(path)
+    shown = display_path if display_path is not None else str(path)
+    catalogue = catalogue or default_catalogue()
+    try:
+        book = read_workbook(path)
+    except UnreadableFile as exc:
+        return _unreadable(shown, str(exc))
+    except OSError as exc:
+        return _unreadable(shown, f"Không mở được tệp ({exc.strerror or type(exc).__name__}).")
+    return submission_from_workbook(book, shown, catalogue)
+
+
+def _unreadable(shown: str, reason: str) -> Submission:
+    issue = Issue(code="unreadable-file", severity=Severity.ERROR, file=shown, message=reason)
+    return Submission(path=shown, status="unreadable", reason=reason, issues=[issue])
+
+
+def submission_from_workbook(book: RawWorkbook, shown: str, catalogue: Catalogue) -> Submission:
+    """The nominee sheets of a workbook, read into one Submission."""
+    submission = Submission(path=shown)
+    blocks: list[TitleBlock] = []
+    for sheet in book.sheets:
+        if not sheet.visible:
+            continue  # hidden sheets hold lookup lists and old copies, not the unit's proposal
+        band = find_header(sheet)
+        if band is None:
+            continue
+        block = read_title_block(sheet.rows, band.first_row)
+        blocks.append(block)
+        result = _Reader(shown, sheet, band, block, catalogue).read()
+        submission.sheets.append(sheet.name)
+        submission.columns[sheet.name] = {name: col.header for name, col in band.field_columns().items()}
+        if sheet.legacy_cells:
+            fonts = ", ".join(sorted(sheet.legacy_fonts))
+            submission.issues.append(
+                Issue(code="legacy-encoding", severity=Severity.INFO, file=shown, sheet=sheet.name,
+                      message=f"Đã chuyển {sheet.legacy_cells} ô từ phông chữ cũ ({fonts}) sang Unicode. "
+                              "Nên gõ lại bằng phông Unicode (Times New Roman) ở lần gửi sau.")
+            )
+        submission.nominees.extend(result.nominees)
+        submission.issues.extend(result.issues)
+    if not submission.sheets:
+        reason = ("Không tìm thấy bảng danh sách đề nghị: cần một dòng tiêu đề cột có \"Họ và tên\" "
+                  "và các cột như Ngày sinh, Chức vụ, Danh hiệu/Hình thức đề nghị.")
+        submission.status = "unreadable"
+        submission.reason = reason
+        submission.issues.append(Issue(code="no-header", severity=Severity.ERROR, file=shown, message=reason))
+        return submission
+    first = next((b for b in blocks if b.unit), None)
+    if first is not None:
+        submission.unit, submission.unit_source = first.unit, first.unit_source
+    else:
+        workplaces = {n.don_vi for n in submission.nominees}
+        if len(workplaces) == 1 and None not in workplaces:
+            submission.unit, submission.unit_source = unit_display(workplaces.pop()), "don_vi"
+        elif not _GENERIC_SHEET.match(fold(submission.sheets[0])):
+            submission.unit, submission.unit_source = unit_display(submission.sheets[0]), "sheet"
+        else:
+            submission.unit, submission.unit_source = Path(shown).stem, "file"
+    for block in blocks:
+        submission.title = submission.title or block.title
+        submission.nam_hoc = submission.nam_hoc or block.nam_hoc
+        submission.document_date = submission.document_date or block.document_date
+    for nominee in submission.nominees:
+        nominee.__dict__["unit"] = submission.unit
+    return submission

@@ -1,0 +1,165 @@
+"""Submission -> issues: what is wrong with the rows that were read.
+
+Ingest already reported what it could not read (dates, genders, unknown awards); this module
+checks what it read: required values, award targets and kinds, duplicates, and the criteria
+that one row can show (multi-year criteria need the award history: see the rules package).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Iterable
+
+from addin.catalogue import Catalogue, TARGET_LABELS, default_catalogue
+from addin.ingest import read_submission
+from addin.models import Issue, Nominee, Rating, Report, Severity, Submission, Target
+from addin.text import name_key
+
+_RATING_ORDER = {Rating.HTXSNV: 0, Rating.HTTNV: 1, Rating.HTNV: 2, Rating.KHTNV: 3}
+LAW_2022 = "Luật Thi đua, khen thưởng 2022"
+
+Progress = Callable[[int, int, str], None]  # (done, total, current file)
+
+
+def _issue(n: Nominee, code: str, severity: Severity, column: str | None, value: str | None, message: str) -> Issue:
+    return Issue(code=code, severity=severity, file=n.file, sheet=n.sheet, row=n.row, column=column, value=value, message=message)
+
+
+def _dedupe_key(n: Nominee) -> tuple:
+    data = n.__dict__
+    return (
+        n.sheet,
+        tuple(
+            (k, str(v)) for k, v in data.items()
+            if k not in ("stt", "row", "file", "duplicate_of", "awards", "extra", "unit")
+        ),
+        tuple((a.raw, a.column) for a in n.awards),
+        tuple(sorted(n.extra.items())),
+    )
+
+
+def validate_submission(submission: Submission, catalogue: Catalogue | None = None) -> list[Issue]:
+    """Check every row of a submission; returns the new issues and marks exact duplicates."""
+    catalogue = catalogue or default_catalogue()
+    issues: list[Issue] = []
+    seen_rows: dict[tuple, int] = {}
+    seen_people: dict[tuple, int] = {}
+    unreadable_birth = {(i.sheet, i.row) for i in submission.issues if i.code == "invalid-date"}
+    for n in submission.nominees:
+        key = _dedupe_key(n)
+        first = seen_rows.get(key)
+        if first is not None:
+            n.__dict__["duplicate_of"] = first
+            name_header = submission.columns.get(n.sheet, {}).get("ho_ten")
+            issues.append(_issue(n, "duplicate-in-file", Severity.WARNING, name_header, n.ho_ten,
+                                 f"Dòng này trùng hoàn toàn với dòng {first}: chỉ tính một lần. Hãy xóa dòng thừa."))
+            continue
+        seen_rows[key] = n.row
+        columns = submission.columns.get(n.sheet, {})
+        issues.extend(check_nominee(n, catalogue, columns, birth_reported=(n.sheet, n.row) in unreadable_birth))
+        if n.ho_ten:
+            person = (n.sheet, n.target, name_key(n.ho_ten), n.ngay_sinh or n.nam_sinh)
+            other = seen_people.get(person)
+            if other is not None:
+                issues.append(_issue(n, "duplicate-in-file", Severity.WARNING, columns.get("ho_ten"), n.ho_ten,
+                                     f"\"{n.ho_ten}\" đã có ở dòng {other} (cùng họ tên và ngày sinh): "
+                                     "gộp thành một dòng nếu là cùng một người."))
+            else:
+                seen_people[person] = n.row
+    return issues
+
+
+def _award_column(n: Nominee, columns: dict[str, str]) -> str | None:
+    if n.awards:
+        return n.awards[0].column
+    return next((columns[f] for f in ("de_nghi", "danh_hieu", "hinh_thuc") if f in columns), None)
+
+
+def _birth_column(columns: dict[str, str]) -> str | None:
+    return next((columns[f] for f in ("ngay_sinh", "birth_nam", "birth_nu") if f in columns), None)
+
+
+def check_nominee(n: Nominee, catalogue: Catalogue, columns: dict[str, str], *, birth_reported: bool = False) -> list[Issue]:
+    """The checks one row can answer by itself; `columns` maps fields to the sheet's headers."""
+    out: list[Issue] = []
+    if not n.ho_ten:
+        out.append(_issue(n, "missing-value", Severity.ERROR, columns.get("ho_ten", "Họ và tên"), None,
+                          "Thiếu họ và tên (hoặc tên tập thể): hãy điền vào."))
+    if not n.awards:
+        out.append(_issue(n, "missing-value", Severity.ERROR, _award_column(n, columns) or "Danh hiệu/Hình thức đề nghị", None,
+                          "Chưa ghi danh hiệu hoặc hình thức khen thưởng đề nghị: hãy điền vào."))
+    birth_column = _birth_column(columns)
+    if n.target == Target.CA_NHAN and n.ho_ten and n.nam_sinh is None and birth_column and not birth_reported:
+        out.append(_issue(n, "missing-value", Severity.WARNING, birth_column, None,
+                          "Thiếu ngày sinh (hoặc năm sinh): cần để đối chiếu hồ sơ của cá nhân."))
+    for award in n.awards:
+        if award.code is None:
+            continue
+        entry = catalogue[award.code]
+        if n.target not in entry.targets:
+            wanted = "tập thể" if n.target == Target.CA_NHAN else "cá nhân"
+            out.append(_issue(n, "award-target-mismatch", Severity.ERROR, award.column, award.raw,
+                              f"\"{entry.name}\" chỉ dành cho {wanted}, không đề nghị cho "
+                              f"{TARGET_LABELS[n.target]}: chọn danh hiệu, hình thức phù hợp."))
+        if award.kind not in entry.kinds:
+            out.append(_issue(n, "invalid-award-kind", Severity.WARNING, award.column, award.raw,
+                              f"\"{entry.name}\" không có hình thức đột xuất hay chuyên đề: kiểm tra lại."))
+    out.extend(_row_criteria(n, columns))
+    return out
+
+
+def _row_criteria(n: Nominee, columns: dict[str, str]) -> list[Issue]:
+    """Criteria visible in one row: the yearly rating and the initiative (sáng kiến)."""
+    out: list[Issue] = []
+    if n.target != Target.CA_NHAN:
+        return out
+    codes = {a.code for a in n.awards}
+    rating = n.xep_loai
+    has_initiative = bool(n.ten_sang_kien or n.so_qd_sang_kien)
+    rating_rank = _RATING_ORDER.get(rating) if rating else None
+    column = _award_column(n, columns)
+    if "CSTDCS" in codes:
+        if rating_rank is not None and rating_rank > 0 and not has_initiative:
+            out.append(_issue(n, "criteria-not-met", Severity.ERROR, column, "Chiến sĩ thi đua cơ sở",
+                              f"Chiến sĩ thi đua cơ sở cần xếp loại Hoàn thành xuất sắc nhiệm vụ hoặc có sáng kiến "
+                              f"được công nhận (Điều 23 {LAW_2022}); dòng này xếp loại {rating.value} và không có sáng kiến."))
+        elif rating_rank is None and not has_initiative and "xep_loai" in columns:
+            out.append(_issue(n, "criteria-not-met", Severity.WARNING, column, "Chiến sĩ thi đua cơ sở",
+                              f"Chưa ghi xếp loại hay sáng kiến: không kiểm tra được tiêu chuẩn Chiến sĩ thi đua cơ sở "
+                              f"(Điều 23 {LAW_2022})."))
+    if codes & {"LDTT", "CSTDCS"} and rating_rank is not None and rating_rank > 1:
+        out.append(_issue(n, "criteria-not-met", Severity.ERROR, columns.get("xep_loai", column), rating.value,
+                          f"Danh hiệu Lao động tiên tiến và Chiến sĩ thi đua cần xếp loại từ Hoàn thành tốt nhiệm vụ "
+                          f"trở lên (Điều 24 {LAW_2022}); dòng này xếp loại {rating.value}."))
+    return out
+
+
+def validate_file(path: Path, shown: str, catalogue: Catalogue | None = None) -> Submission:
+    """Read and check one workbook."""
+    catalogue = catalogue or default_catalogue()
+    submission = read_submission(path, display_path=shown, catalogue=catalogue)
+    if submission.status == "unreadable":
+        return submission
+    submission.issues.extend(validate_submission(submission, catalogue))
+    submission.issues.sort(key=lambda i: (i.sheet or "", i.row or 0))
+    submission.status = "invalid" if submission.has_errors() else "ok"
+    return submission
+
+
+def validate_paths(paths: Iterable[str], catalogue: Catalogue | None = None, progress: Progress | None = None) -> Report:
+    """Validate every workbook found under the given files and folders."""
+    from addin.inbox import discover
+
+    catalogue = catalogue or default_catalogue()
+    found = discover(paths)
+    report = Report()
+    for done, item in enumerate(found):
+        if progress:
+            progress(done, len(found), item.shown)
+        if item.ignored:
+            report.submissions.append(Submission(path=item.shown, status="ignored", reason=item.ignored))
+        else:
+            report.submissions.append(validate_file(item.path, item.shown, catalogue))
+    if progress:
+        progress(len(found), len(found), "")
+    return report
