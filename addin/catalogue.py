@@ -84,7 +84,7 @@ _ABBREVIATIONS = {
 # Words that say nothing about which award it is.
 _NOISE = re.compile(r"^(?:(?:đề nghị|tặng|danh hiệu|hình thức|khen thưởng)\s+)+")
 _KIND_WORDS = (
-    (re.compile(r"\b(?:khen )?(?:thưởng )?đột xuất\b|\(đx\)|\bđx$"), AwardKind.DOT_XUAT),
+    (re.compile(r"\b(?:khen thưởng )?đột xuất\b|\(đx\)|\bđx$"), AwardKind.DOT_XUAT),
     (re.compile(r"\b(?:theo )?chuyên đề\b|\(cđ\)|\bcđ$"), AwardKind.CHUYEN_DE),
 )
 _REGULAR = re.compile(r"\(?\b(?:khen thưởng )?thường xuyên\b\)?")

@@ -9,7 +9,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -52,15 +52,28 @@ def fast_model(cls: type[M], values: dict[str, Any]) -> M:
     (tests round-trip every ingested row through `model_validate` to keep that true).
     """
     obj = cls.__new__(cls)
-    object.__setattr__(obj, "__dict__", values)
-    object.__setattr__(obj, "__pydantic_fields_set__", set(values))
-    object.__setattr__(obj, "__pydantic_extra__", None)
-    object.__setattr__(obj, "__pydantic_private__", None)
+    _setattr(obj, "__dict__", values)
+    # Every field is set, so one shared set per class serves all instances (pydantic only
+    # ever adds names to it on assignment, and every name is already in it).
+    fields_set = _ALL_FIELDS.get(cls)
+    if fields_set is None or len(values) != len(fields_set):
+        fields_set = set(values)
+        if len(values) == len(cls.model_fields):
+            _ALL_FIELDS[cls] = fields_set
+    _setattr(obj, "__pydantic_fields_set__", fields_set)
+    _setattr(obj, "__pydantic_extra__", None)
+    _setattr(obj, "__pydantic_private__", None)
     return obj
 
 
+_setattr = object.__setattr__
+_ALL_FIELDS: dict[type, set[str]] = {}
+
+
 class AwardProposal(BaseModel):
-    """One award or title proposed in one cell of a row."""
+    """One award or title proposed in one cell of a row (a value: shared between rows)."""
+
+    model_config = ConfigDict(frozen=True)
 
     raw: str  # as written (after encoding and space clean-up)
     column: str  # header text of the cell it came from
@@ -95,6 +108,24 @@ class Nominee(BaseModel):
     sheet: str
     row: int  # the Excel row number the clerk sees (1-based)
     duplicate_of: int | None = None  # Excel row of an identical earlier row in the same sheet
+
+
+# The stable issue codes, with what each means to a clerk. Tools rely on these slugs:
+# add new ones, never rename. The README's table is checked against this list.
+ISSUE_CODES: dict[str, str] = {
+    "unreadable-file": "Tệp không đọc được (hỏng, có mật khẩu, không phải bảng tính, quá lớn)",
+    "no-header": "Không tìm thấy bảng danh sách đề nghị trong tệp",
+    "missing-value": "Thiếu thông tin bắt buộc (họ tên, danh hiệu đề nghị, ngày sinh)",
+    "invalid-date": "Ngày tháng không hợp lệ hoặc không có trên lịch",
+    "invalid-gender": "Giới tính không hợp lệ",
+    "invalid-rating": "Không nhận ra mức xếp loại",
+    "unknown-award": "Danh hiệu, hình thức khen thưởng không có trong danh mục",
+    "invalid-award-kind": "Danh hiệu không có hình thức đột xuất hay chuyên đề",
+    "award-target-mismatch": "Khen thưởng tập thể đề nghị cho cá nhân, hoặc ngược lại",
+    "duplicate-in-file": "Dòng trùng lặp trong cùng một tệp",
+    "criteria-not-met": "Chưa đủ tiêu chuẩn của danh hiệu đề nghị",
+    "legacy-encoding": "Đã chuyển chữ từ phông cũ TCVN3/VNI sang Unicode",
+}
 
 
 class Issue(BaseModel):

@@ -26,6 +26,12 @@ def clean(value: str) -> str:
     Call only after any legacy-font conversion: TCVN3 stores "ư" as U+00AD (soft hyphen),
     which this function deletes.
     """
+    # Fast path: isprintable() is False for NBSP, line breaks, tabs, soft hyphens and
+    # zero-width characters, so a printable NFC string only needs its spaces checked.
+    if value.isprintable() and (value.isascii() or unicodedata.is_normalized("NFC", value)):
+        if "  " not in value and value[:1] != " " and value[-1:] != " ":
+            return value
+        return " ".join(value.split())
     if not value.isascii():
         if not unicodedata.is_normalized("NFC", value):
             value = unicodedata.normalize("NFC", value)
@@ -133,6 +139,23 @@ def parse_date(value: object, *, min_year: int = 1900, max_year: int = 2100) -> 
     Accepts date cells, Excel serial numbers, a year alone (number or text), and text
     d/m/yyyy, dd-mm-yyyy, dd.mm.yyyy, m/yyyy and yyyy-mm-dd.
     """
+    if type(value) in _CACHEABLE and min_year == 1900 and max_year == 2100:
+        try:
+            return _DATE_CACHE[value]
+        except KeyError:
+            parsed = _parse_date(value, min_year, max_year)
+            if len(_DATE_CACHE) < 200_000:
+                _DATE_CACHE[value] = parsed
+            return parsed
+    return _parse_date(value, min_year, max_year)
+
+
+_DATE_CACHE: dict[object, "ParsedDate"] = {}
+# Keys of one type each: 1 == 1.0 as dict keys, but both read as the same year anyway.
+_CACHEABLE = (str, float, int, date, datetime)
+
+
+def _parse_date(value: object, min_year: int, max_year: int) -> ParsedDate:
     if value is None or value == "":
         return ParsedDate()
     if isinstance(value, datetime):
@@ -221,8 +244,13 @@ def find_school_year(text: str) -> str | None:
 _GENDERS = {"nam": "nam", "nữ": "nu", "nu": "nu", "male": "nam", "female": "nu", "m": "nam", "f": "nu"}
 
 
+@lru_cache(maxsize=256)
+def _gender(text: str) -> str | None:
+    return _GENDERS.get(fold(text))
+
+
 def parse_gender(value: object) -> str | None:
     """"nam" or "nu" from Nam/nam/NAM/Nữ/nữ (any Unicode form); None when unrecognised."""
     if value is None:
         return None
-    return _GENDERS.get(fold(str(value)))
+    return _gender(str(value))

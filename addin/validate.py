@@ -44,7 +44,13 @@ def validate_submission(submission: Submission, catalogue: Catalogue | None = No
     issues: list[Issue] = []
     seen_rows: dict[tuple, int] = {}
     seen_people: dict[tuple, int] = {}
-    unreadable_birth = {(i.sheet, i.row) for i in submission.issues if i.code == "invalid-date"}
+    # Rows whose birth cell ingest already reported (a bad date, a year under both "Nam" and
+    # "Nữ"): a second "missing" warning would tell the clerk the value is absent when it is not.
+    birth_headers = {
+        (sheet, header) for sheet, cols in submission.columns.items()
+        for name, header in cols.items() if name in ("ngay_sinh", "birth_nam", "birth_nu")
+    }
+    unreadable_birth = {(i.sheet, i.row) for i in submission.issues if (i.sheet, i.column) in birth_headers}
     for n in submission.nominees:
         key = _dedupe_key(n)
         first = seen_rows.get(key)
