@@ -34,11 +34,11 @@ def discover(paths: Iterable[str]) -> list[Found]:
         if root.is_dir():
             files = sorted(p for p in root.rglob("*") if p.is_file())
             for p in sorted(files, key=lambda p: p.relative_to(root).as_posix().lower()):
+                if p.suffix.lower() not in SPREADSHEET_SUFFIXES:
+                    continue  # cover letters, scans, Word's own "~$" lock files: not ours to list
                 shown = os.path.join(given, str(p.relative_to(root)))
                 if is_lock_file(p):
                     found.append(Found(p, shown, "tệp khóa tạm của Office"))
-                elif p.suffix.lower() not in SPREADSHEET_SUFFIXES:
-                    continue
                 else:
                     found.append(Found(p, shown))
         elif is_lock_file(root):
