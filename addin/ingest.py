@@ -40,6 +40,10 @@ HEADER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (f, re.compile(p))
     for f, p in [
         ("stt", r"^(stt|tt|số tt|số thứ tự|thứ tự|s/tt)$"),
+        # Columns of our own master's DanhSach, read back when it is merged one level up
+        # (school -> commune -> province): each row keeps the unit that proposed it.
+        ("unit", r"^đơn vị đề nghị$"),
+        ("doi_tuong", r"^đối tượng$"),
         ("chuc_vu_don_vi", r"^(chức vụ|chức danh)\s*(,|và|-|/|;)\s*(đơn vị|nơi|cơ quan)"),
         ("ho_ten", r"^(họ (và )?tên|họ, tên|ông|bà|tên (tập thể|cá nhân|đơn vị được)|cá nhân ?/ ?tập thể|tập thể ?/ ?cá nhân)"),
         ("ngay_sinh", r"^(ngày,? tháng,? năm sinh|ngày sinh|năm sinh|ngày tháng năm sinh|sinh ngày|năm, tháng, ngày sinh)"),
@@ -59,7 +63,7 @@ HEADER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ]
 ]
 AWARD_FIELDS = ("danh_hieu", "hinh_thuc", "de_nghi")
-TEXT_FIELDS = ("dan_toc", "chuc_vu", "don_vi", "ten_sang_kien", "so_qd_sang_kien", "tom_tat", "nam_hoc", "ghi_chu")
+TEXT_FIELDS = ("unit", "dan_toc", "chuc_vu", "don_vi", "ten_sang_kien", "so_qd_sang_kien", "tom_tat", "nam_hoc", "ghi_chu")
 
 _PAREN = re.compile(r"\([^)]*\)")
 _EDGE_PUNCT = re.compile(r"^[\s:*.\-–]+|[\s:*.\-–]+$")
@@ -138,7 +142,7 @@ _UNIT_PREFIX = re.compile(
 )
 _NOT_AGENCY = re.compile(r"^(cộng hòa|độc lập|danh sách|biểu|bảng|\(kèm|kèm theo|năm học|số:|số |v/v|về việc)|, ngày|ngày .* tháng")
 _TEMPLATE_UNIT = re.compile(r"^(tên )?đơn vị( đề nghị| gửi| báo cáo| đăng ký)?\s*:\s*(.*)$")
-_GENERIC_SHEET = re.compile(r"^(sheet|trang tính|worksheet|feuil|tabelle)\s*\d*$|^(ds|danh sach|danh sách|data|dữ liệu|cá nhân|tập thể|ca nhan|tap the)\d*$")
+_GENERIC_SHEET = re.compile(r"^(sheet|trang tính|worksheet|feuil|tabelle)\s*\d*$|^(ds|danh sach|danh sách|danhsach|data|dữ liệu|cá nhân|tập thể|ca nhan|tap the)\d*$")
 _INSTRUCTION_SHEET = re.compile(r"^(hướng dẫn|huong dan|hdsd|cách ghi|cach ghi)\b")
 
 
@@ -656,6 +660,8 @@ class _Reader:
             value = row[i]
             if value != "" and value is not None:
                 extra[header] = text(value)
+        if (i := at.get("doi_tuong")) is not None and type(row[i]) is str and row[i]:
+            section_target = Target.TAP_THE if "tập thể" in fold(row[i]) else Target.CA_NHAN
         values["target"] = section_target or self.sheet_target or (
             Target.CA_NHAN if (ngay_sinh or nam_sinh or gender) else self._target(values["ho_ten"], awards)
         )
@@ -792,5 +798,6 @@ def submission_from_workbook(book: RawWorkbook, shown: str, catalogue: Catalogue
         submission.nam_hoc = submission.nam_hoc or block.nam_hoc
         submission.document_date = submission.document_date or block.document_date
     for nominee in submission.nominees:
-        nominee.__dict__["unit"] = submission.unit
+        if nominee.unit is None:  # a rolled-up master names each row's own unit
+            nominee.__dict__["unit"] = submission.unit
     return submission

@@ -98,12 +98,22 @@ def is_uppercase_font(font_name: str) -> bool:
 def decode_legacy(text: str, font_name: str | None) -> str | None:
     """Text typed in a legacy font, as Unicode; None when the font is not a legacy one."""
     encoding = legacy_encoding(font_name)
-    if encoding is None:
+    if encoding is None or _is_unicode_vietnamese(text):
         return None
     converted = _convert(text, encoding)
     if is_uppercase_font(font_name or ""):
         converted = converted.upper()
     return converted
+
+
+# Legacy fonts are single-byte: Excel stores their text as code points up to U+00FF, or the
+# Windows-1252 characters of bytes 0x80-0x9F. Anything else means the clerk retyped the cell in
+# Unicode and left the old font on it: decoding would mangle it ("Họ và tên" -> "Họ và tờn").
+_CP1252_HIGH = frozenset(bytes(range(0x80, 0xA0)).decode("cp1252", errors="ignore"))
+
+
+def _is_unicode_vietnamese(text: str) -> bool:
+    return any(ord(ch) > 0xFF and ch not in _CP1252_HIGH for ch in text)
 
 
 @lru_cache(maxsize=4096)

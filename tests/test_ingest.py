@@ -210,6 +210,21 @@ def test_total_rows_are_not_data(workbook, total: list) -> None:
     assert [n.ho_ten for n in read_submission(path).nominees] == ["Lý Thị Hằng"]
 
 
+def test_numbered_total_row_is_not_data(workbook) -> None:
+    # Numbered rows take a fast path; a total that carries a number must still be skipped.
+    path = workbook(header=[["STT", "Họ và tên", "Năm sinh", "Chức vụ", "Đề nghị"]],
+                    rows=[[1, "Lý Thị Hằng", 1988, "Giáo viên", "LĐTT"], [2, "Tổng cộng: 1 người"]])
+    s = read_submission(path)
+    assert [n.ho_ten for n in s.nominees] == ["Lý Thị Hằng"]
+    assert s.issues == []
+
+
+def test_unicode_text_left_in_a_legacy_font_is_not_decoded() -> None:
+    # A clerk retyped the cell in Unicode but left .VnTime on it: decoding would mangle it.
+    assert decode_legacy("Họ và tên", ".VnTime") is None
+    assert decode_legacy("NguyÔn ThÞ", ".VnTime") == "Nguyễn Thị"
+
+
 @pytest.mark.parametrize("numbers", [[1, 2], ["1.", "2."], None])  # numbered, numbered as text, no STT column
 def test_position_starting_like_a_total_is_data(workbook, numbers: list | None) -> None:
     # "Tổng phụ trách Đội" (the Young Pioneers leader) is a post, not a "Tổng cộng" row.
