@@ -29,7 +29,7 @@ from addin.models import (
     fast_model,
 )
 from addin.text import clean, find_document_date, find_school_year, fold, parse_date, parse_gender
-from addin.workbook.reader import RawSheet, RawWorkbook, UnreadableFile, read_workbook
+from addin.workbook.reader import RawSheet, RawWorkbook, UnreadableFile, decode_rich_text_fonts, read_workbook
 
 HEADER_SEARCH_ROWS = 40  # title blocks are never taller than this
 
@@ -415,6 +415,11 @@ class _SheetResult:
     issues: list[Issue] = field(default_factory=list)
 
 
+_new_nominee = Nominee.__new__
+_setattr = object.__setattr__
+_NOMINEE_FIELDS = set(Nominee.model_fields)  # every field is set (see fast_model)
+
+
 class _Reader:
     """Reads one sheet's data rows into nominees, collecting what it cannot read."""
 
@@ -428,7 +433,14 @@ class _Reader:
         self.at = {name: col.index for name, col in self.cols.items()}
         self.stt_index = self.at.get("stt")
         self.text_fields = [(name, self.at[name]) for name in TEXT_FIELDS if name in self.at]
-        self.award_cols = [(self.cols[n].index, self.cols[n].header) for n in AWARD_FIELDS if n in self.cols]
+        self.award_cols = [(self.cols[n].index, self.cols[n].header, {}) for n in AWARD_FIELDS if n in self.cols]
+        self.i_name = self.at.get("ho_ten")
+        self.i_position_unit = self.at.get("chuc_vu_don_vi")
+        self.i_birth = self.at.get("ngay_sinh")
+        self.birth_header = self.cols["ngay_sinh"].header if "ngay_sinh" in self.cols else None
+        self.i_gender = self.at.get("gioi_tinh")
+        self.i_rating = self.at.get("xep_loai")
+        self.i_target = self.at.get("doi_tuong")
         self.extra_cols = [(c.index, c.header) for c in band.columns if c.field is None and c.header]
         self.has_birth_gender_cols = "birth_nam" in self.at or "birth_nu" in self.at
         # Every Nominee field, in model order, with what does not vary down the sheet.
@@ -436,9 +448,9 @@ class _Reader:
         self.template.update(awards=[], extra={}, file=display_path, sheet=sheet.name, unit=None, duplicate_of=None)
         self.has_gender_mark_cols = "gender_nam" in self.at or "gender_nu" in self.at
         self.result = _SheetResult()
+        self.nominees_append = self.result.nominees.append
         self.width = max((c.index for c in band.columns), default=-1) + 1
         self._texts: dict[Any, str] = {}  # cell value -> clean text: positions, units, awards repeat
-        self._awards: dict[tuple[str, str], list[AwardProposal]] = {}
         self.sheet_target = block.target_hint
         name_col = self.cols.get("ho_ten")
         if name_col is not None:
@@ -482,7 +494,9 @@ class _Reader:
                 # A numbered row is a data row (the common case, kept cheap), unless its name
                 # cell says it totals the table: "Tổng cộng: 12 người".
                 name = row[name_index] if name_index is not None else ""
-                if not (type(name) is str and name[:1] in "TtCc" and _TOTAL.match(fold(name))):
+                # (cheap first test: "Tổng"/"Cộng" in NFC or NFD, not "Trần", "Châu", "Tô")
+                if not (type(name) is str and name[:1] in "TtCc" and name[1:2] in "ổỔộỘoO"
+                        and _TOTAL.match(fold(name))):
                     self._read_row(r, row, section_target)
                 continue
             if not any(v != "" and v is not None for v in row):
@@ -546,25 +560,21 @@ class _Reader:
 
     def _read_row(self, r: int, row: list[Any], section_target: Target | None) -> None:
         # Hot path: runs once per nominee; rows are padded to the table's width by read().
+        # Indices are attributes and repeated cell values are memoised per column.
         excel_row = r + 1
-        at = self.at
         text = self._text
-        i = at.get("ho_ten")
-        name_value = row[i] if i is not None else ""
         values: dict[str, Any] = self.template.copy()
-        values["ho_ten"] = (clean(name_value) or None) if type(name_value) is str else text(name_value)
+        if self.i_name is not None:
+            name_value = row[self.i_name]
+            values["ho_ten"] = (clean(name_value) or None) if type(name_value) is str else text(name_value)
         if self.stt_index is not None:
             stt = row[self.stt_index]
             values["stt"] = str(int(stt)) if type(stt) is float and stt.is_integer() else text(stt)
-        else:
-            values["stt"] = None
         memo = self._texts
         for name, i in self.text_fields:
-            # inlined self._text(): this loop runs for every cell of every text column
             value = row[i]
             if value == "" or value is None:
-                values[name] = None
-                continue
+                continue  # the template holds None
             if type(value) is not str:  # 1 == 1.0 == True as dict keys: memoise text only
                 values[name] = _cell_text(value) or None
                 continue
@@ -572,8 +582,8 @@ class _Reader:
             if found is None:
                 found = memo[value] = clean(value)
             values[name] = found or None
-        if (i := at.get("chuc_vu_don_vi")) is not None:
-            position, unit = _split_position_unit(text(row[i]) or "")
+        if self.i_position_unit is not None:
+            position, unit = _split_position_unit(text(row[self.i_position_unit]) or "")
             values["chuc_vu"] = values["chuc_vu"] or position
             values["don_vi"] = values["don_vi"] or unit
 
@@ -582,6 +592,7 @@ class _Reader:
         birth_value: Any = ""
         birth_header = None
         if self.has_birth_gender_cols:
+            at = self.at
             male = row[at["birth_nam"]] if "birth_nam" in at else ""
             female = row[at["birth_nu"]] if "birth_nu" in at else ""
             if male not in ("", None) and female not in ("", None):
@@ -591,8 +602,8 @@ class _Reader:
                 birth_value, birth_header, gender = male, self.cols["birth_nam"].header, "nam"
             elif female not in ("", None):
                 birth_value, birth_header, gender = female, self.cols["birth_nu"].header, "nu"
-        if (birth_value == "" or birth_value is None) and (i := at.get("ngay_sinh")) is not None:
-            birth_value, birth_header = row[i], self.cols["ngay_sinh"].header
+        if (birth_value == "" or birth_value is None) and self.i_birth is not None:
+            birth_value, birth_header = row[self.i_birth], self.birth_header
         if birth_value != "" and birth_value is not None:
             parsed = parse_date(birth_value)
             if parsed.error:
@@ -600,8 +611,8 @@ class _Reader:
                            f"Ngày sinh không hợp lệ: {parsed.error}. Hãy ghi theo dạng ngày/tháng/năm, ví dụ 05/09/1985.")
             else:
                 ngay_sinh, nam_sinh = parsed.day, parsed.year
-        if (i := at.get("gioi_tinh")) is not None:
-            raw_gender = row[i]
+        if self.i_gender is not None:
+            raw_gender = row[self.i_gender]
             if raw_gender != "" and raw_gender is not None:
                 parsed_gender = parse_gender(raw_gender)
                 header = self.cols["gioi_tinh"].header
@@ -614,6 +625,7 @@ class _Reader:
                 else:
                     gender = parsed_gender
         if self.has_gender_mark_cols:
+            at = self.at
             male = row[at["gender_nam"]] if "gender_nam" in at else ""
             female = row[at["gender_nu"]] if "gender_nu" in at else ""
             if male not in ("", None) and female not in ("", None):
@@ -627,17 +639,18 @@ class _Reader:
 
         # Awards, however written; an unknown one is an error, never dropped.
         awards: list[AwardProposal] = []
-        for i, header in self.award_cols:
-            award_text = text(row[i])
-            if not award_text:
+        for i, header, column_memo in self.award_cols:
+            value = row[i]
+            if value == "" or value is None:
                 continue
-            key = (award_text, header)
-            proposals = self._awards.get(key)
-            if proposals is None:
-                proposals = self._awards[key] = [
-                    fast_model(AwardProposal, {"raw": award_text, "column": header, "code": m.code, "kind": m.kind})
-                    for m in self.catalogue.match(award_text)
-                ]
+            try:
+                award_text, proposals = column_memo[value]
+            except (KeyError, TypeError):
+                award_text, proposals = self._proposals(value, header)
+                if type(value) is str:
+                    column_memo[value] = award_text, proposals
+            if not proposals:
+                continue
             awards += proposals
             for match in proposals:
                 if match.code is None:
@@ -647,21 +660,25 @@ class _Reader:
                                "hoặc bổ sung vào danh mục.")
 
         rating = rating_raw = None
-        if (i := at.get("xep_loai")) is not None:
-            rating_raw = text(row[i])
+        if self.i_rating is not None:
+            rating_raw = text(row[self.i_rating])
             if rating_raw:
                 rating = parse_rating(rating_raw)
                 if rating is None:
                     self.issue("invalid-rating", Severity.WARNING, excel_row, self.cols["xep_loai"].header, rating_raw,
                                "Không nhận ra mức xếp loại: ghi HTXSNV, HTTNV, HTNV hoặc KHTNV.")
 
-        extra = {}
-        for i, header in self.extra_cols:
-            value = row[i]
-            if value != "" and value is not None:
-                extra[header] = text(value)
-        if (i := at.get("doi_tuong")) is not None and type(row[i]) is str and row[i]:
-            section_target = Target.TAP_THE if "tập thể" in fold(row[i]) else Target.CA_NHAN
+        if self.extra_cols:
+            extra = {}
+            for i, header in self.extra_cols:
+                value = row[i]
+                if value != "" and value is not None:
+                    extra[header] = text(value)
+            values["extra"] = extra
+        else:
+            values["extra"] = {}
+        if self.i_target is not None and type(row[self.i_target]) is str and row[self.i_target]:
+            section_target = Target.TAP_THE if "tập thể" in fold(row[self.i_target]) else Target.CA_NHAN
         values["target"] = section_target or self.sheet_target or (
             Target.CA_NHAN if (ngay_sinh or nam_sinh or gender) else self._target(values["ho_ten"], awards)
         )
@@ -673,9 +690,23 @@ class _Reader:
         values["xep_loai_raw"] = rating_raw
         if values["nam_hoc"] is None:
             values["nam_hoc"] = self.block.nam_hoc
-        values["extra"] = extra
         values["row"] = excel_row
-        self.result.nominees.append(fast_model(Nominee, values))
+        # fast_model(), inlined: this line runs once per nominee
+        nominee = _new_nominee(Nominee)
+        _setattr(nominee, "__dict__", values)
+        _setattr(nominee, "__pydantic_fields_set__", _NOMINEE_FIELDS)
+        _setattr(nominee, "__pydantic_extra__", None)
+        _setattr(nominee, "__pydantic_private__", None)
+        self.nominees_append(nominee)
+
+    def _proposals(self, value: Any, header: str) -> tuple[str, list[AwardProposal]]:
+        award_text = _cell_text(value)
+        if not award_text:
+            return award_text, []
+        return award_text, [
+            fast_model(AwardProposal, {"raw": award_text, "column": header, "code": m.code, "kind": m.kind})
+            for m in self.catalogue.match(award_text)
+        ]
 
     def _target(self, name: str | None, awards: list[AwardProposal]) -> Target:
         """Individual or collective, for a row with no section, sheet or personal data to say."""
@@ -749,8 +780,31 @@ def _unreadable(shown: str, reason: str) -> Submission:
     return Submission(path=shown, status="unreadable", reason=reason, issues=[issue])
 
 
+# Characters that TCVN3 and VNI text is full of but Unicode Vietnamese never uses ("NguyÔn ThÞ",
+# "Nguyeãn Thò Höông"): Latin-1 letters and signs outside the Vietnamese alphabet.
+_LEGACY_LOOKING = re.compile("[\u00a1-\u00bf\u00c4-\u00c7\u00cb\u00ce-\u00d1\u00d6-\u00d8\u00db\u00dc\u00de\u00df"
+                             "\u00e4-\u00e7\u00eb\u00ee-\u00f1\u00f6-\u00f8\u00fb\u00fc\u00fe\u00ff]")
+
+
+def _looks_legacy(submission: Submission, readers: list["_Reader"]) -> bool:
+    texts = [n.ho_ten for n in submission.nominees if n.ho_ten]
+    for reader in readers:
+        texts += reader._texts.keys()
+        texts += (c.header for c in reader.band.columns)
+    return any(_LEGACY_LOOKING.search(t) for t in texts)
+
+
 def submission_from_workbook(book: RawWorkbook, shown: str, catalogue: Catalogue) -> Submission:
     """The nominee sheets of a workbook, read into one Submission."""
+    readers: list[_Reader] = []
+    submission = _submission(book, shown, catalogue, readers)
+    already = any(sheet.legacy_cells for sheet in book.sheets)
+    if not already and _looks_legacy(submission, readers) and decode_rich_text_fonts(book):
+        submission = _submission(book, shown, catalogue, [])  # again, on the decoded text
+    return submission
+
+
+def _submission(book: RawWorkbook, shown: str, catalogue: Catalogue, readers: list["_Reader"]) -> Submission:
     submission = Submission(path=shown)
     blocks: list[TitleBlock] = []
     for sheet in book.sheets:
@@ -763,7 +817,9 @@ def submission_from_workbook(book: RawWorkbook, shown: str, catalogue: Catalogue
             continue
         block = read_title_block(sheet.rows, band.first_row)
         blocks.append(block)
-        result = _Reader(shown, sheet, band, block, catalogue).read()
+        reader = _Reader(shown, sheet, band, block, catalogue)
+        readers.append(reader)
+        result = reader.read()
         submission.sheets.append(sheet.name)
         submission.columns[sheet.name] = {name: col.header for name, col in band.field_columns().items()}
         if sheet.legacy_cells:

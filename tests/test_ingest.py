@@ -394,8 +394,6 @@ def test_rich_text_is_the_only_legacy_text(tmp_path: Path) -> None:
     assert [(i.code, i.severity) for i in s.issues] == [("legacy-encoding", "info")]
 
 
-@pytest.mark.xfail(strict=True, reason="reader's legacy-font pre-check reads styles.xml and sharedStrings.xml only, "
-                                       "not run fonts of inline strings in the worksheet XML")
 def test_rich_text_in_an_inline_string_is_the_only_legacy_text(workbook) -> None:
     # openpyxl (and other generators) store rich text inline in the sheet, not in sharedStrings.xml.
     path = workbook(header=[HEADER], rows=[person(1, rich(("NguyÔn V¨n ", ".VnTime"), ("Tùng", "Times New Roman")))])

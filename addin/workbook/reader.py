@@ -63,8 +63,12 @@ class RawWorkbook:
     sheets: list[RawSheet]
 
 
-def check_container(path: Path) -> None:
-    """Refuse what is not a spreadsheet, or is too large or a zip bomb, before parsing it."""
+def check_container(path: Path) -> bool | None:
+    """Refuse what is not a spreadsheet, or is too large or a zip bomb, before parsing it.
+
+    For a zip-based workbook, also says whether its styles or shared strings name a legacy
+    font (found while the archive is open anyway); None for other formats.
+    """
     size = path.stat().st_size
     if size == 0:
         raise UnreadableFile("Tệp rỗng (0 byte): hãy gửi lại tệp.")
@@ -73,9 +77,10 @@ def check_container(path: Path) -> None:
     with path.open("rb") as f:
         head = f.read(512)
     if head.startswith(_ZIP_MAGIC):
-        _check_zip(path)
+        return _check_zip(path)
     elif head.startswith(_OLE_MAGIC):
         _check_biff_extent(path)
+        return None
     else:
         sniff = head.lstrip().lower()
         if sniff.startswith((b"<html", b"<!doctype html", b"<?xml", b"<table", b"mime-version")):
@@ -86,13 +91,14 @@ def check_container(path: Path) -> None:
         raise UnreadableFile("Tệp không phải bảng tính Excel (.xlsx, .xlsm, .xls) hoặc đã bị hỏng.")
 
 
-def _check_zip(path: Path) -> None:
+def _check_zip(path: Path) -> bool:
     try:
         with zipfile.ZipFile(path) as archive:
             _check_zip_sizes(archive.infolist())
             # Only now, with the sizes known to be sane, is it safe to inflate the sheets.
             for name in _worksheet_parts(archive):
                 _check_xlsx_extent(archive, name)
+            return _archive_mentions_legacy_font(archive)
     except UnreadableFile:
         raise
     except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError, ValueError):
@@ -152,7 +158,19 @@ def _worksheet_parts(archive: zipfile.ZipFile) -> list[str]:
     return sorted(parts)
 
 
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="(?:[A-Za-z]{1,3}[0-9]{1,7}:)?([A-Za-z]{1,3})([0-9]{1,7})"')
+
+
 def _check_xlsx_extent(archive: zipfile.ZipFile, name: str) -> None:
+    # Fast path: Excel, LibreOffice and the usual writers record the used range in <dimension>
+    # at the top of the sheet; when it is small, inflating the whole sheet a second time (calamine
+    # inflates it anyway) would cost a quarter of the read. Only a missing or large dimension
+    # is measured cell by cell. (A file crafted to lie in this tag is not caught here.)
+    with archive.open(name) as member:
+        head = member.read(4096)
+    found = _DIMENSION.search(head)
+    if found and int(found.group(2)) * _column_number(found.group(1)) <= MAX_SHEET_CELLS:
+        return
     tail = b""
     with archive.open(name) as member:
         while chunk := member.read(_CHUNK):
@@ -257,9 +275,13 @@ def _damaged(exc: BaseException) -> UnreadableFile:
     )
 
 
-def read_workbook(path: Path) -> RawWorkbook:
-    """All sheets of a workbook as value grids (cached formula results, never evaluated)."""
-    check_container(path)
+def read_workbook(path: Path, *, include_hidden: bool = False) -> RawWorkbook:
+    """All sheets of a workbook as value grids (cached formula results, never evaluated).
+
+    Hidden sheets are listed with no rows unless asked for: nominee lists are never hidden,
+    and parsing their lookup tables would only cost time.
+    """
+    legacy = check_container(path)
     try:
         book = pc.CalamineWorkbook.from_path(str(path))
     except pc.PasswordError:
@@ -273,10 +295,14 @@ def read_workbook(path: Path) -> RawWorkbook:
         for meta in book.sheets_metadata:
             if meta.typ != pc.SheetTypeEnum.WorkSheet:
                 continue
+            visible = meta.visible == pc.SheetVisibleEnum.Visible
+            if not visible and not include_hidden:
+                sheets.append(RawSheet(meta.name, False, []))
+                continue
             sheet = book.get_sheet_by_name(meta.name)
             rows = sheet.to_python(skip_empty_area=False)
             merged = [(r1, c1, r2, c2) for (r1, c1), (r2, c2) in (sheet.merged_cell_ranges or [])]
-            sheets.append(RawSheet(meta.name, meta.visible == pc.SheetVisibleEnum.Visible, rows, merged))
+            sheets.append(RawSheet(meta.name, visible, rows, merged))
     except pc.PasswordError:
         raise UnreadableFile("Tệp được đặt mật khẩu: hãy gỡ mật khẩu rồi gửi lại.") from None
     except BaseException as exc:
@@ -289,7 +315,9 @@ def read_workbook(path: Path) -> RawWorkbook:
     # Python's zipfile is stricter than calamine's (it checks CRCs and the zip version), so a
     # damaged part can first show up here: that too is one unreadable file, not a crash.
     try:
-        if _mentions_legacy_font(path):
+        if legacy is None:
+            legacy = _mentions_legacy_font(path)
+        if legacy:
             _decode_legacy_fonts(raw)
     except UnreadableFile:
         raise
@@ -313,16 +341,26 @@ def _mentions_legacy_font(path: Path) -> bool:
         head = f.read(4)
     if head == _ZIP_MAGIC:
         with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-            for part in ("xl/styles.xml", "xl/sharedStrings.xml"):
-                if part in names:
-                    with archive.open(part) as member:
-                        data = member.read(64 * 1024 * 1024)
-                    if _has_legacy_font_name(data):
-                        return True
-        return False
+            return _archive_mentions_legacy_font(archive)
     data = path.read_bytes()
     return _has_legacy_font_name(data) or _has_legacy_font_name(data.replace(b"\x00", b""))
+
+
+def _archive_mentions_legacy_font(archive: zipfile.ZipFile, parts: tuple[str, ...] = ("xl/styles.xml",)) -> bool:
+    """Whether these parts name a legacy font: by default the cell styles only.
+
+    Rich-text runs name their fonts in sharedStrings.xml or inline in the sheets; inflating
+    those for every file would cost a tenth of the read, so the ingest asks for them only when
+    the text it read looks like TCVN3 or VNI (see decode_rich_text_fonts).
+    """
+    names = set(archive.namelist())
+    for part in parts:
+        if part in names:
+            with archive.open(part) as member:
+                data = member.read(64 * 1024 * 1024)
+            if _has_legacy_font_name(data):
+                return True
+    return False
 
 
 def _has_legacy_font_name(data: bytes) -> bool:
@@ -335,6 +373,24 @@ def _has_legacy_font_name(data: bytes) -> bool:
                 return True
             start = i + 1
     return False
+
+
+def decode_rich_text_fonts(raw: RawWorkbook) -> bool:
+    """Second chance for a workbook whose text looks legacy but whose cell styles name no legacy
+    font: look for legacy fonts in rich-text runs (shared strings, inline strings) and decode.
+
+    Returns whether any cell was decoded.
+    """
+    with raw.path.open("rb") as f:
+        if f.read(4) != _ZIP_MAGIC:
+            return False  # .xls: the font pre-check already covered the whole file
+    with zipfile.ZipFile(raw.path) as archive:
+        parts = ("xl/sharedStrings.xml", *_worksheet_parts(archive))
+        if not _archive_mentions_legacy_font(archive, parts):
+            return False
+    before = sum(sheet.legacy_cells for sheet in raw.sheets)
+    _decode_legacy_fonts(raw)
+    return sum(sheet.legacy_cells for sheet in raw.sheets) > before
 
 
 def _decode_legacy_fonts(raw: RawWorkbook) -> None:
