@@ -153,19 +153,27 @@ def validate_file(path: Path, shown: str, catalogue: Catalogue | None = None) ->
 
 
 def validate_paths(paths: Iterable[str], catalogue: Catalogue | None = None, progress: Progress | None = None) -> Report:
-    """Validate every workbook found under the given files and folders."""
-    from addin.inbox import discover
+    """Validate every workbook found under the given files and folders, emails and zip archives."""
+    import tempfile
+
+    from addin.inbox import collect_sources
+    from addin.ingest import gc_paused
 
     catalogue = catalogue or default_catalogue()
-    found = discover(paths)
     report = Report()
-    for done, item in enumerate(found):
-        if progress:
-            progress(done, len(found), item.shown)
-        if item.ignored:
-            report.submissions.append(Submission(path=item.shown, status="ignored", reason=item.ignored))
-        else:
-            report.submissions.append(validate_file(item.path, item.shown, catalogue))
+    with tempfile.TemporaryDirectory(prefix="tdkt-") as work:
+        found = collect_sources(paths, Path(work))
+        with gc_paused():
+            for done, src in enumerate(found):
+                if progress:
+                    progress(done, len(found), src.shown)
+                if src.ignored:
+                    report.submissions.append(Submission(path=src.shown, status="ignored", reason=src.ignored))
+                elif src.rejected:
+                    issue = Issue(code="unreadable-file", severity=Severity.ERROR, file=src.shown, message=src.rejected)
+                    report.submissions.append(Submission(path=src.shown, status="unreadable", reason=src.rejected, issues=[issue]))
+                else:
+                    report.submissions.append(validate_file(src.path, src.shown, catalogue))
     if progress:
         progress(len(found), len(found), "")
     return report

@@ -276,8 +276,9 @@ def test_lock_files_are_ignored_silently(tmp_path: Path) -> None:
 
     assert code == 0 and report["valid"] is True
     files = by_path(report)
-    assert sorted(files) == sorted([os.path.join("inbox", "a.xlsx"), os.path.join("inbox", "~$a.xlsx"), "~$b.xlsx"])
-    for shown in (os.path.join("inbox", "~$a.xlsx"), "~$b.xlsx"):
+    libre_lock = os.path.join("inbox", ".~lock.a.xlsx#")  # LibreOffice's lock of a spreadsheet: listed, ignored
+    assert sorted(files) == sorted([os.path.join("inbox", "a.xlsx"), os.path.join("inbox", "~$a.xlsx"), "~$b.xlsx", libre_lock])
+    for shown in (os.path.join("inbox", "~$a.xlsx"), "~$b.xlsx", libre_lock):
         assert (files[shown]["status"], files[shown]["rows"], files[shown]["unit"]) == ("ignored", 0, None)
         assert issues_of(report, shown) == []
     assert files[os.path.join("inbox", "a.xlsx")]["status"] == "ok"
