@@ -19,7 +19,7 @@ from __future__ import annotations
 import random
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -1395,3 +1395,92 @@ def write_demo_inbox(folder: Path, seed: int = 2025) -> list[Path]:
     See write_demo_inbox_with_manifest for where they are.
     """
     return [f.path for f in write_demo_inbox_with_manifest(folder, seed)]
+
+
+# ---------------------------------------------------------------------------
+# The demo inbox as it arrives: some lists attached to emails, some zipped, one resent.
+
+_DEMO_SENT = datetime(2025, 5, 15, 9, 0)
+
+
+def write_demo_mailbox(folder: Path, seed: int = 2025) -> list[Path]:
+    """Write the demo inbox the way a clerk's inbox looks, for `tdkt demo` and `tdkt merge`.
+
+    Most lists are plain attachments saved into the folder; one arrives as a saved email (.eml),
+    two in a .zip with a subfolder, and the list of Trường Mầm non Hoa Sen is sent twice: first
+    with mistakes, then corrected in a later email, which must replace the first.
+    """
+    import email.utils
+    import os
+    import zipfile
+    from email.message import EmailMessage
+
+    folder = Path(folder)
+    files = write_demo_inbox_with_manifest(folder, seed)
+    by_unit = {f.unit: f.path for f in files}
+    xlsx_type = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+    def mail(path: Path, sender: str, subject: str, sent: datetime, attachment: Path, name: str) -> None:
+        msg = EmailMessage()
+        msg["From"] = sender
+        msg["To"] = "thiduakhenthuong@tragiang.edu.vn"
+        msg["Subject"] = subject
+        msg["Date"] = email.utils.format_datetime(sent.replace(tzinfo=timezone(timedelta(hours=7))))
+        msg["Message-ID"] = f"<{path.stem}@tragiang.edu.vn>"
+        msg.set_content("Kính gửi Thường trực Hội đồng Thi đua - Khen thưởng,\n\n"
+                        "Đơn vị xin gửi danh sách đề nghị khen thưởng năm học 2024-2025 (tệp đính kèm).\n")
+        msg.add_attachment(attachment.read_bytes(), maintype=xlsx_type[0], subtype=xlsx_type[1], filename=name)
+        msg.set_boundary(f"tdkt-demo-{path.stem}")
+        path.write_bytes(bytes(msg))
+
+    # One list kept only as the saved email.
+    nguyen_du = by_unit["Trường THCS Nguyễn Du"]
+    mail(folder / "Thu - THCS Nguyen Du.eml", "Trường THCS Nguyễn Du <thcsnguyendu@tragiang.edu.vn>",
+         "Danh sách đề nghị khen thưởng năm học 2024-2025", datetime(2025, 5, 14, 8, 30), nguyen_du,
+         "DS đề nghị khen thưởng - THCS Nguyễn Du.xlsx")
+    nguyen_du.unlink()
+
+    # Two lists zipped by a cluster of schools, in a subfolder of the archive.
+    zipped = [by_unit["Trường Tiểu học Lê Lợi"], by_unit["Trường THCS Võ Thị Sáu"]]
+    with zipfile.ZipFile(folder / "Cum truong so 1.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in zipped:
+            info = zipfile.ZipInfo(f"Cum truong so 1/{path.name}", date_time=(2025, 5, 15, 16, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, path.read_bytes())
+    for path in zipped:
+        path.unlink()
+
+    # Hoa Sen resends a corrected list a day later, by email: it must replace the first one.
+    first = by_unit["Trường Mầm non Hoa Sen"]
+    corrected = _corrected_copy(first)
+    mail(folder / "Thu - MN Hoa Sen gui lai.eml", "Trường Mầm non Hoa Sen <mnhoasen@tragiang.edu.vn>",
+         "Re: Gửi lại danh sách đề nghị khen thưởng (đã sửa)", datetime(2025, 5, 16, 10, 15), corrected,
+         "DS de nghi KT - MN Hoa Sen (da sua).xlsx")
+    corrected.unlink()
+
+    stamp = _DEMO_SENT.timestamp()
+    for path in folder.iterdir():
+        os.utime(path, (stamp, stamp))  # plain attachments "saved" on 15/05/2025
+    return sorted(folder.iterdir())
+
+
+def _corrected_copy(path: Path) -> Path:
+    """The same list with its planted mistakes put right (as the unit would after feedback)."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.value == "31/02/1985":
+                    cell.value = "21/02/1985"
+                elif cell.value == "Huy hiệu Ngôi sao Giáo dục":
+                    cell.value = "Giấy khen Giám đốc Sở"
+        for row in ws.iter_rows(min_col=2, max_col=2):
+            cell = row[0]
+            left = ws.cell(cell.row, 1).value
+            if cell.value in (None, "") and isinstance(left, (int, float)):
+                cell.value = "Trần Thị Mai"
+    target = path.with_name(path.stem + " (da sua)" + path.suffix)
+    book.save(target)
+    return target

@@ -123,6 +123,7 @@ ISSUE_CODES: dict[str, str] = {
     "invalid-award-kind": "Danh hiệu không có hình thức đột xuất hay chuyên đề",
     "award-target-mismatch": "Khen thưởng tập thể đề nghị cho cá nhân, hoặc ngược lại",
     "duplicate-in-file": "Dòng trùng lặp trong cùng một tệp",
+    "duplicate-across-units": "Cùng một người được hai đơn vị đề nghị",
     "criteria-not-met": "Chưa đủ tiêu chuẩn của danh hiệu đề nghị",
     "legacy-encoding": "Đã chuyển chữ từ phông cũ TCVN3/VNI sang Unicode",
 }

@@ -1,0 +1,701 @@
+"""Writing the sheets tdkt owns into the master workbook, without touching anything else.
+
+The master is the clerk's workbook: it may carry a VBA project, Form Control buttons, sheets
+the clerk added and settings the clerk typed. openpyxl would drop buttons and drawings on save,
+so we never round-trip the workbook through an object model. Instead our sheets are written
+with XlsxWriter (fast, constant memory, inline strings) into a scratch workbook, and their XML
+parts are transplanted into a copy of the master's zip: styles are appended and remapped, the
+sheet is added to workbook.xml when new, and every other part is copied byte for byte. The new
+file replaces the old one atomically, after the old one is copied to a backup folder.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Callable, Iterable
+from xml.sax.saxutils import escape
+
+import xlsxwriter
+
+from addin.workbook.reader import UnreadableFile
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL_WORKSHEET = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
+CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+CT_MAIN_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+CT_MAIN_XLSM = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+
+
+class MasterLocked(Exception):
+    """The master is open or locked elsewhere; the message is Vietnamese, for the clerk."""
+
+
+@dataclass
+class Style:
+    """A cell format, as XlsxWriter format properties (kept hashable by freezing to a tuple)."""
+
+    props: dict[str, Any]
+
+    def key(self) -> tuple:
+        return tuple(sorted(self.props.items()))
+
+
+@dataclass
+class OfficialLayout:
+    """The official document frame around a table (domain.md §4): what a clerk prints and signs."""
+
+    issuer: list[str]  # left, top to bottom: "UBND TỈNH TRÀ GIANG", "SỞ GIÁO DỤC VÀ ĐÀO TẠO"
+    place_date: str  # "Trà Giang, ngày ... tháng ... năm 2025"
+    title: str
+    subtitle: str | None = None
+    # (role, hint, name) per block, left to right: ("NGƯỜI LẬP BIỂU", "(Ký, ghi rõ họ tên)", "Lê Văn A")
+    signatures: list[tuple[str, str, str]] = field(default_factory=list)
+
+    @property
+    def header_offset(self) -> int:
+        """Rows above the table header."""
+        return 7 if self.subtitle else 6
+
+
+@dataclass
+class SheetData:
+    """One sheet tdkt owns: a header row and rows of values, written as a filterable table."""
+
+    name: str
+    headers: list[str]
+    rows: Iterable[list[Any]]
+    widths: list[float] = field(default_factory=list)
+    links: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) in rows -> "Sheet!A5"
+    row_styles: dict[int, str] = field(default_factory=dict)  # row index -> "error" | "warning"
+    title: list[str] = field(default_factory=list)  # lines above the header
+    only_if_missing: bool = False  # clerk-edited sheets: created once, never overwritten
+    hidden: bool = False
+    layout: OfficialLayout | None = None  # title block, motto, signatures (replaces `title`)
+    footer_rows: list[list[Any]] = field(default_factory=list)  # e.g. a totals row, in bold, after the rows
+    notes: list[str] = field(default_factory=list)  # lines under the table, before the signatures
+    autofilter: bool = True
+    # Called after the rows are written, to add what XlsxWriter draws (a chart):
+    # decorate(book, worksheet, header_row, last_row)
+    decorate: Callable[[Any, Any, int, int], None] | None = None
+    print_columns: int | None = None  # columns that print (and that the title block spans); None: all
+    wrap: bool = False  # wrap long text in the cells (printed tables)
+
+    @property
+    def header_row(self) -> int:
+        """0-based row of the table header in the written sheet."""
+        if self.layout is not None:
+            return self.layout.header_offset
+        return len(self.title) + (1 if self.title else 0)
+
+
+_BASE = {"font_name": "Times New Roman", "font_size": 12, "valign": "top"}
+_FORMATS = {
+    "title": {**_BASE, "bold": True, "font_size": 13},
+    "header": {**_BASE, "bold": True, "text_wrap": True, "align": "center", "valign": "vcenter",
+               "bg_color": "#DDEBF7", "border": 1},
+    "cell": {**_BASE, "border": 1, "text_wrap": False},
+    "cell_wrap": {**_BASE, "border": 1, "text_wrap": True},
+    "date": {**_BASE, "border": 1, "num_format": "dd/mm/yyyy"},
+    "datetime": {**_BASE, "border": 1, "num_format": "dd/mm/yyyy hh:mm"},
+    "error": {**_BASE, "border": 1, "bg_color": "#F8CBAD"},
+    "error_date": {**_BASE, "border": 1, "bg_color": "#F8CBAD", "num_format": "dd/mm/yyyy"},
+    "warning": {**_BASE, "border": 1, "bg_color": "#FFF2CC"},
+    "warning_date": {**_BASE, "border": 1, "bg_color": "#FFF2CC", "num_format": "dd/mm/yyyy"},
+    "link": {**_BASE, "border": 1, "font_color": "#0563C1", "underline": 1},
+    "total": {**_BASE, "border": 1, "bold": True},
+    "note": {**_BASE, "italic": True, "text_wrap": True, "font_size": 11},
+    "issuer": {**_BASE, "align": "center", "valign": "vcenter", "font_size": 12},
+    "issuer_bold": {**_BASE, "align": "center", "valign": "vcenter", "font_size": 12, "bold": True},
+    "motto": {**_BASE, "align": "center", "valign": "vcenter", "font_size": 12, "bold": True},
+    "motto_sub": {**_BASE, "align": "center", "valign": "vcenter", "font_size": 13, "bold": True, "underline": 1},
+    "place_date": {**_BASE, "align": "center", "valign": "vcenter", "font_size": 13, "italic": True},
+    "doc_title": {**_BASE, "align": "center", "valign": "vcenter", "font_size": 14, "bold": True, "text_wrap": True},
+    "doc_subtitle": {**_BASE, "align": "center", "valign": "vcenter", "font_size": 13, "italic": True},
+    "sign_role": {**_BASE, "align": "center", "font_size": 13, "bold": True},
+    "sign_hint": {**_BASE, "align": "center", "font_size": 13, "italic": True},
+    "sign_name": {**_BASE, "align": "center", "font_size": 13, "bold": True},
+}
+
+
+# ---------------------------------------------------------------------------
+# Locks, backups, atomic replace
+
+
+def check_not_locked(path: Path) -> None:
+    """Refuse to write a master that Excel or LibreOffice has open."""
+    owners = [path.with_name("~$" + path.name), path.with_name(".~lock." + path.name + "#")]
+    for owner in owners:
+        if owner.exists():
+            raise MasterLocked(
+                f"Sổ tổng hợp \"{path.name}\" đang được mở (có tệp khóa {owner.name}): "
+                "hãy đóng sổ trong Excel rồi chạy lại. Chưa ghi gì vào sổ."
+            )
+    if path.exists():
+        try:
+            with path.open("r+b"):
+                pass  # on Windows, a workbook open in Excel cannot be opened for writing
+        except PermissionError:
+            raise MasterLocked(
+                f"Không ghi được vào sổ tổng hợp \"{path.name}\" (đang mở hoặc bị khóa): "
+                "hãy đóng sổ rồi chạy lại. Chưa ghi gì vào sổ."
+            ) from None
+
+
+def backup_dir(path: Path) -> Path:
+    return path.with_name(path.stem + ".sao-luu")
+
+
+def make_backup(path: Path, keep: int) -> Path | None:
+    """Copy the current master into its backup folder; keep only the newest `keep` copies."""
+    if not path.exists() or keep <= 0:
+        return None
+    folder = backup_dir(path)
+    folder.mkdir(exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    target = folder / f"{path.stem}-{stamp}{path.suffix}"
+    shutil.copy2(path, target)
+    copies = sorted(folder.glob(f"{path.stem}-*{path.suffix}"))
+    for old in copies[:-keep]:
+        old.unlink(missing_ok=True)
+    return target
+
+
+def _keep_permissions(path: Path, scratch: Path) -> None:
+    # mkstemp makes the scratch file private (0600); swapped in as is, it would lock the
+    # clerk's colleagues out of a master in a shared folder. Keep the old master's mode, or
+    # give a new one the mode any new file gets (0666 less the umask).
+    if path.exists():
+        shutil.copymode(path, scratch)
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(scratch, 0o666 & ~umask)
+
+
+def _replace_atomically(scratch: Path, path: Path) -> None:
+    # Opened for writing: on Windows fsync is FlushFileBuffers, which fails (EBADF) on a
+    # handle that may only read, and every merge would then end in "could not write".
+    with scratch.open("r+b") as f:
+        os.fsync(f.fileno())
+    try:
+        os.replace(scratch, path)
+    except PermissionError:
+        scratch.unlink(missing_ok=True)
+        raise MasterLocked(
+            f"Không thay được sổ tổng hợp \"{path.name}\" (đang mở hoặc bị khóa): "
+            "hãy đóng sổ rồi chạy lại. Sổ cũ vẫn nguyên vẹn."
+        ) from None
+
+
+# ---------------------------------------------------------------------------
+# Writing sheets with XlsxWriter
+
+
+def _write_scratch(target: Path, sheets: list[SheetData]) -> None:
+    book = xlsxwriter.Workbook(
+        str(target),
+        {
+            "constant_memory": True,  # rows stream to disk; strings become inline strings
+            "strings_to_formulas": False,  # "=HYPERLINK(...)" typed by a unit stays text
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            "default_date_format": "dd/mm/yyyy",
+        },
+    )
+    book.set_properties({"created": datetime(2024, 1, 1)})
+    formats = {name: book.add_format(props) for name, props in _FORMATS.items()}
+    for sheet in sheets:
+        ws = book.add_worksheet(sheet.name)
+        if sheet.hidden:
+            ws.hide()
+        ws.set_landscape()
+        ws.set_paper(9)  # A4
+        ws.fit_to_pages(1, 0)  # all columns on the page width, as many pages down as needed
+        ws.set_margins(left=0.5, right=0.4, top=0.6, bottom=0.6)
+        ws.set_footer("&C&\"Times New Roman\"&11Trang &P/&N")
+        for c, width in enumerate(sheet.widths):
+            ws.set_column(c, c, width)
+        width = max(sheet.print_columns or len(sheet.headers), 1)
+        if sheet.layout is not None:
+            _write_frame_top(ws, formats, sheet.layout, width)
+        else:
+            for r, line in enumerate(sheet.title):
+                ws.write_string(r, 0, line, formats["title"])
+        header_row = sheet.header_row
+        if sheet.wrap:
+            longest = max((len(str(h)) for h in sheet.headers), default=0)
+            ws.set_row(header_row, 16 * min(4, 1 + longest // 12))  # wrapped headers need the height
+        ws.write_row(header_row, 0, [str(h) for h in sheet.headers], formats["header"])
+        ws.freeze_panes(header_row + 1, 0)
+        ws.repeat_rows(header_row)
+        last = header_row
+        for i, values in enumerate(sheet.rows):
+            last = header_row + 1 + i
+            kind = sheet.row_styles.get(i)
+            plain = formats[kind] if kind else formats["cell_wrap" if sheet.wrap else "cell"]
+            dated = formats[f"{kind}_date"] if kind else formats["date"]
+            for c, value in enumerate(values):
+                link = sheet.links.get((i, c))
+                if link is not None:
+                    ws.write_url(last, c, f"internal:{link}", formats["link"], string=str(value))
+                elif value is None or value == "":
+                    ws.write_blank(last, c, None, plain)
+                elif isinstance(value, bool):
+                    ws.write_string(last, c, "Có" if value else "Không", plain)
+                elif isinstance(value, (int, float)):
+                    ws.write_number(last, c, value, plain)
+                elif isinstance(value, datetime):
+                    local = value.astimezone() if value.tzinfo else value  # Excel has no time zones
+                    ws.write_datetime(last, c, local.replace(tzinfo=None), formats["datetime"])
+                elif isinstance(value, date):
+                    ws.write_datetime(last, c, datetime(value.year, value.month, value.day), dated)
+                else:
+                    ws.write_string(last, c, str(value), plain)
+        table_last = last
+        for values in sheet.footer_rows:
+            last += 1
+            for c, value in enumerate(values):
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    ws.write_number(last, c, value, formats["total"])
+                elif value in (None, ""):
+                    ws.write_blank(last, c, None, formats["total"])
+                else:
+                    ws.write_string(last, c, str(value), formats["total"])
+        for note in sheet.notes:
+            last += 1
+            ws.set_row(last, 32)
+            _span(ws, last, 0, width - 1, note, formats["note"])
+        if sheet.headers and sheet.autofilter:
+            ws.autofilter(header_row, 0, table_last, len(sheet.headers) - 1)
+        if sheet.decorate is not None:
+            sheet.decorate(book, ws, header_row, last)
+        if sheet.print_columns:
+            ws.print_area(0, 0, last + (8 if sheet.layout and sheet.layout.signatures else 0), sheet.print_columns - 1)
+        if sheet.layout is not None and sheet.layout.signatures:
+            _write_signatures(ws, formats, sheet.layout, width, last + 2)
+    book.close()
+
+
+def _split(width: int) -> int:
+    """Last column of the left half of the frame (issuer, first signature)."""
+    return max(0, min(width - 2, (width * 2) // 5 - 1)) if width > 1 else 0
+
+
+def _span(ws: Any, row: int, c1: int, c2: int, text: str, fmt: Any) -> None:
+    if c2 > c1:
+        ws.merge_range(row, c1, row, c2, text, fmt)
+    else:
+        ws.write_string(row, c1, text, fmt)
+
+
+def _write_frame_top(ws: Any, formats: dict[str, Any], layout: OfficialLayout, width: int) -> None:
+    """Issuer left, national motto right, place and date, title (domain.md §4)."""
+    split = _split(width)
+    right = split + 1 if width > 1 else 0
+    issuer = layout.issuer + [""] * (2 - len(layout.issuer))
+    ws.set_row(0, 18)
+    # constant_memory mode streams rows: each row must be complete before the next begins
+    _span(ws, 0, 0, split, issuer[0], formats["issuer"] if len(layout.issuer) > 1 else formats["issuer_bold"])
+    _span(ws, 0, right, width - 1, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", formats["motto"])
+    _span(ws, 1, 0, split, issuer[1], formats["issuer_bold"])
+    _span(ws, 1, right, width - 1, "Độc lập - Tự do - Hạnh phúc", formats["motto_sub"])
+    _span(ws, 2, right, width - 1, layout.place_date, formats["place_date"])
+    ws.set_row(4, 36)
+    _span(ws, 4, 0, width - 1, layout.title, formats["doc_title"])
+    if layout.subtitle:
+        _span(ws, 5, 0, width - 1, layout.subtitle, formats["doc_subtitle"])
+
+
+def _write_signatures(ws: Any, formats: dict[str, Any], layout: OfficialLayout, width: int, row: int) -> None:
+    blocks = layout.signatures
+    if len(blocks) == 1:
+        spans = [(_split(width) + 1, width - 1)]
+    else:
+        spans = [(0, _split(width)), (_split(width) + 1, width - 1)]
+    pairs = list(zip(blocks, spans))
+    for offset, kind, part in ((0, "sign_role", 0), (1, "sign_hint", 1), (5, "sign_name", 2)):
+        for block, (c1, c2) in pairs:  # row by row, left block then right (constant_memory)
+            _span(ws, row + offset, c1, c2, block[part], formats[kind])
+
+
+# ---------------------------------------------------------------------------
+# Transplanting parts into an existing master
+
+_SHEET_TAG = re.compile(r"<sheet\b[^>]*/>")
+_ATTR = re.compile(r'([\w:]+)="([^"]*)"')
+
+
+def _attrs(tag: str) -> dict[str, str]:
+    return dict(_ATTR.findall(tag))
+
+
+def _rels_targets(rels_xml: str) -> dict[str, tuple[str, str]]:
+    out = {}
+    for tag in re.findall(r"<Relationship\b[^>]*/?>", rels_xml):
+        a = _attrs(tag)
+        out[a.get("Id", "")] = (a.get("Type", ""), a.get("Target", ""))
+    return out
+
+
+def _part_path(target: str) -> str:
+    # Targets in workbook.xml.rels are relative to xl/, or absolute from the package root.
+    return target.lstrip("/") if target.startswith("/") else "xl/" + target
+
+
+def _unescape_name(name: str) -> str:
+    return name.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'")
+
+
+class _Styles:
+    """Appends a scratch workbook's formats to the master's styles.xml and maps indices."""
+
+    LISTS = ("numFmts", "fonts", "fills", "borders", "cellXfs")
+
+    def __init__(self, master_xml: str):
+        self.xml = master_xml
+
+    def _items(self, xml: str, tag: str) -> list[str]:
+        m = re.search(rf"<{tag}\b[^>]*?(?:/>|>(.*?)</{tag}>)", xml, re.S)
+        if not m or m.group(1) is None:
+            return []
+        child = {"numFmts": "numFmt", "fonts": "font", "fills": "fill", "borders": "border", "cellXfs": "xf"}[tag]
+        return re.findall(rf"<{child}\b(?:[^>]*/>|.*?</{child}>)", m.group(1), re.S)
+
+    def _append(self, tag: str, items: list[str]) -> int:
+        """Append items to a list element; return the index of the first appended item."""
+        existing = self._items(self.xml, tag)
+        start = len(existing)
+        if not items:
+            return start
+        joined = "".join(items)
+        m = re.search(rf"<{tag}\b([^>]*?)(/?)>", self.xml)
+        if m is None:
+            # numFmts is optional and must come first in styleSheet
+            open_tag = re.search(r"<styleSheet\b[^>]*>", self.xml)
+            assert open_tag is not None
+            insert = f'<{tag} count="{len(items)}">{joined}</{tag}>'
+            self.xml = self.xml[: open_tag.end()] + insert + self.xml[open_tag.end():]
+            return 0
+        attrs = re.sub(r'\scount="\d+"', "", m.group(1))
+        new_open = f'<{tag}{attrs} count="{start + len(items)}">'
+        if m.group(2) == "/":  # empty element <fonts count="0"/>
+            self.xml = self.xml[: m.start()] + new_open + joined + f"</{tag}>" + self.xml[m.end():]
+        else:
+            close = self.xml.index(f"</{tag}>", m.end())
+            self.xml = self.xml[: m.start()] + new_open + self.xml[m.end(): close] + joined + self.xml[close:]
+        return start
+
+    def _reuse_or_append(self, tag: str, items: list[str]) -> list[int]:
+        """The master index of each item: an identical one already there, else a new one appended."""
+        at: dict[str, int] = {}
+        existing = self._items(self.xml, tag)
+        for i, item in enumerate(existing):
+            at.setdefault(item, i)
+        fresh: list[str] = []
+        indices = []
+        for item in items:
+            if item not in at:
+                at[item] = len(existing) + len(fresh)
+                fresh.append(item)
+            indices.append(at[item])
+        self._append(tag, fresh)
+        return indices
+
+    def merge(self, scratch_xml: str) -> dict[int, int]:
+        """Add the scratch's formats; return scratch cellXfs index -> master index.
+
+        Formats an earlier merge already added are reused: appending them on every merge would
+        pass Excel's limits (about 250 number formats, 512 fonts per workbook) after a hundred
+        merges or so, and Excel then drops formats or refuses the file.
+        """
+        num_map: dict[str, str] = {}
+        codes = {}
+        for item in self._items(self.xml, "numFmts"):
+            num_id, code = re.search(r'numFmtId="(\d+)"', item), re.search(r'formatCode="([^"]*)"', item)
+            if num_id and code:
+                codes.setdefault(code.group(1), num_id.group(1))
+        used_ids = {int(i) for i in re.findall(r'numFmtId="(\d+)"', self._block(self.xml, "numFmts"))}
+        next_id = max([163, *used_ids]) + 1
+        new_numfmts = []
+        for item in self._items(scratch_xml, "numFmts"):
+            old_id = re.search(r'numFmtId="(\d+)"', item).group(1)
+            code = re.search(r'formatCode="([^"]*)"', item)
+            if code and code.group(1) in codes:
+                num_map[old_id] = codes[code.group(1)]
+                continue
+            num_map[old_id] = str(next_id)
+            if code:
+                codes[code.group(1)] = str(next_id)
+            new_numfmts.append(item.replace(f'numFmtId="{old_id}"', f'numFmtId="{next_id}"'))
+            next_id += 1
+        self._append("numFmts", new_numfmts)
+        fonts = self._reuse_or_append("fonts", self._items(scratch_xml, "fonts"))
+        fills = self._reuse_or_append("fills", self._items(scratch_xml, "fills"))
+        borders = self._reuse_or_append("borders", self._items(scratch_xml, "borders"))
+        xfs = []
+        for xf in self._items(scratch_xml, "cellXfs"):
+            def shift(m: re.Match[str]) -> str:
+                name, value = m.group(1), m.group(2)
+                if name == "fontId":
+                    value = str(fonts[int(value)])
+                elif name == "fillId":
+                    value = str(fills[int(value)])
+                elif name == "borderId":
+                    value = str(borders[int(value)])
+                elif name == "numFmtId":
+                    value = num_map.get(value, value)
+                elif name == "xfId":
+                    value = "0"
+                return f'{name}="{value}"'
+            head, sep, rest = xf.partition(">") if not xf.endswith("/>") else (xf, "", "")
+            head = re.sub(r'\b(fontId|fillId|borderId|numFmtId|xfId)="(\d+)"', shift, head)
+            xfs.append(head + sep + rest)
+        return dict(enumerate(self._reuse_or_append("cellXfs", xfs)))
+
+    @staticmethod
+    def _block(xml: str, tag: str) -> str:
+        m = re.search(rf"<{tag}\b.*?(?:/>|</{tag}>)", xml, re.S)
+        return m.group(0) if m else ""
+
+
+def _remap_styles(sheet_xml: str, mapping: dict[int, int]) -> str:
+    def cell(m: re.Match[str]) -> str:
+        return f'{m.group(1)}="{mapping.get(int(m.group(2)), 0)}"'
+
+    return re.sub(r'(?<=\s)(s|style)="(\d+)"', cell, sheet_xml)
+
+
+def _transplant(master: Path, scratch: Path, out: Path, sheets: list[SheetData]) -> None:
+    with zipfile.ZipFile(master) as old, zipfile.ZipFile(scratch) as new:
+        parts = {info.filename: old.read(info) for info in old.infolist() if not info.is_dir()}
+        wb_xml = parts["xl/workbook.xml"].decode("utf-8")
+        rels_xml = parts["xl/_rels/workbook.xml.rels"].decode("utf-8")
+        ct_xml = parts["[Content_Types].xml"].decode("utf-8")
+        rels = _rels_targets(rels_xml)
+        existing: dict[str, str] = {}  # sheet name -> part path
+        sheet_tags = _SHEET_TAG.findall(wb_xml)
+        for tag in sheet_tags:
+            a = _attrs(tag)
+            rid = a.get("r:id") or next((v for k, v in a.items() if k.endswith(":id")), "")
+            if rid in rels:
+                existing[_unescape_name(a.get("name", ""))] = _part_path(rels[rid][1])
+
+        scratch_wb = new.read("xl/workbook.xml").decode("utf-8")
+        scratch_rels = _rels_targets(new.read("xl/_rels/workbook.xml.rels").decode("utf-8"))
+        scratch_parts = {}
+        for tag in _SHEET_TAG.findall(scratch_wb):
+            a = _attrs(tag)
+            scratch_parts[_unescape_name(a["name"])] = _part_path(scratch_rels[a["r:id"]][1])
+
+        styles = _Styles(parts["xl/styles.xml"].decode("utf-8"))
+        mapping = styles.merge(new.read("xl/styles.xml").decode("utf-8"))
+        parts["xl/styles.xml"] = styles.xml.encode("utf-8")
+
+        rid_numbers = [int(m) for m in re.findall(r'Id="rId(\d+)"', rels_xml)] or [0]
+        sheet_ids = [int(m) for m in re.findall(r'<sheet\b[^>]*\bsheetId="(\d+)"', wb_xml)] or [0]
+        written: list[str] = []
+        for sheet in sheets:
+            if sheet.name in existing and sheet.only_if_missing:
+                continue
+            body = _remap_styles(new.read(scratch_parts[sheet.name]).decode("utf-8"), mapping)
+            if sheet.name in existing:
+                part = existing[sheet.name]
+                # The old version's drawings (an earlier chart) go with it.
+                for stale in _related_closure(parts, part):
+                    parts.pop(stale, None)
+                    ct_xml = re.sub(rf'<Override\b[^>]*PartName="/{re.escape(stale)}"[^>]*/>', "", ct_xml)
+            else:
+                n = 1
+                while f"xl/worksheets/sheet{n}.xml" in parts:
+                    n += 1
+                part = f"xl/worksheets/sheet{n}.xml"
+                rid_numbers.append(max(rid_numbers) + 1)
+                rid = f"rId{rid_numbers[-1]}"
+                sheet_ids.append(max(sheet_ids) + 1)
+                rels_xml = rels_xml.replace(
+                    "</Relationships>",
+                    f'<Relationship Id="{rid}" Type="{REL_WORKSHEET}" Target="worksheets/sheet{n}.xml"/></Relationships>',
+                )
+                state = ' state="hidden"' if sheet.hidden else ""
+                wb_xml = wb_xml.replace(
+                    "</sheets>", f'<sheet name="{escape(sheet.name, {chr(34): "&quot;"})}" sheetId="{sheet_ids[-1]}"{state} r:id="{rid}"/></sheets>'
+                )
+                ct_xml = ct_xml.replace(
+                    "</Types>", f'<Override PartName="/{part}" ContentType="{CT_WORKSHEET}"/></Types>'
+                )
+            parts[part] = body.encode("utf-8")
+            ct_xml = _copy_related(new, scratch_parts[sheet.name], part, parts, ct_xml)
+            written.append(sheet.name)
+
+        wb_xml = _update_defined_names(wb_xml, scratch_wb, written)
+        # A stale calculation chain that names cells of a replaced sheet makes Excel "repair"
+        # the file; Excel rebuilds the chain by itself when it is missing.
+        if "xl/calcChain.xml" in parts:
+            parts.pop("xl/calcChain.xml")
+            rels_xml = re.sub(r'<Relationship\b[^>]*Target="calcChain.xml"[^>]*/>', "", rels_xml)
+            ct_xml = re.sub(r'<Override\b[^>]*PartName="/xl/calcChain.xml"[^>]*/>', "", ct_xml)
+        parts["xl/workbook.xml"] = wb_xml.encode("utf-8")
+        parts["xl/_rels/workbook.xml.rels"] = rels_xml.encode("utf-8")
+        parts["[Content_Types].xml"] = ct_xml.encode("utf-8")
+        order = [i.filename for i in old.infolist() if not i.is_dir()]
+        order += [name for name in parts if name not in order]
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in order:
+            if name in parts:
+                target.writestr(name, parts[name])
+
+
+def _rels_path(part: str) -> str:
+    folder, name = part.rsplit("/", 1)
+    return f"{folder}/_rels/{name}.rels"
+
+
+def _resolve(part: str, target: str) -> str:
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join(posixpath.dirname(part), target))
+
+
+def _related_closure(parts: dict[str, bytes], part: str) -> list[str]:
+    """The rels file of a part and every drawing/chart part it leads to (internal targets only)."""
+    out: list[str] = []
+    todo = [part]
+    while todo:
+        current = todo.pop()
+        rels = _rels_path(current)
+        if rels not in parts:
+            continue
+        out.append(rels)
+        for tag in re.findall(r"<Relationship\b[^>]*/?>", parts[rels].decode("utf-8")):
+            a = _attrs(tag)
+            if a.get("TargetMode") == "External":
+                continue
+            target = _resolve(current, a.get("Target", ""))
+            if target in parts and target not in out and ("/drawings/" in target or "/charts/" in target):
+                out.append(target)
+                todo.append(target)
+    return out
+
+
+def _copy_related(scratch: zipfile.ZipFile, scratch_part: str, part: str, parts: dict[str, bytes], ct_xml: str) -> str:
+    """Copy the parts a scratch sheet relates to (its chart's drawing and chart) under free names."""
+    names = set(scratch.namelist())
+    scratch_ct = scratch.read("[Content_Types].xml").decode("utf-8")
+
+    def copy(src_part: str, dst_part: str) -> None:
+        nonlocal ct_xml
+        rels = _rels_path(src_part)
+        if rels not in names:
+            return
+        xml = scratch.read(rels).decode("utf-8")
+        for tag in re.findall(r"<Relationship\b[^>]*/?>", xml):
+            a = _attrs(tag)
+            if a.get("TargetMode") == "External":
+                continue
+            src_target = _resolve(src_part, a["Target"])
+            folder, name = src_target.rsplit("/", 1)
+            stem, dot, ext = name.rpartition(".")
+            base = re.sub(r"\d+$", "", stem)
+            n = 1
+            while f"{folder}/{base}{n}.{ext}" in parts:
+                n += 1
+            dst_target = f"{folder}/{base}{n}.{ext}"
+            parts[dst_target] = scratch.read(src_target)
+            m = re.search(rf'<Override\b[^>]*PartName="/{re.escape(src_target)}"[^>]*/>', scratch_ct)
+            if m:
+                ct_xml = ct_xml.replace("</Types>", m.group(0).replace(f"/{src_target}", f"/{dst_target}") + "</Types>")
+            relative = posixpath.relpath(dst_target, posixpath.dirname(dst_part))
+            xml = xml.replace(f'Target="{a["Target"]}"', f'Target="{relative}"', 1)
+            copy(src_target, dst_target)
+        parts[_rels_path(dst_part)] = xml.encode("utf-8")
+
+    copy(scratch_part, part)
+    return ct_xml
+
+
+def _update_defined_names(wb_xml: str, scratch_wb: str, written: list[str]) -> str:
+    """Autofilter and print-title names of our sheets, re-pointed at their new ranges."""
+    names = [_unescape_name(_attrs(t)["name"]) for t in _SHEET_TAG.findall(wb_xml)]
+    scratch_names = [_unescape_name(_attrs(t)["name"]) for t in _SHEET_TAG.findall(scratch_wb)]
+    ours = {names.index(n) for n in written}
+    kept = []
+    for m in re.finditer(r"<definedName\b[^>]*>.*?</definedName>", wb_xml, re.S):
+        a = _attrs(m.group(0))
+        builtin = a.get("name", "") in ("_xlnm._FilterDatabase", "_xlnm.Print_Titles")
+        if builtin and a.get("localSheetId", "").isdigit() and int(a["localSheetId"]) in ours:
+            continue
+        kept.append(m.group(0))
+    for m in re.finditer(r"<definedName\b[^>]*>.*?</definedName>", scratch_wb, re.S):
+        a = _attrs(m.group(0))
+        sheet_name = scratch_names[int(a["localSheetId"])]
+        if sheet_name in written:
+            kept.append(m.group(0).replace(f'localSheetId="{a["localSheetId"]}"', f'localSheetId="{names.index(sheet_name)}"'))
+    block = "<definedNames>" + "".join(kept) + "</definedNames>" if kept else ""
+    wb_xml = re.sub(r"<definedNames>.*?</definedNames>|<definedNames/>", "", wb_xml, flags=re.S)
+    if block:
+        anchor = re.search(r"</sheets>", wb_xml)
+        wb_xml = wb_xml[: anchor.end()] + block + wb_xml[anchor.end():]
+    return wb_xml
+
+
+def _as_macro_enabled(path: Path) -> None:
+    """Mark a freshly written workbook as .xlsm (Excel refuses an .xlsm with the .xlsx type)."""
+    with zipfile.ZipFile(path) as z:
+        parts = [(i, z.read(i)) for i in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in parts:
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(CT_MAIN_XLSX.encode(), CT_MAIN_XLSM.encode())
+            z.writestr(info, data)
+
+
+# ---------------------------------------------------------------------------
+
+
+def write_sheets(path: Path, sheets: list[SheetData], *, keep_backups: int = 10,
+                 template: Callable[[Path], None] | None = None) -> Path | None:
+    """Write our sheets into the master at `path` (created when missing); return the backup made.
+
+    Nothing is written when the master is locked; the previous master is kept as a backup.
+    """
+    path = Path(path)
+    check_not_locked(path)
+    folder = path.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, scratch_name = tempfile.mkstemp(prefix=".~tdkt-", suffix=".xlsx", dir=folder)
+    os.close(fd)
+    scratch = Path(scratch_name)
+    fd, out_name = tempfile.mkstemp(prefix=".~tdkt-", suffix=path.suffix, dir=folder)
+    os.close(fd)
+    out = Path(out_name)
+    try:
+        if not path.exists() and template is not None:
+            template(path)
+        _write_scratch(scratch, sheets)
+        if path.exists():
+            try:
+                _transplant(path, scratch, out, sheets)
+            except (zipfile.BadZipFile, KeyError) as exc:
+                raise UnreadableFile(
+                    f"Sổ tổng hợp \"{path.name}\" bị hỏng, không ghi thêm được ({type(exc).__name__}): "
+                    f"hãy dùng bản sao lưu trong thư mục {backup_dir(path).name}."
+                ) from None
+        else:
+            shutil.copyfile(scratch, out)
+            if path.suffix.lower() == ".xlsm":
+                _as_macro_enabled(out)
+        _keep_permissions(path, out)
+        backup = make_backup(path, keep_backups)
+        _replace_atomically(out, path)
+        return backup
+    finally:
+        scratch.unlink(missing_ok=True)
+        out.unlink(missing_ok=True)

@@ -1,0 +1,387 @@
+"""The master workbook's own sheets: reading back what an earlier merge wrote, writing the new state.
+
+DanhSach (the merged list), Loi (every issue), NhatKy (the merge log) are tdkt's; BiDanh (unit
+aliases) is the clerk's: created once with an example, then only read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import python_calamine as pc
+
+from addin.merge import (
+    ACTION_LABELS,
+    COLUMNS,
+    HEADERS,
+    INDEX,
+    ISSUE_COLUMNS,
+    KEYS,
+    LABEL_ACTIONS,
+    LABEL_SEVERITY,
+    LOG_COLUMNS,
+    MASTER_HEADER_ROW,
+    SEVERITY_LABELS,
+    STATUS_ERROR,
+    STATUS_WARNING,
+    Aliases,
+    FileOutcome,
+    MergeOutcome,
+    UnitVersion,
+    unit_key,
+)
+from addin.models import Issue, Severity
+from addin.text import clean
+from addin import settings as settings_mod
+from addin.workbook.master import OfficialLayout, SheetData, write_sheets
+from addin.workbook.reader import UnreadableFile
+
+SHEET_LIST, SHEET_ISSUES, SHEET_LOG, SHEET_ALIASES = "DanhSach", "Loi", "NhatKy", "BiDanh"
+SHEET_GUESTS = "KhachMoi"
+GUEST_KEYS = ["stt", "ho_ten", "chuc_vu", "don_vi", "gioi_tinh", "dan_toc", "ghi_chu"]
+GUEST_HEADERS = ["STT", "Họ và tên", "Chức vụ", "Đơn vị", "Giới tính", "Dân tộc", "Ghi chú"]
+TITLE_LIST = "DANH SÁCH TỔNG HỢP ĐỀ NGHỊ KHEN THƯỞNG"
+ALIAS_HEADERS = ["Tên đơn vị như ghi trong tệp", "Tên đơn vị chuẩn"]
+
+
+@dataclass
+class MasterContent:
+    """What the master holds now."""
+
+    unit: str | None = None  # the master's own unit (title line of DanhSach)
+    rows: list[list[Any]] = field(default_factory=list)
+    issues: list[tuple[str | None, Issue]] = field(default_factory=list)  # (unit, issue)
+    log: list[list[Any]] = field(default_factory=list)
+    aliases: Aliases = field(default_factory=Aliases)
+    alias_pairs: list[tuple[str, str]] = field(default_factory=list)
+    settings: settings_mod.Settings = field(default_factory=settings_mod.Settings)
+    has_settings: bool = False
+    guests: list[dict[str, Any]] = field(default_factory=list)  # KhachMoi rows, filled by the clerk
+
+
+def _sheet_rows(book: pc.CalamineWorkbook, name: str) -> list[list[Any]] | None:
+    if name not in book.sheet_names:
+        return None
+    return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+
+
+def _find_header(rows: list[list[Any]], first: str) -> int | None:
+    for i, row in enumerate(rows[:20]):
+        if row and isinstance(row[0], str) and clean(row[0]) == first:
+            return i
+    return None
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
+
+
+def _value(value: Any) -> Any:
+    return None if value == "" else value
+
+
+def read_master(path: Path) -> MasterContent:
+    """Read the master's DanhSach, Loi, NhatKy and BiDanh (an empty content when it is new)."""
+    content = MasterContent()
+    if not path.exists():
+        return content
+    try:
+        book = pc.CalamineWorkbook.from_path(str(path))
+    except Exception as exc:
+        raise UnreadableFile(f"Không đọc được sổ tổng hợp \"{path.name}\" ({type(exc).__name__}).") from None
+    try:
+        listing = _sheet_rows(book, SHEET_LIST)
+        if listing:
+            h = _find_header(listing, HEADERS["stt"])
+            if h is not None:
+                # the issuer block: its lowest line names the master's own unit
+                issuer = [clean(str(r[0])) for r in listing[:2] if r and isinstance(r[0], str) and clean(r[0])]
+                if issuer:
+                    content.unit = issuer[-1]
+                header = [clean(str(v)) for v in listing[h]]
+                position = {HEADERS[k]: k for k in KEYS}
+                columns = [(i, position[t]) for i, t in enumerate(header) if t in position]
+                for raw in listing[h + 1:]:
+                    if not raw or not isinstance(raw[0], (int, float)) or isinstance(raw[0], bool):
+                        continue  # every row of ours is numbered: the rest is the signature block
+                    row: list[Any] = [None] * len(KEYS)
+                    for i, key in columns:
+                        if i < len(raw):
+                            row[INDEX[key]] = _value(raw[i])
+                    for key in ("nam_sinh", "src_row"):
+                        row[INDEX[key]] = _as_int(row[INDEX[key]])
+                    if isinstance(row[INDEX["ngay_sinh"]], datetime):
+                        row[INDEX["ngay_sinh"]] = row[INDEX["ngay_sinh"]].date()
+                    for key in ("sent_at", "merged_at"):
+                        moment = row[INDEX[key]]
+                        if isinstance(moment, datetime):
+                            row[INDEX[key]] = moment.astimezone()
+                        elif isinstance(moment, date):
+                            row[INDEX[key]] = datetime(moment.year, moment.month, moment.day).astimezone()
+                    content.rows.append(row)
+        issues = _sheet_rows(book, SHEET_ISSUES)
+        if issues:
+            h = _find_header(issues, ISSUE_COLUMNS[0][1])
+            if h is not None:
+                for raw in issues[h + 1:]:
+                    raw = list(raw) + [""] * (len(ISSUE_COLUMNS) - len(raw))
+                    values = {key: _value(raw[i]) for i, (key, _, _) in enumerate(ISSUE_COLUMNS)}
+                    if not values["code"] or not values["message"]:
+                        continue
+                    content.issues.append((values["unit"], Issue(
+                        code=str(values["code"]),
+                        severity=LABEL_SEVERITY.get(str(values["severity"]), Severity.WARNING),
+                        file=str(values["file"] or ""),
+                        sheet=None if values["sheet"] is None else str(values["sheet"]),
+                        row=_as_int(values["row"]),
+                        column=None if values["column"] is None else str(values["column"]),
+                        value=None if values["value"] is None else str(values["value"]),
+                        message=str(values["message"]),
+                    )))
+        log = _sheet_rows(book, SHEET_LOG)
+        if log:
+            h = _find_header(log, LOG_COLUMNS[0][1])
+            if h is not None:
+                for raw in log[h + 1:]:
+                    if any(v not in ("", None) for v in raw):
+                        raw = [_value(v) for v in raw] + [None] * (len(LOG_COLUMNS) - len(raw))
+                        content.log.append(raw[: len(LOG_COLUMNS)])
+        config = _sheet_rows(book, settings_mod.SHEET)
+        if config:
+            h = _find_header(config, settings_mod.HEADERS[0])
+            if h is not None:
+                content.settings = settings_mod.parse(config[h + 1:])
+                content.has_settings = True
+        guests = _sheet_rows(book, SHEET_GUESTS)
+        if guests:
+            h = _find_header(guests, GUEST_HEADERS[0])
+            if h is not None:
+                for raw in guests[h + 1:]:
+                    raw = [_value(v) for v in raw] + [None] * (len(GUEST_HEADERS) - len(raw))
+                    if raw[1]:
+                        content.guests.append({k: raw[i] for i, k in enumerate(GUEST_KEYS)})
+        aliases = _sheet_rows(book, SHEET_ALIASES)
+        if aliases:
+            h = _find_header(aliases, ALIAS_HEADERS[0])
+            if h is not None:
+                for raw in aliases[h + 1:]:
+                    if len(raw) >= 2 and isinstance(raw[0], str) and isinstance(raw[1], str) and raw[0].strip() and raw[1].strip():
+                        content.alias_pairs.append((clean(raw[0]), clean(raw[1])))
+                content.aliases = Aliases(content.alias_pairs)
+    finally:
+        book.close()
+    return content
+
+
+def state_of(content: MasterContent) -> dict[str, UnitVersion]:
+    """Per submitting unit: the version the master holds, from the log and the rows."""
+    # Names go through the alias table as it is now, not as it was when they were merged: a
+    # variant name merged as a unit of its own before the clerk typed its alias is then the
+    # same unit, and of its two versions the one sent later is kept (as in `decide`).
+    aliases = content.aliases
+    state: dict[str, UnitVersion] = {}
+    files: dict[str, str] = {}  # unit key -> file of the version kept (its issues are in Loi)
+    log_index = {key: i for i, (key, _, _) in enumerate(LOG_COLUMNS)}
+    for entry in content.log:
+        action = LABEL_ACTIONS.get(str(entry[log_index["action"]] or ""))
+        unit = entry[log_index["unit"]]
+        sha = entry[log_index["sha256"]]
+        if action not in ("added", "replaced") or not unit or not sha:
+            continue
+        name = aliases.resolve(str(unit)) or str(unit)
+        key = unit_key(name)
+        sent = entry[log_index["sent_at"]]
+        sent = sent.astimezone() if isinstance(sent, datetime) else None
+        previous = state.get(key)
+        if previous is not None and previous.sha256 != sha and _sent_before(sent, previous.sent_at):
+            previous.superseded.add(str(sha))  # joined by an alias, and older than the one kept
+            continue
+        version = UnitVersion(name, str(sha), sent, [], [])
+        if previous is not None:
+            version.superseded = previous.superseded | {previous.sha256}
+        state[key] = version
+        files[key] = str(entry[log_index["path"]] or "")
+    for row in content.rows:
+        src_unit = str(row[INDEX["src_unit"]] or row[INDEX["unit"]] or "")
+        name = aliases.resolve(src_unit) or src_unit
+        key = unit_key(name)
+        version = state.get(key)
+        if version is None:
+            version = state[key] = UnitVersion(name, str(row[INDEX["sha256"]] or ""), row[INDEX["sent_at"]], [], [])
+        if row[INDEX["sha256"]] in version.superseded:
+            continue  # rows of a version replaced since, once the alias joined the two names
+        if row[INDEX["unit"]] == row[INDEX["src_unit"]]:
+            row[INDEX["unit"]] = name  # the file's own unit, named as `decide` names it
+        row[INDEX["src_unit"]] = name
+        version.rows.append(row)
+    for unit, issue in content.issues:
+        if not unit:
+            continue
+        key = unit_key(aliases.resolve(str(unit)) or str(unit))
+        version = state.get(key)
+        if version is not None and (not files.get(key) or issue.file == files[key]):
+            version.issues.append(issue)
+    return state
+
+
+def _sent_before(a: datetime | None, b: datetime | None) -> bool:
+    """Whether a was sent strictly before b (an unknown time counts as earlier)."""
+    if b is None:
+        return False
+    return a is None or a < b
+
+
+def _log_row(outcome: FileOutcome, at: datetime) -> list[Any]:
+    return [at, outcome.path, outcome.unit, outcome.rows, ACTION_LABELS[outcome.action], outcome.reason,
+            outcome.sha256, outcome.sent_at, outcome.sender]
+
+
+def write_master(path: Path, content: MasterContent, outcome: MergeOutcome, files: list[FileOutcome],
+                 extra_issues: list[tuple[str | None, Issue]], merged_at: datetime, *, unit: str | None,
+                 keep_backups: int = 10) -> Path | None:
+    """Write DanhSach, Loi, NhatKy (and BiDanh when missing) into the master; return the backup."""
+    rows = outcome.rows
+    for i, row in enumerate(rows):
+        row[INDEX["stt"]] = i + 1
+    row_styles = {}
+    for i, row in enumerate(rows):
+        if row[INDEX["status"]] == STATUS_ERROR:
+            row_styles[i] = "error"
+        elif row[INDEX["status"]] == STATUS_WARNING:
+            row_styles[i] = "warning"
+    settings = content.settings
+    if unit:
+        settings.unit_name = unit
+    elif not settings.unit_name and content.unit:
+        settings.unit_name = content.unit
+    years = sorted({str(r[INDEX["nam_hoc"]]) for r in rows if r[INDEX["nam_hoc"]]})
+    listing = SheetData(
+        SHEET_LIST, [h for _, h, _ in COLUMNS], rows, widths=[w for _, _, w in COLUMNS],
+        row_styles=row_styles, print_columns=INDEX["xep_loai"] + 1,
+        layout=official_layout(settings, TITLE_LIST, "Năm học " + ", ".join(years) if years else "(Tổng hợp từ hồ sơ các đơn vị)"),
+    )
+    issue_rows, links, styles = [], {}, {}
+    all_issues = list(zip(outcome.issues, outcome.issue_rows, outcome.issue_units))
+    all_issues += [(issue, None, issue_unit) for issue_unit, issue in extra_issues]
+    for n, (issue, at_row, issue_unit) in enumerate(all_issues):
+        master_row = None if at_row is None else at_row + MASTER_HEADER_ROW + 1
+        issue_rows.append([issue.code, SEVERITY_LABELS[issue.severity], issue_unit, issue.file, issue.sheet,
+                           issue.row, issue.column, issue.value, issue.message, master_row])
+        if master_row is not None:
+            links[(n, len(ISSUE_COLUMNS) - 1)] = f"'{SHEET_LIST}'!A{master_row}"
+        if issue.severity == Severity.ERROR:
+            styles[n] = "error"
+        elif issue.severity == Severity.WARNING:
+            styles[n] = "warning"
+    issues_sheet = SheetData(SHEET_ISSUES, [h for _, h, _ in ISSUE_COLUMNS], issue_rows,
+                             widths=[w for _, _, w in ISSUE_COLUMNS], links=links, row_styles=styles)
+    log = content.log + [_log_row(f, merged_at) for f in files]
+    log_sheet = SheetData(SHEET_LOG, [h for _, h, _ in LOG_COLUMNS], log, widths=[w for _, _, w in LOG_COLUMNS])
+    aliases = SheetData(SHEET_ALIASES, ALIAS_HEADERS, [], widths=[45, 45], only_if_missing=True)
+    return write_sheets(path, [listing, issues_sheet, log_sheet, aliases, *clerk_sheets(settings)],
+                        keep_backups=keep_backups)
+
+
+def official_layout(settings: settings_mod.Settings, title: str, subtitle: str) -> OfficialLayout:
+    """The title block and signatures of a printed sheet, from the master's settings."""
+    return OfficialLayout(
+        issuer=settings.issuer(),
+        place_date=settings.place_date(),
+        title=title,
+        subtitle=subtitle,
+        signatures=[("NGƯỜI LẬP BIỂU", "(Ký, ghi rõ họ tên)", settings.preparer),
+                    (settings.signer_title.upper(), "(Ký tên, đóng dấu)", settings.signer)],
+    )
+
+
+def clerk_sheets(settings: settings_mod.Settings) -> list[SheetData]:
+    """The sheets the clerk fills in (settings, guests): created once, then only read."""
+    return [
+        SheetData(settings_mod.SHEET, settings_mod.HEADERS, settings_mod.rows(settings), widths=[42, 24, 70],
+                  only_if_missing=True, autofilter=False),
+        SheetData(SHEET_GUESTS, GUEST_HEADERS, [], widths=[6, 28, 24, 32, 10, 10, 24], only_if_missing=True),
+    ]
+
+
+# ---------------------------------------------------------------------------
+# Printed tables built from DanhSach
+
+SHEET_TALLY = "TongHop"
+TITLE_TALLY = "BIỂU TỔNG HỢP KẾT QUẢ ĐỀ NGHỊ KHEN THƯỞNG"
+
+
+def tally_sheet(tally: Any, settings: settings_mod.Settings, *, with_registrations: bool = False) -> SheetData:
+    """The TongHop sheet: award categories down, units across, totals, a chart of awards by unit."""
+    units = tally.units
+    headers = ["STT", "Danh hiệu, hình thức khen thưởng"]
+    for unit in units:
+        headers += [f"{unit} (đăng ký)", f"{unit} (đề nghị)"] if with_registrations else [unit]
+    headers += ["Tổng đăng ký", "Tổng đề nghị"] if with_registrations else ["Tổng cộng"]
+    rows = []
+    for i, row in enumerate(tally.rows, start=1):
+        values: list[Any] = [i, row.label]
+        for unit in units:
+            if with_registrations:
+                values.append((row.registered or {}).get(unit, 0))
+            values.append(row.by_unit.get(unit, 0))
+        if with_registrations:
+            values.append(sum((row.registered or {}).values()))
+        values.append(row.total)
+        rows.append(values)
+    totals: list[Any] = ["", "Tổng cộng"]
+    for unit in units:
+        if with_registrations:
+            totals.append(sum((r.registered or {}).get(unit, 0) for r in tally.rows))
+        totals.append(tally.unit_totals()[unit])
+    if with_registrations:
+        totals.append(sum(sum((r.registered or {}).values()) for r in tally.rows))
+    totals.append(tally.grand_total)
+    years = ", ".join(tally.years) if tally.years else "tất cả các năm học trong sổ"
+    counted = "các dòng có tình trạng OK hoặc Cảnh báo" if not settings.tally_counts_errors else "mọi dòng"
+    note = (f"Ghi chú: biểu đếm {counted} của trang DanhSach ({tally.counted_rows} dòng); "
+            f"{tally.skipped_error_rows} dòng còn lỗi chưa được tính. Mỗi danh hiệu, hình thức trên một dòng được đếm một lần.")
+    unit_width = 12 if len(units) <= 8 else 9
+
+    def chart(book: Any, ws: Any, header_row: int, last: int) -> None:
+        # Awards by unit: one stacked column per unit, one colour per award category.
+        if not tally.rows or not units:
+            return
+        kind = book.add_chart({"type": "column", "subtype": "stacked"})
+        step = 2 if with_registrations else 1
+        first_unit_col = 2 + (1 if with_registrations else 0)
+        last_unit_col = first_unit_col + step * (len(units) - 1)
+        for i, _ in enumerate(tally.rows):
+            r = header_row + 1 + i
+            if step == 1:
+                kind.add_series({
+                    "name": [SHEET_TALLY, r, 1],
+                    "categories": [SHEET_TALLY, header_row, first_unit_col, header_row, last_unit_col],
+                    "values": [SHEET_TALLY, r, first_unit_col, r, last_unit_col],
+                })
+        if step != 1:  # with registrations: plot the proposals only, one series per category
+            for i, row in enumerate(tally.rows):
+                kind.add_series({"name": row.label, "values": [row.by_unit.get(u, 0) for u in units],
+                                 "categories": units})
+        kind.set_title({"name": "Số danh hiệu, hình thức đề nghị theo đơn vị", "name_font": {"size": 12}})
+        kind.set_legend({"position": "right", "font": {"size": 8}})
+        kind.set_size({"width": 900, "height": 420})
+        ws.set_h_pagebreaks([last + 9])  # the chart prints on a page of its own
+        ws.insert_chart(last + 10, 1, kind)
+
+    return SheetData(
+        SHEET_TALLY, headers, rows, widths=[6, 46] + [unit_width] * (len(headers) - 2),
+        footer_rows=[totals], notes=[note], autofilter=False, wrap=True, decorate=chart,
+        layout=official_layout(settings, TITLE_TALLY, f"({years})"),
+    )
+
+
+def write_printed(path: Path, sheets: list[SheetData], content: MasterContent, keep_backups: int = 10) -> Path | None:
+    """Write printed tables (TongHop, DaiBieu) into the master, creating the clerk's sheets if missing."""
+    return write_sheets(path, [*sheets, *clerk_sheets(content.settings)], keep_backups=keep_backups)
