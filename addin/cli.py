@@ -75,16 +75,16 @@ def render_report(report: Report) -> str:
     return "\n".join(lines)
 
 
-def _progress_printer(enabled: bool):
+def _progress_printer(enabled: bool, verb: str = "Đang kiểm tra"):
+    """A progress line on the terminal for long runs (the Excel buttons use the status bar)."""
     if not enabled:
         return None
 
     def show(done: int, total: int, current: str) -> None:
         if total < 10:
             return
-        end = "\n" if done == total else ""
-        click.echo(f"\rĐang kiểm tra {done}/{total} tệp...", err=True, nl=False)
-        if end:
+        click.echo(f"\r{verb} {done}/{total} tệp...", err=True, nl=False)
+        if done == total:
             click.echo("", err=True)
 
     return show
@@ -108,20 +108,117 @@ def validate(paths: tuple[str, ...], as_json: bool) -> None:
     sys.exit(0 if report.valid else 1)
 
 
+_ACTION_LABELS_CLI = {"added": "thêm mới", "replaced": "thay bản trước", "unchanged": "không đổi",
+                      "rejected": "từ chối", "ignored": "bỏ qua"}
+
+
+def render_merge(report) -> str:
+    """A readable account of a merge, in Vietnamese."""
+    lines = []
+    for f in report.files:
+        mark = {"added": "+", "replaced": "↻", "unchanged": "=", "rejected": "✘", "ignored": "–"}[f.action]
+        text = f"{mark} {f.path}"
+        if f.unit:
+            text += f" — {f.unit}"
+        if f.action in ("added", "replaced", "unchanged"):
+            text += f" — {f.rows} dòng"
+        text += f": {_ACTION_LABELS_CLI[f.action]}"
+        if f.reason:
+            text += f" ({f.reason})"
+        lines.append(text)
+    lines.append("")
+    if report.error:
+        lines.append(f"KHÔNG GHI ĐƯỢC SỔ TỔNG HỢP: {report.error}")
+        return "\n".join(lines)
+    outcome = report.outcome
+    errors = sum(1 for i in report.issues() if i.severity == Severity.ERROR)
+    warnings = sum(1 for i in report.issues() if i.severity == Severity.WARNING)
+    lines.append(f"Sổ tổng hợp: {report.master} — {report.rows_total} dòng của {len(outcome.by_unit)} đơn vị "
+                 f"({errors} lỗi, {warnings} cảnh báo; xem trang Loi).")
+    if report.backup:
+        lines.append(f"Bản trước đã được lưu tại: {report.backup}")
+    return "\n".join(lines)
+
+
+@main.command()
+@click.argument("master", type=click.Path(dir_okay=False))
+@click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--json", "as_json", is_flag=True, help="In kết quả dạng một đối tượng JSON.")
+@click.option("--unit", default=None, help="Tên đơn vị của sổ tổng hợp (ghi ở đầu trang DanhSach).")
+@click.option("--keep-backups", default=10, show_default=True, type=click.IntRange(0, 1000),
+              help="Số bản sao lưu của sổ tổng hợp được giữ lại.")
+def merge(master: str, sources: tuple[str, ...], as_json: bool, unit: str | None, keep_backups: int) -> None:
+    """Gộp hồ sơ các đơn vị (tệp, thư mục, thư .eml, tệp .zip) vào sổ tổng hợp MASTER.
+
+    Sổ tổng hợp (.xlsx hoặc .xlsm) được tạo mới khi chưa có. Thoát với mã 0 khi đã ghi sổ,
+    1 khi có tệp bị từ chối hoặc không ghi được sổ, 2 khi dùng lệnh sai.
+    """
+    from addin.jobs import merge_job
+
+    if Path(master).suffix.lower() not in (".xlsx", ".xlsm"):
+        raise click.BadParameter("sổ tổng hợp phải là tệp .xlsx hoặc .xlsm", param_hint="MASTER")
+    report = merge_job(master, list(sources), unit=unit, keep_backups=keep_backups,
+                       progress=_progress_printer(not as_json and sys.stderr.isatty(), "Đang gộp"))
+    if as_json:
+        click.echo(json.dumps(report.to_json_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_merge(report))
+    rejected = any(f.action == "rejected" for f in report.files)
+    sys.exit(1 if report.error or rejected else 0)
+
+
+@main.command()
+@click.argument("master", type=click.Path(exists=True, dir_okay=False))
+@click.option("--year", "years", multiple=True, help="Chỉ tính năm học này, ví dụ 2024-2025 (ghi nhiều lần được).")
+@click.option("--all-categories", is_flag=True, help="Ghi cả các loại khen thưởng không có đề nghị nào.")
+@click.option("--json", "as_json", is_flag=True, help="In kết quả dạng một đối tượng JSON.")
+def tally(master: str, years: tuple[str, ...], all_categories: bool, as_json: bool) -> None:
+    """Lập biểu tổng hợp (trang TongHop) từ danh sách đã gộp trong sổ MASTER.
+
+    Hàng là các loại danh hiệu, hình thức (cá nhân trước, tập thể sau; thường xuyên, đột xuất,
+    chuyên đề), cột là các đơn vị và tổng cộng. Chỉ đếm các dòng OK hoặc Cảnh báo.
+    """
+    from addin.jobs import tally_job
+
+    report = tally_job(master, years=list(years) or None, include_empty=all_categories)
+    if as_json:
+        click.echo(json.dumps(report.to_json_dict(), ensure_ascii=False, indent=2))
+    elif report.tally is not None:
+        t = report.tally
+        width = max((len(r.label) for r in t.rows), default=10)
+        for r in t.rows:
+            click.echo(f"{r.label:<{width}}  {r.total:>6}")
+        click.echo(f"{'Tổng cộng':<{width}}  {t.grand_total:>6}")
+        click.echo(f"\nĐã đếm {t.counted_rows} dòng của {len(t.units)} đơn vị; {t.skipped_error_rows} dòng còn lỗi chưa tính.")
+        if not report.error:
+            click.echo(f"Đã ghi trang TongHop vào sổ {master}.")
+    if report.error:
+        click.echo(f"Lỗi: {report.error}", err=True)
+        sys.exit(1)
+
+
 @main.command()
 @click.option("--out", "out", type=click.Path(file_okay=False), default="tdkt-demo", show_default=True,
               help="Thư mục ghi dữ liệu mẫu.")
 def demo(out: str) -> None:
-    """Chạy thử trên dữ liệu mẫu: tạo hồ sơ của các đơn vị rồi kiểm tra."""
-    from addin.demo import write_demo_inbox
+    """Chạy thử trên dữ liệu mẫu: hộp thư hồ sơ của các đơn vị, kiểm tra, gộp vào sổ tổng hợp."""
+    from addin.demo import write_demo_mailbox
+    from addin.jobs import merge_job
     from addin.validate import validate_paths
 
     folder = Path(out)
     inbox = folder / "hop-thu"
-    write_demo_inbox(inbox)
-    click.echo(f"Đã tạo hồ sơ mẫu của các đơn vị trong thư mục {inbox}\n")
-    report = validate_paths([str(inbox)])
-    click.echo(render_report(report))
+    master = folder / "tong-hop.xlsx"
+    write_demo_mailbox(inbox)
+    click.echo(f"Đã tạo hộp thư mẫu (tệp đính kèm, thư .eml, tệp .zip) trong thư mục {inbox}\n")
+    click.echo("== 1. Kiểm tra hồ sơ ==\n")
+    click.echo(render_report(validate_paths([str(inbox)])))
+    click.echo("\n== 2. Gộp vào sổ tổng hợp ==\n")
+    report = merge_job(master, [str(inbox)], unit="Sở GD&ĐT Trà Giang")
+    click.echo(render_merge(report))
+    if report.error:
+        sys.exit(1)
+    click.echo(f"\nSổ tổng hợp: {master.resolve()}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,148 @@
+"""The master's settings (sheet CauHinh): what the clerk fills in once, read back on every run.
+
+The sheet is a three-column table (Tham số | Giá trị | Ghi chú). Plain settings come first;
+sections (a label row in capitals) hold per-unit seat quotas and per unit-type/role quotas.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from addin.text import clean, fold
+
+SHEET = "CauHinh"
+HEADERS = ["Tham số", "Giá trị", "Ghi chú"]
+SECTION_UNIT_QUOTAS = "CHỈ TIÊU ĐẠI BIỂU THEO ĐƠN VỊ"
+SECTION_ROLE_QUOTAS = "CHỈ TIÊU THEO LOẠI ĐƠN VỊ VÀ VAI TRÒ"
+SECTION_TARGETS = "MỤC TIÊU CƠ CẤU ĐẠI BIỂU"
+
+# (attribute, label in the sheet, default, note for the clerk)
+_PLAIN: list[tuple[str, str, Any, str]] = [
+    ("parent_agency", "Cơ quan chủ quản", "", "Dòng trên của góc trái, ví dụ UBND TỈNH TRÀ GIANG"),
+    ("unit_name", "Tên đơn vị", "", "Dòng dưới của góc trái, ví dụ SỞ GIÁO DỤC VÀ ĐÀO TẠO"),
+    ("place", "Địa danh", "", "Ghi ở dòng \"..., ngày ... tháng ... năm ...\", ví dụ Trà Giang"),
+    ("preparer", "Người lập biểu", "", "Họ tên người lập biểu (ký bên trái)"),
+    ("signer_title", "Chức danh người ký", "THỦ TRƯỞNG ĐƠN VỊ", "Ví dụ GIÁM ĐỐC, HIỆU TRƯỞNG, KT. GIÁM ĐỐC"),
+    ("signer", "Người ký", "", "Họ tên thủ trưởng (ký bên phải)"),
+    ("seats", "Tổng số đại biểu", 200, "Số ghế của hội nghị"),
+    ("guest_share", "Tỷ lệ khách mời", 0.30, "Ví dụ 0,3 là 30% số ghế dành cho khách mời"),
+    ("exemplary_from", "Danh hiệu thấp nhất để chọn điển hình", "CSTDCS",
+     "Mã trong danh mục; từ danh hiệu này trở lên được chọn làm đại biểu điển hình"),
+    ("tally_counts_errors", "Biểu tổng hợp tính cả dòng có lỗi", "Không", "Có hoặc Không"),
+    ("inbox", "Thư mục hộp thư", "hop-thu", "Nơi lưu tệp các đơn vị gửi về (để trống: thư mục hop-thu cạnh sổ)"),
+]
+_TARGET_LABELS = {"female": "Tỷ lệ nữ tối thiểu", "ethnic_minority": "Tỷ lệ dân tộc thiểu số tối thiểu"}
+ROLE_LABELS = {"lanh_dao": "Lãnh đạo", "can_bo": "Cán bộ", "giao_vien": "Giáo viên"}
+UNIT_TYPE_LABELS = {"truong": "Trường", "phong": "Phòng GD&ĐT", "xa": "UBND xã, phường", "trung_tam": "Trung tâm",
+                    "so": "Sở, phòng thuộc Sở"}
+
+
+@dataclass
+class Settings:
+    parent_agency: str = ""
+    unit_name: str = ""
+    place: str = ""
+    preparer: str = ""
+    signer_title: str = "THỦ TRƯỞNG ĐƠN VỊ"
+    signer: str = ""
+    seats: int = 200
+    guest_share: float = 0.30
+    exemplary_from: str = "CSTDCS"
+    tally_counts_errors: bool = False
+    inbox: str = "hop-thu"
+    unit_quotas: dict[str, int] = field(default_factory=dict)
+    type_role_quotas: dict[str, dict[str, int]] = field(default_factory=dict)
+    targets: dict[str, float] = field(default_factory=dict)
+
+    def issuer(self, fallback_unit: str | None = None) -> list[str]:
+        """The left block of the title: parent agency, then the unit (in capitals)."""
+        lines = [x.upper() for x in (self.parent_agency, self.unit_name or (fallback_unit or "")) if x]
+        return lines or [""]
+
+    def place_date(self) -> str:
+        return f"{self.place or '...'}, ngày ... tháng ... năm ..."
+
+
+def _number(value: Any, default: float) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, str):
+        text = value.strip().replace("%", "").replace(",", ".")
+        try:
+            number = float(text)
+        except ValueError:
+            return default
+        return number / 100 if "%" in value or number > 1 and default < 1 else number
+    return default
+
+
+def _yes(value: Any) -> bool:
+    return fold(str(value or "")) in ("có", "co", "yes", "true", "1", "x")
+
+
+def parse(rows: Iterable[list[Any]]) -> Settings:
+    """Settings from the CauHinh rows below its header (values the clerk typed, or defaults)."""
+    settings = Settings()
+    by_label = {fold(label): (attr, default) for attr, label, default, _ in _PLAIN}
+    target_by_label = {fold(label): key for key, label in _TARGET_LABELS.items()}
+    section = None
+    for row in rows:
+        cells = list(row) + [None, None]
+        label = clean(str(cells[0])) if cells[0] not in (None, "") else ""
+        value = cells[1]
+        if not label:
+            continue
+        key = fold(label)
+        if key in (fold(SECTION_UNIT_QUOTAS), fold(SECTION_ROLE_QUOTAS), fold(SECTION_TARGETS)):
+            section = key
+            continue
+        if section == fold(SECTION_UNIT_QUOTAS):
+            seats = int(_number(value, -1))
+            if seats >= 0:
+                settings.unit_quotas[label] = seats
+        elif section == fold(SECTION_ROLE_QUOTAS):
+            unit_type, _, role = label.partition(" - ")
+            type_key = next((k for k, v in UNIT_TYPE_LABELS.items() if fold(v) == fold(unit_type)), None)
+            role_key = next((k for k, v in ROLE_LABELS.items() if fold(v) == fold(role)), None)
+            seats = int(_number(value, -1))
+            if type_key and role_key and seats >= 0:
+                settings.type_role_quotas.setdefault(type_key, {})[role_key] = seats
+        elif section == fold(SECTION_TARGETS):
+            target = target_by_label.get(key)
+            share = _number(value, -1)
+            if target and 0 <= share <= 1:
+                settings.targets[target] = share
+        elif key in by_label:
+            attr, default = by_label[key]
+            if isinstance(default, bool) or attr == "tally_counts_errors":
+                setattr(settings, attr, _yes(value))
+            elif isinstance(default, int):
+                setattr(settings, attr, int(_number(value, default)))
+            elif isinstance(default, float):
+                setattr(settings, attr, _number(value, default))
+            else:
+                setattr(settings, attr, clean(str(value)) if value not in (None, "") else default)
+    return settings
+
+
+def rows(settings: Settings | None = None) -> list[list[Any]]:
+    """The CauHinh rows for a new master: every setting with its default and a note."""
+    settings = settings or Settings()
+    out: list[list[Any]] = []
+    for attr, label, _, note in _PLAIN:
+        value = getattr(settings, attr)
+        if isinstance(value, bool):
+            value = "Có" if value else "Không"
+        out.append([label, value, note])
+    out.append([SECTION_TARGETS, None, "Để trống nếu không đặt mục tiêu; chỉ báo thiếu, không tự điều chỉnh"])
+    for key, label in _TARGET_LABELS.items():
+        out.append([label, settings.targets.get(key), "Ví dụ 0,3 là 30%"])
+    out.append([SECTION_UNIT_QUOTAS, None, "Ghi tên đơn vị và số đại biểu; đơn vị không ghi được chia theo tỷ lệ"])
+    for unit, seats in settings.unit_quotas.items():
+        out.append([unit, seats, None])
+    out.append([SECTION_ROLE_QUOTAS, None, "Ví dụ \"Phòng GD&ĐT - Lãnh đạo\" 1, \"Phòng GD&ĐT - Giáo viên\" 13"])
+    for unit_type, roles in settings.type_role_quotas.items():
+        for role, seats in roles.items():
+            out.append([f"{UNIT_TYPE_LABELS[unit_type]} - {ROLE_LABELS[role]}", seats, None])
+    return out

@@ -1,0 +1,130 @@
+"""The award tally (biểu tổng hợp): master rows -> counts per award category and unit.
+
+A category is an award code x individual/collective x kind (thường xuyên, đột xuất, chuyên đề),
+as in the published tallies of domain.md §1. Pure logic: rows in, table out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from addin.catalogue import KIND_LABELS, TARGET_LABELS, Catalogue
+from addin.merge import INDEX, STATUS_ERROR
+from addin.models import AwardKind, Target
+
+_KIND_BY_LABEL = {label: kind for kind, label in KIND_LABELS.items()}
+_KIND_ORDER = {AwardKind.THUONG_XUYEN: 0, AwardKind.DOT_XUAT: 1, AwardKind.CHUYEN_DE: 2}
+
+
+@dataclass
+class TallyRow:
+    code: str
+    target: Target
+    kind: AwardKind
+    label: str
+    by_unit: dict[str, int] = field(default_factory=dict)
+    registered: dict[str, int] | None = None  # filled when registrations are set beside results
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_unit.values())
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": self.code, "target": self.target.value, "kind": self.kind.value, "label": self.label,
+                "total": self.total, "by_unit": dict(self.by_unit)}
+
+
+@dataclass
+class Tally:
+    rows: list[TallyRow]
+    units: list[str]
+    counted_rows: int  # DanhSach rows that were counted
+    skipped_error_rows: int  # rows left out because their status is "Lỗi"
+    years: list[str] | None
+
+    @property
+    def grand_total(self) -> int:
+        return sum(r.total for r in self.rows)
+
+    def unit_totals(self) -> dict[str, int]:
+        return {u: sum(r.by_unit.get(u, 0) for r in self.rows) for u in self.units}
+
+    def to_json(self) -> dict[str, Any]:
+        """The `tdkt tally --json` shape (a contract: extend only by adding fields)."""
+        return {"rows": [r.to_json() for r in self.rows], "grand_total": self.grand_total,
+                "units": self.units, "counted_rows": self.counted_rows,
+                "skipped_error_rows": self.skipped_error_rows, "years": self.years}
+
+
+def category_label(catalogue: Catalogue, code: str, target: Target, kind: AwardKind) -> str:
+    """"Bằng khen của Chủ tịch UBND tỉnh (tập thể, đột xuất)"."""
+    name = catalogue[code].name if code in catalogue else code
+    parts = [TARGET_LABELS[target]]
+    if kind != AwardKind.THUONG_XUYEN:
+        parts.append(KIND_LABELS[kind])
+    return f"{name} ({', '.join(parts)})"
+
+
+def parse_codes(cell: Any) -> list[tuple[str, AwardKind]]:
+    """(code, kind) pairs from a DanhSach "Mã khen thưởng" cell: "LDTT; GK (đột xuất)"."""
+    out = []
+    for part in str(cell or "").split(";"):
+        part = part.strip()
+        if not part or part.startswith("?"):
+            continue
+        code, _, rest = part.partition(" (")
+        kind = _KIND_BY_LABEL.get(rest.rstrip(")").strip(), AwardKind.THUONG_XUYEN) if rest else AwardKind.THUONG_XUYEN
+        out.append((code.strip(), kind))
+    return out
+
+
+def _target(cell: Any) -> Target:
+    return Target.TAP_THE if str(cell or "").strip().lower() == "tập thể" else Target.CA_NHAN
+
+
+def tally(rows: Iterable[list[Any]], catalogue: Catalogue, *, years: list[str] | None = None,
+          count_errors: bool = False, include_empty: bool = False) -> Tally:
+    """Count the master's rows by award category and unit.
+
+    Rows whose status is "Lỗi" are left out unless count_errors: an award on a row that still
+    has errors is not yet a proposal the council can count. Warnings are counted.
+    """
+    wanted = {y.strip() for y in years} if years else None
+    units: list[str] = []
+    seen_units: set[str] = set()
+    counts: dict[tuple[str, Target, AwardKind], dict[str, int]] = {}
+    counted = skipped = 0
+    for row in rows:
+        unit = row[INDEX["unit"]] or row[INDEX["src_unit"]] or "(chưa rõ đơn vị)"
+        if unit not in seen_units:
+            seen_units.add(unit)
+            units.append(unit)
+        if wanted is not None and str(row[INDEX["nam_hoc"]] or "").strip() not in wanted:
+            continue
+        if row[INDEX["status"]] == STATUS_ERROR and not count_errors:
+            skipped += 1
+            continue
+        counted += 1
+        target = _target(row[INDEX["target"]])
+        for code, kind in parse_codes(row[INDEX["ma"]]):
+            if code not in catalogue:
+                continue
+            per_unit = counts.setdefault((code, target, kind), {})
+            per_unit[unit] = per_unit.get(unit, 0) + 1
+    if include_empty:
+        for award in catalogue.awards.values():
+            for target in award.targets:
+                for kind in award.kinds:
+                    counts.setdefault((award.code, target, kind), {})
+
+    def order(key: tuple[str, Target, AwardKind]) -> tuple:
+        code, target, kind = key
+        return (0 if target == Target.CA_NHAN else 1, catalogue[code].rank, code, _KIND_ORDER[kind])
+
+    table = [
+        TallyRow(code, target, kind, category_label(catalogue, code, target, kind),
+                 {u: counts[(code, target, kind)][u] for u in units if counts[(code, target, kind)].get(u)})
+        for code, target, kind in sorted(counts, key=order)
+    ]
+    return Tally(table, units, counted, skipped, sorted(wanted) if wanted else None)
