@@ -1,0 +1,178 @@
+"""The award tally: counts by category and unit, the TongHop sheet, and what a clerk prints."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+import python_calamine as pc
+
+from addin.catalogue import default_catalogue
+from addin.jobs import merge_job, tally_job
+from addin.merge import INDEX, KEYS
+from addin.tally import parse_codes, tally
+
+from conftest import SAMPLES
+
+needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason=f"sample workbooks not found at {SAMPLES}")
+needs_libreoffice = pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None,
+                                       reason="LibreOffice (soffice) and pdftotext are needed to render sheets")
+
+# The samples README's award counts, summed over the six files (rows with planted errors left out).
+SAMPLE_TOTALS = {
+    ("LDTT", "ca_nhan", "thuong_xuyen"): 20 + 16 + 10 + 12 + 12 + 11,
+    ("CSTDCS", "ca_nhan", "thuong_xuyen"): 7 + 5 + 5 + 3 + 4 + 3,
+    ("GK", "ca_nhan", "thuong_xuyen"): 3 + 4 + 1 + 3 + 2 + 1,
+    ("GK", "ca_nhan", "dot_xuat"): 1,
+    ("BK_TINH", "ca_nhan", "thuong_xuyen"): 2 + 2 + 1 + 1,
+    ("BK_TINH", "ca_nhan", "dot_xuat"): 1,
+    ("BK_TINH", "ca_nhan", "chuyen_de"): 1,
+    ("KNC_GD", "ca_nhan", "thuong_xuyen"): 1 + 1,
+    ("CSTD_TINH", "ca_nhan", "thuong_xuyen"): 1 + 1,
+    ("NGUT", "ca_nhan", "thuong_xuyen"): 1,
+    ("BK_TTG", "ca_nhan", "thuong_xuyen"): 1,
+    ("BK_BO", "ca_nhan", "thuong_xuyen"): 1,
+    ("TTLDXS", "tap_the", "thuong_xuyen"): 1,
+    ("GK", "tap_the", "thuong_xuyen"): 1,
+    ("TTLDTT", "tap_the", "thuong_xuyen"): 3,
+}
+
+
+@pytest.fixture(scope="module")
+def sample_master(tmp_path_factory) -> Path:
+    if not SAMPLES.is_dir():
+        pytest.skip(f"sample workbooks not found at {SAMPLES}")
+    master = tmp_path_factory.mktemp("tally") / "tong-hop.xlsx"
+    report = merge_job(master, [str(SAMPLES)], unit="Sở GD&ĐT Trà Giang")
+    assert report.error is None
+    return master
+
+
+def row(unit: str, codes: str, *, target: str = "Cá nhân", status: str = "OK", year: str = "2024-2025") -> list:
+    values = [None] * len(KEYS)
+    values[INDEX["unit"]], values[INDEX["ma"]], values[INDEX["target"]] = unit, codes, target
+    values[INDEX["status"]], values[INDEX["nam_hoc"]] = status, year
+    return values
+
+
+def test_parse_codes_of_a_master_cell() -> None:
+    assert parse_codes("LDTT; GK (đột xuất); ?; BK_TINH (chuyên đề)") == [
+        ("LDTT", parse_codes("LDTT")[0][1]), ("GK", parse_codes("GK (đột xuất)")[0][1]),
+        ("BK_TINH", parse_codes("BK_TINH (chuyên đề)")[0][1])]
+    assert [k.value for _, k in parse_codes("LDTT; GK (đột xuất); BK_TINH (chuyên đề)")] == [
+        "thuong_xuyen", "dot_xuat", "chuyen_de"]
+
+
+def test_categories_in_rank_order_individuals_first_units_in_list_order() -> None:
+    rows = [row("Trường B", "LDTT"), row("Trường A", "CSTDCS; GK (đột xuất)"), row("Trường A", "LDTT"),
+            row("Trường B", "TTLDTT", target="Tập thể"), row("Trường A", "BK_TINH", target="Tập thể")]
+    t = tally(rows, default_catalogue())
+    assert t.units == ["Trường B", "Trường A"]
+    assert [(r.code, r.target.value, r.kind.value, r.by_unit) for r in t.rows] == [
+        ("CSTDCS", "ca_nhan", "thuong_xuyen", {"Trường A": 1}),
+        ("GK", "ca_nhan", "dot_xuat", {"Trường A": 1}),
+        ("LDTT", "ca_nhan", "thuong_xuyen", {"Trường B": 1, "Trường A": 1}),
+        ("BK_TINH", "tap_the", "thuong_xuyen", {"Trường A": 1}),
+        ("TTLDTT", "tap_the", "thuong_xuyen", {"Trường B": 1}),
+    ]
+    assert t.grand_total == 6
+    assert t.rows[1].label == "Giấy khen (cá nhân, đột xuất)"
+
+
+def test_error_rows_are_left_out_and_years_filter() -> None:
+    rows = [row("A", "LDTT"), row("A", "LDTT", status="Lỗi"), row("A", "LDTT", status="Cảnh báo"),
+            row("A", "LDTT", year="2023-2024")]
+    t = tally(rows, default_catalogue())
+    assert (t.grand_total, t.counted_rows, t.skipped_error_rows) == (3, 3, 1)
+    assert tally(rows, default_catalogue(), count_errors=True).grand_total == 4
+    assert tally(rows, default_catalogue(), years=["2023-2024"]).grand_total == 1
+    assert tally(rows, default_catalogue(), years=["2023-2024", "2024-2025"]).grand_total == 3
+    assert tally(rows, default_catalogue(), years=["2019-2020"]).rows == []
+
+
+def test_empty_categories_only_when_asked() -> None:
+    t = tally([row("A", "LDTT")], default_catalogue(), include_empty=True)
+    keys = {(r.code, r.target.value, r.kind.value) for r in t.rows}
+    assert ("CO_CP", "tap_the", "thuong_xuyen") in keys and ("BK_TTG", "ca_nhan", "dot_xuat") in keys
+    assert ("LDTT", "tap_the", "thuong_xuyen") not in keys  # LĐTT is for individuals only
+    assert t.grand_total == 1
+
+
+@needs_samples
+def test_sample_master_tally_matches_the_samples_readme(sample_master: Path) -> None:
+    report = tally_job(sample_master)
+    assert report.error is None
+    got = {(r.code, r.target.value, r.kind.value): r.total for r in report.tally.rows}
+    assert got == SAMPLE_TOTALS
+    assert report.tally.grand_total == sum(SAMPLE_TOTALS.values())
+    assert report.tally.skipped_error_rows == 4  # the four error rows of "MN Huong Duong - co loi.xlsx"
+
+
+@needs_samples
+def test_tally_sheet_and_chart_are_written(sample_master: Path) -> None:
+    report = tally_job(sample_master)
+    book = openpyxl.load_workbook(sample_master)
+    ws = book["TongHop"]
+    values = [[c.value for c in r] for r in ws.iter_rows()]
+    header = next(i for i, r in enumerate(values) if r[0] == "STT")
+    assert values[header][:2] == ["STT", "Danh hiệu, hình thức khen thưởng"]
+    assert values[header][2:-1] == report.tally.units and values[header][-1] == "Tổng cộng"
+    body = values[header + 1: header + 1 + len(report.tally.rows)]
+    assert [r[1] for r in body] == [r.label for r in report.tally.rows]
+    assert [r[-1] for r in body] == [r.total for r in report.tally.rows]
+    totals = values[header + 1 + len(report.tally.rows)]
+    assert totals[1] == "Tổng cộng" and totals[-1] == report.tally.grand_total
+    assert ws.print_options is not None and ws.page_setup.orientation == "landscape"
+    assert ws.print_title_rows == f"${header + 1}:${header + 1}"
+    with zipfile.ZipFile(sample_master) as z:
+        charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
+        assert len(charts) == 1
+        assert "Số danh hiệu, hình thức đề nghị theo đơn vị" in z.read(charts[0]).decode("utf-8")
+    # A second tally replaces the sheet and its chart rather than adding another.
+    tally_job(sample_master)
+    with zipfile.ZipFile(sample_master) as z:
+        assert len([n for n in z.namelist() if n.startswith("xl/charts/chart")]) == 1
+
+
+@needs_samples
+def test_tally_cli_json(sample_master: Path) -> None:
+    out = subprocess.run([sys.executable, "-m", "addin.cli", "tally", str(sample_master), "--json"],
+                         capture_output=True, text=True, encoding="utf-8")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert set(data) >= {"rows", "grand_total"}
+    assert data["grand_total"] == sum(SAMPLE_TOTALS.values())
+    for r in data["rows"]:
+        assert set(r) == {"code", "target", "kind", "label", "total", "by_unit"}
+        assert r["target"] in ("ca_nhan", "tap_the") and r["kind"] in ("thuong_xuyen", "dot_xuat", "chuyen_de")
+        assert r["total"] == sum(r["by_unit"].values())
+    missing = subprocess.run([sys.executable, "-m", "addin.cli", "tally", str(sample_master.with_name("khong-co.xlsx"))],
+                             capture_output=True, text=True)
+    assert missing.returncode == 2
+
+
+@needs_samples
+@needs_libreoffice
+def test_printed_tally_has_the_official_frame_and_totals(sample_master: Path, tmp_path: Path) -> None:
+    tally_job(sample_master)
+    shutil.copy(sample_master, tmp_path / "so.xlsx")
+    subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(tmp_path / "so.xlsx")],
+                   check=True, capture_output=True, timeout=180)
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "so.pdf"), "-"], capture_output=True, text=True).stdout
+    pages = text.split("\f")
+    tally_pages = [p for p in pages if "BIỂU TỔNG HỢP KẾT QUẢ ĐỀ NGHỊ KHEN THƯỞNG" in p]
+    assert tally_pages, "the tally title is not in the PDF"
+    page = tally_pages[0]
+    for words in ("SỞ GD&ĐT TRÀ GIANG", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
+                  "NGƯỜI LẬP BIỂU", "THỦ TRƯỞNG ĐƠN VỊ", "Lao động tiên tiến (cá nhân)", "Tổng cộng"):
+        assert words in page, words
+    total_line = next(line for line in page.splitlines() if "Tổng cộng" in line and any(ch.isdigit() for ch in line))
+    assert total_line.split()[-1] == str(sum(SAMPLE_TOTALS.values()))
+    assert "Trang" in page  # page numbers in the footer
+    assert any("Số danh hiệu, hình thức đề nghị theo đơn vị" in p for p in pages)  # the chart renders
