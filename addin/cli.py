@@ -198,6 +198,22 @@ def tally(master: str, years: tuple[str, ...], all_categories: bool, as_json: bo
 
 
 @main.command()
+@click.argument("master", type=click.Path(exists=True, dir_okay=False))
+@click.option("--sheet", required=True, help="Tên trang cần xuất, ví dụ TongHop, DaiBieu, DanhSach.")
+@click.option("--pdf", "pdf", required=True, type=click.Path(dir_okay=False), help="Tệp PDF sẽ ghi ra.")
+def export(master: str, sheet: str, pdf: str) -> None:
+    """Xuất một trang của sổ MASTER ra tệp PDF để in, ký (cần LibreOffice)."""
+    from addin.workbook.export import ExportError, export_pdf
+
+    try:
+        out = export_pdf(Path(master), sheet, Path(pdf))
+    except ExportError as exc:
+        click.echo(f"Lỗi: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"Đã xuất trang {sheet} ra {out}")
+
+
+@main.command()
 @click.option("--out", "out", type=click.Path(file_okay=False), default="tdkt-demo", show_default=True,
               help="Thư mục ghi dữ liệu mẫu.")
 def demo(out: str) -> None:

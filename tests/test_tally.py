@@ -176,3 +176,30 @@ def test_printed_tally_has_the_official_frame_and_totals(sample_master: Path, tm
     assert total_line.split()[-1] == str(sum(SAMPLE_TOTALS.values()))
     assert "Trang" in page  # page numbers in the footer
     assert any("Số danh hiệu, hình thức đề nghị theo đơn vị" in p for p in pages)  # the chart renders
+
+
+@needs_samples
+@needs_libreoffice
+def test_export_one_sheet_to_pdf(sample_master: Path, tmp_path: Path) -> None:
+    tally_job(sample_master)
+    before = sample_master.read_bytes()
+    out = tmp_path / "in" / "tong-hop.pdf"
+    done = subprocess.run([sys.executable, "-m", "addin.cli", "export", str(sample_master), "--sheet", "TongHop",
+                           "--pdf", str(out)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True).stdout
+    assert "BIỂU TỔNG HỢP KẾT QUẢ ĐỀ NGHỊ KHEN THƯỞNG" in text
+    assert "DANH SÁCH TỔNG HỢP ĐỀ NGHỊ KHEN THƯỞNG" not in text  # only the sheet asked for
+    assert "Mã lỗi" not in text
+    assert sample_master.read_bytes() == before  # exporting never touches the master
+    wrong = subprocess.run([sys.executable, "-m", "addin.cli", "export", str(sample_master), "--sheet", "Khong",
+                            "--pdf", str(tmp_path / "x.pdf")], capture_output=True, text=True, timeout=300)
+    assert wrong.returncode == 1 and "không có trang" in wrong.stderr.lower()
+
+
+def test_export_without_libreoffice_says_so(tmp_path: Path, monkeypatch) -> None:
+    from addin.workbook import export
+
+    monkeypatch.setattr(export, "find_soffice", lambda: None)
+    with pytest.raises(export.ExportError, match="Chưa cài LibreOffice"):
+        export.export_pdf(tmp_path / "so.xlsx", "TongHop", tmp_path / "x.pdf")
