@@ -199,6 +199,38 @@ def tally(master: str, years: tuple[str, ...], all_categories: bool, as_json: bo
 
 @main.command()
 @click.argument("master", type=click.Path(exists=True, dir_okay=False))
+@click.option("--seats", type=click.IntRange(1, 100_000), default=None, help="Tổng số đại biểu (mặc định: theo trang CauHinh).")
+@click.option("--guest-share", type=click.FloatRange(0, 1), default=None,
+              help="Tỷ lệ ghế dành cho khách mời, ví dụ 0.3 (mặc định: theo trang CauHinh).")
+@click.option("--json", "as_json", is_flag=True, help="In kết quả dạng một đối tượng JSON.")
+def delegates(master: str, seats: int | None, guest_share: float | None, as_json: bool) -> None:
+    """Lập danh sách đại biểu dự hội nghị (trang DaiBieu) từ danh sách đã gộp và trang KhachMoi.
+
+    Ghế điển hình chia cho các đơn vị theo tỷ lệ số ứng viên (phương pháp số dư lớn nhất), trừ các
+    đơn vị có chỉ tiêu riêng trong CauHinh; trong mỗi đơn vị xếp theo danh hiệu, rồi ưu tiên (nữ,
+    dân tộc thiểu số, vùng đặc biệt khó khăn, trực tiếp giảng dạy, học sinh), rồi họ tên.
+    """
+    from addin.jobs import delegates_job
+
+    report = delegates_job(master, seats=seats, guest_share=guest_share)
+    if as_json:
+        click.echo(json.dumps(report.to_json_dict(), ensure_ascii=False, indent=2))
+    elif report.result is not None:
+        r = report.result
+        click.echo(f"{r.seats} ghế: {r.exemplary} đại biểu điển hình, {r.guests} khách mời.")
+        for unit, n in r.by_unit.items():
+            click.echo(f"  {unit}: {n}")
+        for text in r.shortfalls:
+            click.echo(f"Lưu ý: {text}")
+        if not report.error:
+            click.echo(f"Đã ghi trang DaiBieu vào sổ {master}.")
+    if report.error:
+        click.echo(f"Lỗi: {report.error}", err=True)
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("master", type=click.Path(exists=True, dir_okay=False))
 @click.option("--sheet", required=True, help="Tên trang cần xuất, ví dụ TongHop, DaiBieu, DanhSach.")
 @click.option("--pdf", "pdf", required=True, type=click.Path(dir_okay=False), help="Tệp PDF sẽ ghi ra.")
 def export(master: str, sheet: str, pdf: str) -> None:
@@ -218,8 +250,8 @@ def export(master: str, sheet: str, pdf: str) -> None:
               help="Thư mục ghi dữ liệu mẫu.")
 def demo(out: str) -> None:
     """Chạy thử trên dữ liệu mẫu: hộp thư hồ sơ của các đơn vị, kiểm tra, gộp vào sổ tổng hợp."""
-    from addin.demo import write_demo_mailbox
-    from addin.jobs import merge_job
+    from addin.demo import demo_guests, demo_settings, write_demo_mailbox
+    from addin.jobs import delegates_job, merge_job, tally_job
     from addin.validate import validate_paths
 
     folder = Path(out)
@@ -230,11 +262,29 @@ def demo(out: str) -> None:
     click.echo("== 1. Kiểm tra hồ sơ ==\n")
     click.echo(render_report(validate_paths([str(inbox)])))
     click.echo("\n== 2. Gộp vào sổ tổng hợp ==\n")
-    report = merge_job(master, [str(inbox)], unit="Sở GD&ĐT Trà Giang")
+    report = merge_job(master, [str(inbox)], initial_settings=demo_settings(), initial_guests=demo_guests())
     click.echo(render_merge(report))
     if report.error:
         sys.exit(1)
+    click.echo("\n== 3. Biểu tổng hợp (trang TongHop) ==\n")
+    tallied = tally_job(master)
+    if tallied.error:
+        click.echo(f"Lỗi: {tallied.error}", err=True)
+        sys.exit(1)
+    for row in tallied.tally.rows:
+        click.echo(f"  {row.label}: {row.total}")
+    click.echo(f"  Tổng cộng: {tallied.tally.grand_total}")
+    click.echo("\n== 4. Danh sách đại biểu (trang DaiBieu) ==\n")
+    chosen = delegates_job(master)
+    if chosen.error:
+        click.echo(f"Lỗi: {chosen.error}", err=True)
+        sys.exit(1)
+    r = chosen.result
+    click.echo(f"  {r.seats} ghế: {r.exemplary} đại biểu điển hình tiên tiến, {r.guests} khách mời")
+    for text in r.shortfalls:
+        click.echo(f"  Lưu ý: {text}")
     click.echo(f"\nSổ tổng hợp: {master.resolve()}")
+    click.echo("Mở sổ để xem các trang DanhSach, Loi, NhatKy, TongHop, DaiBieu; điền trang CauHinh trước khi in.")
 
 
 if __name__ == "__main__":  # pragma: no cover

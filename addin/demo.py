@@ -1484,3 +1484,27 @@ def _corrected_copy(path: Path) -> Path:
     target = path.with_name(path.stem + " (da sua)" + path.suffix)
     book.save(target)
     return target
+
+
+def demo_settings() -> "Settings":
+    """The demo master's CauHinh: a Sở's office, with the plan of domain.md §1 (200 seats, 30% guests)."""
+    from addin.settings import Settings
+
+    return Settings(
+        parent_agency="UBND tỉnh Trà Giang", unit_name="Sở Giáo dục và Đào tạo", place="Trà Giang",
+        preparer="Nguyễn Thị Thu Hà", signer_title="Giám đốc", signer="Trần Minh Đức",
+        seats=40, guest_share=0.30, targets={"female": 0.5, "ethnic_minority": 0.1},
+    )
+
+
+def demo_guests() -> list[list[Any]]:
+    """A short guest list (KhachMoi) as a clerk would fill it in."""
+    guests = [
+        ("Lê Văn Hùng", "Phó Chủ tịch UBND tỉnh", "UBND tỉnh Trà Giang", "Nam", "Kinh"),
+        ("Nguyễn Thị Hồng", "Trưởng ban Tuyên giáo", "Tỉnh ủy Trà Giang", "Nữ", "Kinh"),
+        ("Thạch Sô Phol", "Phó Trưởng ban", "Ban Dân tộc tỉnh", "Nam", "Khmer"),
+        ("Phạm Thu Trang", "Chủ tịch", "Công đoàn ngành Giáo dục", "Nữ", "Kinh"),
+        ("Đỗ Quang Vinh", "Phó Giám đốc", "Sở Nội vụ", "Nam", "Kinh"),
+        ("Võ Thị Kim Ngân", "Trưởng phòng", "Sở Tài chính", "Nữ", "Kinh"),
+    ]
+    return [[i, *g, None] for i, g in enumerate(guests, start=1)]

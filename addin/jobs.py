@@ -16,6 +16,8 @@ from addin.inbox import collect_sources
 from addin.ingest import gc_paused
 from addin.merge import Candidate, FileOutcome, MergeOutcome, assemble, decide
 from addin.models import Issue, Severity
+from addin.text import fold
+from addin.settings import Settings
 from addin.validate import validate_file
 from addin.workbook.master import MasterLocked, backup_dir
 from addin.workbook.masterbook import read_master, state_of, write_master
@@ -69,8 +71,12 @@ class MergeReport:
 
 def merge_job(master: str | Path, sources: list[str], *, unit: str | None = None, keep_backups: int = 10,
               progress: Progress | None = None, catalogue: Catalogue | None = None,
-              now: datetime | None = None) -> MergeReport:
-    """Merge unit submissions (files, folders, .eml, .zip) into the master workbook."""
+              now: datetime | None = None, initial_settings: Settings | None = None,
+              initial_guests: list[list[Any]] | None = None) -> MergeReport:
+    """Merge unit submissions (files, folders, .eml, .zip) into the master workbook.
+
+    initial_settings and initial_guests fill CauHinh and KhachMoi when the master has none yet.
+    """
     master = Path(master)
     report = MergeReport(master=str(master))
     catalogue = catalogue or default_catalogue()
@@ -80,6 +86,9 @@ def merge_job(master: str | Path, sources: list[str], *, unit: str | None = None
     except UnreadableFile as exc:
         report.error = str(exc)
         return report
+    if not content.has_settings and initial_settings is not None:
+        content.settings = initial_settings
+    content.initial_guests = initial_guests or []
     state = state_of(content)
     with tempfile.TemporaryDirectory(prefix="tdkt-") as work:
         found = collect_sources(sources, Path(work))
@@ -173,6 +182,76 @@ def tally_job(master: str | Path, *, years: list[str] | None = None, include_emp
                          count_errors=content.settings.tally_counts_errors)
     try:
         report.backup = write_printed(master, [tally_sheet(report.tally, content.settings)], content, keep_backups)
+    except (MasterLocked, UnreadableFile) as exc:
+        report.error = str(exc)
+    return report
+
+
+@dataclass
+class DelegatesReport:
+    master: str
+    result: Any = None
+    backup: Path | None = None
+    error: str | None = None
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The `tdkt delegates --json` shape (a contract: extend only by adding fields)."""
+        r = self.result
+        if r is None:
+            return {"seats": 0, "guests": 0, "exemplary": 0, "by_unit": {}, "delegates": [], "composition": {},
+                    "shortfalls": [], "master": self.master, "written": False, "error": self.error}
+        return {
+            "seats": r.seats, "guests": r.guests, "exemplary": r.exemplary, "by_unit": dict(r.by_unit),
+            "delegates": [{"name": d.name, "unit": d.unit, "award": d.award, "role": d.role, "flags": list(d.flags)}
+                          for d in r.delegates],
+            "composition": r.composition, "shortfalls": list(r.shortfalls),
+            "master": self.master, "written": self.error is None, "error": self.error,
+        }
+
+
+def delegates_job(master: str | Path, *, seats: int | None = None, guest_share: float | None = None,
+                  keep_backups: int = 10, catalogue: Catalogue | None = None) -> DelegatesReport:
+    """Choose the conference delegates from DanhSach and KhachMoi, and write the DaiBieu sheet."""
+    from addin import delegates as core
+    from addin.workbook.masterbook import delegates_sheet, write_printed
+
+    master = Path(master)
+    report = DelegatesReport(str(master))
+    if not master.exists():
+        report.error = f"Chưa có sổ tổng hợp \"{master}\": hãy gộp hồ sơ trước (tdkt merge)."
+        return report
+    try:
+        content = read_master(master)
+    except UnreadableFile as exc:
+        report.error = str(exc)
+        return report
+    catalogue = catalogue or default_catalogue()
+    s = content.settings
+    if s.exemplary_from not in catalogue:
+        report.error = (f"Cài đặt \"Danh hiệu thấp nhất để chọn điển hình\" là \"{s.exemplary_from}\", "
+                        "không có trong danh mục: hãy ghi một mã như CSTDCS.")
+        return report
+    settings = core.Settings(
+        seats=seats if seats is not None else s.seats,
+        guest_share=guest_share if guest_share is not None else s.guest_share,
+        exemplary_max_rank=catalogue[s.exemplary_from].rank,
+        unit_quotas=dict(s.unit_quotas), type_role_quotas={k: dict(v) for k, v in s.type_role_quotas.items()},
+        targets=dict(s.targets),
+    )
+    candidates = [c for c in core.candidates_from_rows(content.rows, catalogue)
+                  if c.rank is not None and c.rank <= settings.exemplary_max_rank]
+    guests = [core.Candidate(name=str(g["ho_ten"]), unit=str(g.get("don_vi") or ""), award=None, rank=None,
+                             female=(str(g.get("gioi_tinh") or "").strip().lower() in ("nữ", "nu")),
+                             ethnic_minority=bool(g.get("dan_toc")) and fold(str(g.get("dan_toc"))) != "kinh",
+                             role=core.role_of(str(g.get("chuc_vu") or "")))
+              for g in content.guests]
+    try:
+        report.result = core.select_delegates(candidates, guests, settings)
+    except ValueError as exc:  # settings the clerk typed that cannot work (a share above 1, ...)
+        report.error = str(exc)
+        return report
+    try:
+        report.backup = write_printed(master, [delegates_sheet(report.result, s, catalogue)], content, keep_backups)
     except (MasterLocked, UnreadableFile) as exc:
         report.error = str(exc)
     return report

@@ -378,9 +378,10 @@ def test_demo_writes_an_inbox_and_checks_it(tmp_path: Path) -> None:
     result = tdkt("demo", "--out", "thu", cwd=tmp_path)
 
     assert result.returncode == 0, result.stderr
-    written = sorted(p for p in (tmp_path / "thu").rglob("*") if p.is_file())
+    written = sorted(p for p in (tmp_path / "thu" / "hop-thu").rglob("*") if p.is_file())
     assert len(written) >= 3
     for path in written:
-        assert path.name in result.stdout  # every unit's file was checked and reported
+        assert path.name in result.stdout  # every unit's file (or email, or archive) was checked and reported
+    assert (tmp_path / "thu" / "tong-hop.xlsx").is_file()
     assert "Đơn vị:" in result.stdout and "dòng" in result.stdout
     assert re.search(r"^Đã kiểm tra \d+ tệp, \d+ dòng\.", result.stdout, re.M)

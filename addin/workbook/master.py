@@ -81,6 +81,8 @@ class SheetData:
     layout: OfficialLayout | None = None  # title block, motto, signatures (replaces `title`)
     footer_rows: list[list[Any]] = field(default_factory=list)  # e.g. a totals row, in bold, after the rows
     notes: list[str] = field(default_factory=list)  # lines under the table, before the signatures
+    # more small tables under the notes: (title, headers, rows), e.g. a composition table
+    extra_tables: list[tuple[str, list[str], list[list[Any]]]] = field(default_factory=list)
     autofilter: bool = True
     # Called after the rows are written, to add what XlsxWriter draws (a chart):
     # decorate(book, worksheet, header_row, last_row)
@@ -273,6 +275,18 @@ def _write_scratch(target: Path, sheets: list[SheetData]) -> None:
             last += 1
             ws.set_row(last, 32)
             _span(ws, last, 0, width - 1, note, formats["note"])
+        for title, headers, rows in sheet.extra_tables:
+            last += 2
+            _span(ws, last, 0, width - 1, title, formats["title"])
+            last += 1
+            ws.write_row(last, 0, headers, formats["header"])
+            for values in rows:
+                last += 1
+                for c, value in enumerate(values):
+                    if isinstance(value, (int, float)) and not isinstance(value, bool):
+                        ws.write_number(last, c, value, formats["cell"])
+                    else:
+                        ws.write_string(last, c, "" if value is None else str(value), formats["cell"])
         if sheet.headers and sheet.autofilter:
             ws.autofilter(header_row, 0, table_last, len(sheet.headers) - 1)
         if sheet.decorate is not None:

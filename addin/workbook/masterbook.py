@@ -60,6 +60,7 @@ class MasterContent:
     settings: settings_mod.Settings = field(default_factory=settings_mod.Settings)
     has_settings: bool = False
     guests: list[dict[str, Any]] = field(default_factory=list)  # KhachMoi rows, filled by the clerk
+    initial_guests: list[list[Any]] = field(default_factory=list)  # KhachMoi rows for a new master (demo)
 
 
 def _sheet_rows(book: pc.CalamineWorkbook, name: str) -> list[list[Any]] | None:
@@ -285,7 +286,7 @@ def write_master(path: Path, content: MasterContent, outcome: MergeOutcome, file
     log = content.log + [_log_row(f, merged_at) for f in files]
     log_sheet = SheetData(SHEET_LOG, [h for _, h, _ in LOG_COLUMNS], log, widths=[w for _, _, w in LOG_COLUMNS])
     aliases = SheetData(SHEET_ALIASES, ALIAS_HEADERS, [], widths=[45, 45], only_if_missing=True)
-    return write_sheets(path, [listing, issues_sheet, log_sheet, aliases, *clerk_sheets(settings)],
+    return write_sheets(path, [listing, issues_sheet, log_sheet, aliases, *clerk_sheets(settings, content.initial_guests)],
                         keep_backups=keep_backups)
 
 
@@ -301,12 +302,12 @@ def official_layout(settings: settings_mod.Settings, title: str, subtitle: str) 
     )
 
 
-def clerk_sheets(settings: settings_mod.Settings) -> list[SheetData]:
+def clerk_sheets(settings: settings_mod.Settings, guests: list[list[Any]] | None = None) -> list[SheetData]:
     """The sheets the clerk fills in (settings, guests): created once, then only read."""
     return [
         SheetData(settings_mod.SHEET, settings_mod.HEADERS, settings_mod.rows(settings), widths=[42, 24, 70],
                   only_if_missing=True, autofilter=False),
-        SheetData(SHEET_GUESTS, GUEST_HEADERS, [], widths=[6, 28, 24, 32, 10, 10, 24], only_if_missing=True),
+        SheetData(SHEET_GUESTS, GUEST_HEADERS, guests or [], widths=[6, 28, 24, 32, 10, 10, 24], only_if_missing=True),
     ]
 
 
@@ -385,3 +386,45 @@ def tally_sheet(tally: Any, settings: settings_mod.Settings, *, with_registratio
 def write_printed(path: Path, sheets: list[SheetData], content: MasterContent, keep_backups: int = 10) -> Path | None:
     """Write printed tables (TongHop, DaiBieu) into the master, creating the clerk's sheets if missing."""
     return write_sheets(path, [*sheets, *clerk_sheets(content.settings)], keep_backups=keep_backups)
+
+
+SHEET_DELEGATES = "DaiBieu"
+TITLE_DELEGATES = "DANH SÁCH ĐẠI BIỂU DỰ HỘI NGHỊ ĐIỂN HÌNH TIÊN TIẾN"
+
+
+def delegates_sheet(result: Any, settings: settings_mod.Settings, catalogue: Any) -> SheetData:
+    """The DaiBieu sheet: the delegates by unit, then guests; the composition; the shortfalls."""
+    from addin.delegates import FLAGS
+
+    flag_labels = {slug: label for slug, label in FLAGS.values()}
+    headers = ["STT", "Họ và tên", "Đơn vị", "Danh hiệu, hình thức khen thưởng", "Thành phần", "Ưu tiên",
+               "Dòng trong DanhSach"]
+    rows = []
+    for i, d in enumerate(result.delegates, start=1):
+        award = catalogue[d.award].name if d.award and d.award in catalogue else (d.award or "")
+        role = "Đại biểu điển hình" if d.role == "dai_bieu" else "Khách mời"
+        rows.append([i, d.name, d.unit, award, role, ", ".join(flag_labels.get(f, f) for f in d.flags),
+                     d.candidate.source_row if d.role == "dai_bieu" else None])
+
+    def group_row(name: str, g: dict[str, Any]) -> list[Any]:
+        return [name, g["delegates"], g["guests"], g["total"],
+                f"{g['female']} ({_pct_text(g['female_pct'])})",
+                f"{g['ethnic_minority']} ({_pct_text(g['ethnic_minority_pct'])})"]
+
+    composition = [[i, *group_row(unit, g)] for i, (unit, g) in enumerate(result.composition["units"].items(), start=1)]
+    composition.append(["", *group_row("Toàn hội nghị", result.composition["overall"])])
+    notes = [f"Tổng số {result.seats} đại biểu: {result.exemplary} đại biểu điển hình tiên tiến, "
+             f"{result.guests} khách mời."]
+    notes += [f"Lưu ý: {text}" for text in result.shortfalls]
+    return SheetData(
+        SHEET_DELEGATES, headers, rows, widths=[6, 26, 30, 34, 18, 30, 12], autofilter=False, wrap=True,
+        notes=notes,
+        extra_tables=[("CƠ CẤU ĐẠI BIỂU", ["STT", "Đơn vị", "Đại biểu điển hình", "Khách mời", "Tổng số", "Nữ (tỷ lệ)",
+                                           "Dân tộc thiểu số (tỷ lệ)"], composition)],
+        layout=official_layout(settings, TITLE_DELEGATES, "(Kèm theo Kế hoạch tổ chức hội nghị)"),
+        print_columns=len(headers) - 1,
+    )
+
+
+def _pct_text(value: float) -> str:
+    return f"{value:.1f}%".replace(".", ",")

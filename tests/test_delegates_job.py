@@ -1,0 +1,118 @@
+"""tdkt delegates end to end: settings and guests from the master, the DaiBieu sheet, the printout."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from addin.jobs import delegates_job, merge_job
+from addin.settings import Settings
+
+from conftest import SAMPLES
+
+needs_libreoffice = pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None,
+                                       reason="LibreOffice (soffice) and pdftotext are needed to render sheets")
+
+GUESTS = [
+    [1, "Lê Văn Hùng", "Phó Chủ tịch UBND tỉnh", "UBND tỉnh Trà Giang", "Nam", "Kinh", None],
+    [2, "Nguyễn Thị Hồng", "Trưởng ban", "Tỉnh ủy Trà Giang", "Nữ", "Kinh", None],
+    [3, "Thạch Sô Phol", "Phó Trưởng ban", "Ban Dân tộc tỉnh", "Nam", "Khmer", None],
+]
+
+
+@pytest.fixture
+def master(tmp_path: Path) -> Path:
+    if not SAMPLES.is_dir():
+        pytest.skip(f"sample workbooks not found at {SAMPLES}")
+    path = tmp_path / "tong-hop.xlsx"
+    settings = Settings(parent_agency="UBND tỉnh Trà Giang", unit_name="Sở Giáo dục và Đào tạo", place="Trà Giang",
+                        preparer="Nguyễn Thị Thu Hà", signer_title="Giám đốc", signer="Trần Minh Đức",
+                        seats=20, guest_share=0.25, targets={"female": 0.9},
+                        unit_quotas={"Trường THCS Lê Quý Đôn": 2})
+    report = merge_job(path, [str(SAMPLES)], initial_settings=settings, initial_guests=GUESTS)
+    assert report.error is None
+    return path
+
+
+def sheet_values(path: Path, name: str) -> list[list]:
+    ws = openpyxl.load_workbook(path)[name]
+    return [[c.value for c in row] for row in ws.iter_rows()]
+
+
+def test_delegates_from_settings_guests_and_quotas(master: Path) -> None:
+    report = delegates_job(master)
+    assert report.error is None
+    r = report.result
+    # 20 seats x 25% = 5 guest seats, but only 3 guests are listed: 2 seats go to exemplary delegates
+    assert (r.seats, r.guests, r.exemplary) == (20, 3, 17)
+    assert r.by_unit["Trường THCS Lê Quý Đôn"] == 2  # the explicit quota wins over proportion
+    assert all(n >= 1 for n in r.by_unit.values())
+    assert any("khách mời" in s for s in r.shortfalls)
+    assert any("Tỷ lệ nữ" in s and "90%" in s for s in r.shortfalls)  # reported, not fixed
+    guests = [d for d in r.delegates if d.role == "khach_moi"]
+    assert sorted(d.name for d in guests) == sorted(g[1] for g in GUESTS)
+    assert next(d for d in guests if d.name == "Thạch Sô Phol").flags == ["dan_toc_thieu_so"]
+
+    values = sheet_values(master, "DaiBieu")
+    header = next(i for i, row in enumerate(values) if row[0] == "STT")
+    body = values[header + 1: header + 1 + len(r.delegates)]
+    assert [row[1] for row in body] == [d.name for d in r.delegates]
+    assert [row[4] for row in body].count("Khách mời") == 3
+    assert any(row[0] == "CƠ CẤU ĐẠI BIỂU" for row in values)
+    assert values[0][0] == "UBND TỈNH TRÀ GIANG" and values[1][0] == "SỞ GIÁO DỤC VÀ ĐÀO TẠO"
+
+
+def test_flags_override_the_settings_and_json_shape(master: Path) -> None:
+    out = subprocess.run([sys.executable, "-m", "addin.cli", "delegates", str(master), "--seats", "10",
+                          "--guest-share", "0.2", "--json"], capture_output=True, text=True, encoding="utf-8")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert set(data) >= {"seats", "guests", "exemplary", "by_unit", "delegates", "composition", "shortfalls"}
+    assert (data["seats"], data["guests"], data["exemplary"]) == (10, 2, 8)
+    assert sum(data["by_unit"].values()) == data["exemplary"]
+    assert len(data["delegates"]) == 10
+    for d in data["delegates"]:
+        assert set(d) >= {"name", "unit", "award", "role", "flags"} and d["role"] in ("dai_bieu", "khach_moi")
+    overall = data["composition"]["overall"]
+    assert overall["total"] == 10 and overall["female"] == sum("nu" in d["flags"] for d in data["delegates"])
+    bad = subprocess.run([sys.executable, "-m", "addin.cli", "delegates", str(master), "--guest-share", "3"],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2
+
+
+def test_deterministic(master: Path) -> None:
+    first = delegates_job(master).result
+    second = delegates_job(master).result
+    assert [(d.name, d.unit, d.role) for d in first.delegates] == [(d.name, d.unit, d.role) for d in second.delegates]
+
+
+@needs_libreoffice
+def test_printed_delegate_list(master: Path, tmp_path: Path) -> None:
+    delegates_job(master)
+    pdf = tmp_path / "dai-bieu.pdf"
+    done = subprocess.run([sys.executable, "-m", "addin.cli", "export", str(master), "--sheet", "DaiBieu",
+                           "--pdf", str(pdf)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
+    for words in ("DANH SÁCH ĐẠI BIỂU DỰ HỘI NGHỊ ĐIỂN HÌNH TIÊN TIẾN", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                  "Trà Giang, ngày ... tháng ... năm ...", "CƠ CẤU ĐẠI BIỂU", "NGƯỜI LẬP BIỂU", "GIÁM ĐỐC",
+                  "Nguyễn Thị Thu Hà", "Trần Minh Đức", "Thạch Sô Phol", "Trang 1/"):
+        assert words in text, words
+
+
+def test_demo_runs_end_to_end(tmp_path: Path) -> None:
+    out = subprocess.run([sys.executable, "-m", "addin.cli", "demo", "--out", str(tmp_path / "demo")],
+                         capture_output=True, text=True, encoding="utf-8", timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert "thay bản gửi lúc" in out.stdout  # the corrected resubmission replaced the first list
+    assert "Biểu tổng hợp" in out.stdout and "Danh sách đại biểu" in out.stdout
+    master = tmp_path / "demo" / "tong-hop.xlsx"
+    assert str(master.resolve()) in out.stdout
+    names = openpyxl.load_workbook(master, read_only=True).sheetnames
+    assert {"DanhSach", "Loi", "NhatKy", "TongHop", "DaiBieu", "CauHinh", "KhachMoi", "BiDanh"} <= set(names)
