@@ -64,17 +64,23 @@ class Settings:
         return f"{self.place or '...'}, ngày ... tháng ... năm ..."
 
 
-def _number(value: Any, default: float) -> float:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    if isinstance(value, str):
+def _number(value: Any, default: float, *, share: bool = False) -> float:
+    """A number as typed ("150", "0,3", "30%"); for a share, 30 and "30%" both mean 0.3."""
+    if isinstance(value, bool):
+        return default
+    if isinstance(value, (int, float)):
+        number = float(value)
+    elif isinstance(value, str):
         text = value.strip().replace("%", "").replace(",", ".")
         try:
             number = float(text)
         except ValueError:
             return default
-        return number / 100 if "%" in value or number > 1 and default < 1 else number
-    return default
+        if "%" in value:
+            return number / 100
+    else:
+        return default
+    return number / 100 if share and number > 1 else number
 
 
 def _yes(value: Any) -> bool:
@@ -110,7 +116,7 @@ def parse(rows: Iterable[list[Any]]) -> Settings:
                 settings.type_role_quotas.setdefault(type_key, {})[role_key] = seats
         elif section == fold(SECTION_TARGETS):
             target = target_by_label.get(key)
-            share = _number(value, -1)
+            share = _number(value, -1, share=True)
             if target and 0 <= share <= 1:
                 settings.targets[target] = share
         elif key in by_label:
@@ -120,7 +126,7 @@ def parse(rows: Iterable[list[Any]]) -> Settings:
             elif isinstance(default, int):
                 setattr(settings, attr, int(_number(value, default)))
             elif isinstance(default, float):
-                setattr(settings, attr, _number(value, default))
+                setattr(settings, attr, _number(value, default, share=True))
             else:
                 setattr(settings, attr, clean(str(value)) if value not in (None, "") else default)
     return settings

@@ -203,3 +203,19 @@ def test_export_without_libreoffice_says_so(tmp_path: Path, monkeypatch) -> None
     monkeypatch.setattr(export, "find_soffice", lambda: None)
     with pytest.raises(export.ExportError, match="Chưa cài LibreOffice"):
         export.export_pdf(tmp_path / "so.xlsx", "TongHop", tmp_path / "x.pdf")
+
+
+@needs_samples
+@needs_libreoffice
+def test_printed_merged_list_has_the_official_frame(sample_master: Path, tmp_path: Path) -> None:
+    pdf = tmp_path / "danh-sach.pdf"
+    done = subprocess.run([sys.executable, "-m", "addin.cli", "export", str(sample_master), "--sheet", "DanhSach",
+                           "--pdf", str(pdf)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
+    pages = [p for p in text.split("\f") if p.strip()]
+    assert "DANH SÁCH TỔNG HỢP ĐỀ NGHỊ KHEN THƯỞNG" in pages[0] and "SỞ GD&ĐT TRÀ GIANG" in pages[0]
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in pages[0]
+    assert len(pages) > 1 and all("Họ và tên" in p for p in pages)  # the header repeats on every page
+    assert "NGƯỜI LẬP BIỂU" in pages[-1] and "THỦ TRƯỞNG ĐƠN VỊ" in pages[-1]
+    assert "Hồ Thị Ngọc" in text and "SHA-256" not in text  # provenance columns are not printed
