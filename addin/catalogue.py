@@ -218,3 +218,56 @@ def default_catalogue() -> Catalogue:
     """The catalogue of domain.md §2, from the package's data/danh_muc.csv."""
     text = (Path(__file__).parent / "data" / "danh_muc.csv").read_text(encoding="utf-8")
     return parse_catalogue_rows(csv.DictReader(text.splitlines()))
+
+
+# The master's DanhMuc sheet: the same table as data/danh_muc.csv under Vietnamese headers, so a
+# clerk can add a local award or a new way units write one, and every run uses the edited table.
+SHEET = "DanhMuc"
+SHEET_COLUMNS: list[tuple[str, str, float]] = [
+    ("code", "Mã", 12),
+    ("name", "Tên danh hiệu, hình thức khen thưởng", 44),
+    ("target", "Đối tượng (I: cá nhân, C: tập thể)", 14),
+    ("rank", "Thứ bậc (1 là cao nhất)", 12),
+    ("kinds", "Loại (TX thường xuyên | DX đột xuất | CD chuyên đề)", 18),
+    ("synonyms", "Cách viết khác (ngăn cách bởi |)", 60),
+    ("pattern", "Mẫu nhận dạng (biểu thức chính quy)", 50),
+]
+
+
+def default_sheet_rows() -> list[list[str]]:
+    """The DanhMuc rows of a new master: the package defaults, one award a row."""
+    text = (Path(__file__).parent / "data" / "danh_muc.csv").read_text(encoding="utf-8")
+    return [[row.get(key) or "" for key, _, _ in SHEET_COLUMNS] for row in csv.DictReader(text.splitlines())]
+
+
+def catalogue_from_sheet(rows: list[list[object]]) -> Catalogue | None:
+    """The catalogue a DanhMuc sheet holds (header found among its first rows); None if it has none.
+
+    A row the clerk left broken (a rank that is not a number, a pattern that does not compile)
+    is read with the default for that cell rather than stopping every run.
+    """
+    headers = [h for _, h, _ in SHEET_COLUMNS]
+    start = None
+    for i, row in enumerate(rows[:20]):
+        if row and str(row[0] or "").strip() == headers[0] and len(row) > 1 and str(row[1] or "").strip() == headers[1]:
+            start = i + 1
+            break
+    if start is None:
+        return None
+    records = []
+    for row in rows[start:]:
+        cells = ["" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
+                 for v in list(row) + [""] * len(SHEET_COLUMNS)]
+        record = {key: cells[i].strip() for i, (key, _, _) in enumerate(SHEET_COLUMNS)}
+        if not record["code"]:
+            continue
+        try:
+            float(record["rank"] or 99)
+        except ValueError:
+            record["rank"] = "99"
+        try:
+            re.compile(record["pattern"])
+        except re.error:
+            record["pattern"] = ""
+        records.append(record)
+    return parse_catalogue_rows(records) if records else None

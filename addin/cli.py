@@ -93,14 +93,24 @@ def _progress_printer(enabled: bool, verb: str = "Đang kiểm tra"):
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--json", "as_json", is_flag=True, help="In kết quả dạng một đối tượng JSON.")
-def validate(paths: tuple[str, ...], as_json: bool) -> None:
+@click.option("--history", "history", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Sổ tổng hợp có trang LichSu: đối chiếu tiêu chuẩn nhiều năm theo căn cứ pháp lý của ngày hồ sơ.")
+@click.option("--members", "members", multiple=True, type=click.Path(exists=True),
+              help="Danh sách thành viên các tập thể (để tính tỷ lệ TTLĐTT, TTLĐXS); ghi nhiều lần được.")
+def validate(paths: tuple[str, ...], as_json: bool, history: str | None, members: tuple[str, ...]) -> None:
     """Kiểm tra các tệp danh sách đề nghị (tệp hoặc thư mục, tìm cả thư mục con).
 
-    Thoát với mã 0 khi không có lỗi, 1 khi có lỗi, 2 khi dùng lệnh sai.
+    Với --history, mỗi đề nghị còn được đối chiếu với sổ LichSu theo bộ quy tắc (trang QuyDinh)
+    có hiệu lực vào ngày của hồ sơ: ngày ghi ở đầu tệp, không có thì lấy ngày hôm nay.
+    Thoát với mã 0 khi không có lỗi, 1 khi có lỗi, 2 khi dùng lệnh sai hoặc không dùng được sổ.
     """
-    from addin.validate import validate_paths
+    from addin.jobs import validate_job
 
-    report = validate_paths(paths, progress=_progress_printer(not as_json and sys.stderr.isatty()))
+    report, error = validate_job(list(paths), history=history, members=list(members) or None,
+                                 progress=_progress_printer(not as_json and sys.stderr.isatty()))
+    if error:
+        click.echo(f"Lỗi: {error}", err=True)
+        sys.exit(2)
     if as_json:
         click.echo(json.dumps(report.to_json_dict(), ensure_ascii=False, indent=2))
     else:
@@ -112,7 +122,7 @@ _ACTION_LABELS_CLI = {"added": "thêm mới", "replaced": "thay bản trước",
                       "rejected": "từ chối", "ignored": "bỏ qua"}
 
 
-def render_merge(report) -> str:
+def render_merge(report, sheet: str = "DanhSach", issues_sheet: str = "Loi") -> str:
     """A readable account of a merge, in Vietnamese."""
     lines = []
     for f in report.files:
@@ -134,7 +144,8 @@ def render_merge(report) -> str:
     errors = sum(1 for i in report.issues() if i.severity == Severity.ERROR)
     warnings = sum(1 for i in report.issues() if i.severity == Severity.WARNING)
     lines.append(f"Sổ tổng hợp: {report.master} — {report.rows_total} dòng của {len(outcome.by_unit)} đơn vị "
-                 f"({errors} lỗi, {warnings} cảnh báo; xem trang Loi).")
+                 f"{'' if sheet == 'DanhSach' else 'trong trang ' + sheet + ' '}"
+                 f"({errors} lỗi, {warnings} cảnh báo; xem trang {issues_sheet}).")
     if report.backup:
         lines.append(f"Bản trước đã được lưu tại: {report.backup}")
     return "\n".join(lines)
@@ -168,11 +179,92 @@ def merge(master: str, sources: tuple[str, ...], as_json: bool, unit: str | None
 
 
 @main.command()
+@click.argument("master", type=click.Path(dir_okay=False))
+@click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--json", "as_json", is_flag=True, help="In kết quả dạng một đối tượng JSON.")
+@click.option("--unit", default=None, help="Tên đơn vị của sổ tổng hợp (ghi ở đầu trang DangKy).")
+@click.option("--keep-backups", default=10, show_default=True, type=click.IntRange(0, 1000),
+              help="Số bản sao lưu của sổ tổng hợp được giữ lại.")
+def register(master: str, sources: tuple[str, ...], as_json: bool, unit: str | None, keep_backups: int) -> None:
+    """Gộp danh sách đăng ký thi đua đầu năm của các đơn vị vào trang DangKy của sổ MASTER.
+
+    Cùng quy tắc như tdkt merge (đơn vị, bản gửi lại, nguồn gốc từng dòng); trang DanhSach được
+    kiểm tra lại: đề nghị danh hiệu chưa đăng ký được cảnh báo. Mã thoát như tdkt merge.
+    """
+    from addin.jobs import register_job
+
+    if Path(master).suffix.lower() not in (".xlsx", ".xlsm"):
+        raise click.BadParameter("sổ tổng hợp phải là tệp .xlsx hoặc .xlsm", param_hint="MASTER")
+    report = register_job(master, list(sources), unit=unit, keep_backups=keep_backups,
+                          progress=_progress_printer(not as_json and sys.stderr.isatty(), "Đang gộp"))
+    if as_json:
+        data = report.to_json_dict()
+        data["sheet"] = "DangKy"
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_merge(report, "DangKy", "LoiDangKy"))
+    rejected = any(f.action == "rejected" for f in report.files)
+    sys.exit(1 if report.error or rejected else 0)
+
+
+@main.command()
+@click.argument("master", type=click.Path(exists=True, dir_okay=False))
+@click.argument("sources", nargs=-1, type=click.Path(exists=True))
+@click.option("--out", "out", type=click.Path(file_okay=False), default=None,
+              help="Thư mục ghi bản góp ý (mặc định: thư mục tra-lai cạnh sổ tổng hợp).")
+@click.option("--json", "as_json", is_flag=True, help="In kết quả dạng một đối tượng JSON.")
+def feedback(master: str, sources: tuple[str, ...], out: str | None, as_json: bool) -> None:
+    """Trả lại đơn vị: bản sao danh sách có tô màu và ghi chú các ô cần sửa, thư trả lời soạn sẵn.
+
+    Chỉ các đơn vị có lỗi hoặc cảnh báo (theo trang Loi của sổ MASTER) được trả lại. Tệp của đơn
+    vị được tìm lại trong thư mục hộp thư (CauHinh) và các SOURCES chỉ ra; tệp gốc không bị sửa.
+    Thoát với mã 0 khi đã ghi đủ, 1 khi có đơn vị không tạo được bản góp ý.
+    """
+    from addin.feedback import feedback_job
+
+    report = feedback_job(master, list(sources), out=out)
+    if as_json:
+        click.echo(json.dumps(report.to_json_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_feedback(report))
+    sys.exit(0 if report.ok else 1)
+
+
+def render_feedback(report) -> str:
+    """Who got feedback, where it is, and the covering texts, in Vietnamese."""
+    if report.error:
+        return f"Lỗi: {report.error}"
+    lines = []
+    done = [u for u in report.units if u.workbook is not None]
+    if done:
+        lines.append(f"Đã tạo bản góp ý cho {len(done)} đơn vị trong thư mục {report.out}:")
+    for u in report.units:
+        lines.append("")
+        if u.workbook is None:
+            lines.append(f"✘ {u.unit} — {u.errors} lỗi, {u.warnings} cảnh báo: {u.error}")
+            continue
+        lines.append(f"✉ {u.unit} — {u.errors} lỗi, {u.warnings} cảnh báo ({u.cells} ô được tô màu)")
+        lines.append(f"    Bảng tính: {u.workbook}")
+        if u.reply:
+            lines.append(f"    Thư trả lời soạn sẵn: {u.reply} (gửi tới {u.sender})")
+        lines.append(f"    Nội dung thư (đã lưu ở {u.text_file}):")
+        lines += ["    | " + line for line in u.text.splitlines()]
+    lines.append("")
+    if not report.units:
+        lines.append("Không đơn vị nào có lỗi hay cảnh báo: không có gì phải trả lại.")
+    elif report.clean_units:
+        lines.append("Không có lỗi, không trả lại: " + ", ".join(report.clean_units) + ".")
+    return "\n".join(lines)
+
+
+@main.command()
 @click.argument("master", type=click.Path(exists=True, dir_okay=False))
 @click.option("--year", "years", multiple=True, help="Chỉ tính năm học này, ví dụ 2024-2025 (ghi nhiều lần được).")
 @click.option("--all-categories", is_flag=True, help="Ghi cả các loại khen thưởng không có đề nghị nào.")
+@click.option("--with-registrations", is_flag=True,
+              help="Ghi số đăng ký thi đua (trang DangKy) bên cạnh số đề nghị của từng đơn vị.")
 @click.option("--json", "as_json", is_flag=True, help="In kết quả dạng một đối tượng JSON.")
-def tally(master: str, years: tuple[str, ...], all_categories: bool, as_json: bool) -> None:
+def tally(master: str, years: tuple[str, ...], all_categories: bool, with_registrations: bool, as_json: bool) -> None:
     """Lập biểu tổng hợp (trang TongHop) từ danh sách đã gộp trong sổ MASTER.
 
     Hàng là các loại danh hiệu, hình thức (cá nhân trước, tập thể sau; thường xuyên, đột xuất,
@@ -180,15 +272,23 @@ def tally(master: str, years: tuple[str, ...], all_categories: bool, as_json: bo
     """
     from addin.jobs import tally_job
 
-    report = tally_job(master, years=list(years) or None, include_empty=all_categories)
+    report = tally_job(master, years=list(years) or None, include_empty=all_categories,
+                       with_registrations=with_registrations)
     if as_json:
         click.echo(json.dumps(report.to_json_dict(), ensure_ascii=False, indent=2))
     elif report.tally is not None:
         t = report.tally
         width = max((len(r.label) for r in t.rows), default=10)
-        for r in t.rows:
-            click.echo(f"{r.label:<{width}}  {r.total:>6}")
-        click.echo(f"{'Tổng cộng':<{width}}  {t.grand_total:>6}")
+        if with_registrations:
+            click.echo(f"{'':<{width}}  {'Đăng ký':>8}  {'Đề nghị':>8}")
+            for r in t.rows:
+                click.echo(f"{r.label:<{width}}  {sum((r.registered or {}).values()):>8}  {r.total:>8}")
+            registered = sum(sum((r.registered or {}).values()) for r in t.rows)
+            click.echo(f"{'Tổng cộng':<{width}}  {registered:>8}  {t.grand_total:>8}")
+        else:
+            for r in t.rows:
+                click.echo(f"{r.label:<{width}}  {r.total:>6}")
+            click.echo(f"{'Tổng cộng':<{width}}  {t.grand_total:>6}")
         click.echo(f"\nĐã đếm {t.counted_rows} dòng của {len(t.units)} đơn vị; {t.skipped_error_rows} dòng còn lỗi chưa tính.")
         if not report.error:
             click.echo(f"Đã ghi trang TongHop vào sổ {master}.")
@@ -229,6 +329,101 @@ def delegates(master: str, seats: int | None, guest_share: float | None, as_json
         sys.exit(1)
 
 
+def render_history(report, verb: str) -> str:
+    """A readable account of what was written into the register LichSu, in Vietnamese."""
+    lines = []
+    for f in report.files:
+        mark = {"ok": "+", "ignored": "–", "unreadable": "✘"}[f["status"]]
+        text = f"{mark} {f['path']}"
+        if f["status"] == "ok":
+            text += f" — {f['rows']} dòng" + (f", năm học {f['year']}" if f["year"] else "")
+        if f["reason"]:
+            text += f" ({f['reason']})"
+        lines.append(text)
+    for i in report.issues:
+        if i.severity != Severity.INFO:
+            place = f" (dòng {i.row})" if i.row else ""
+            lines.append(f"  - {_SEVERITY_LABELS[i.severity]}{place}: {i.file}: {i.message}")
+    if report.error:
+        lines.append(f"KHÔNG GHI ĐƯỢC SỔ: {report.error}")
+        return "\n".join(lines)
+    lines.append(f"{verb}: {report.added} dòng mới, {report.updated} dòng được bổ sung, {report.unchanged} dòng đã có "
+                 f"sẵn. Trang LichSu của sổ {report.master} có {report.records_total} dòng.")
+    if report.skipped_errors:
+        lines.append(f"Không ghi {report.skipped_errors} dòng (còn lỗi hoặc thiếu năm học).")
+    if report.skipped_other_year:
+        lines.append(f"Không ghi {report.skipped_other_year} dòng của năm học khác.")
+    if report.backup:
+        lines.append(f"Bản trước đã được lưu tại: {report.backup}")
+    return "\n".join(lines)
+
+
+def _decision_date(value: str | None):
+    from addin.text import parse_date
+
+    if not value:
+        return None
+    parsed = parse_date(value)
+    if parsed.error or parsed.day is None:
+        raise click.BadParameter(f"ngày không hợp lệ: {value} (ghi ngày/tháng/năm, ví dụ 15/06/2025)",
+                                 param_hint="--decision-date")
+    return parsed.day
+
+
+@main.command()
+@click.argument("master", type=click.Path(exists=True, dir_okay=False))
+@click.option("--year", default=None, help="Chỉ ghi các dòng của năm học này, ví dụ 2024-2025.")
+@click.option("--decision", default=None, help="Số quyết định khen thưởng, ví dụ 512/QĐ-SGDĐT.")
+@click.option("--decision-date", default=None, help="Ngày quyết định, ví dụ 15/06/2025.")
+@click.option("--issuer", default=None, help="Cấp quyết định, ví dụ Giám đốc Sở GD&ĐT.")
+@click.option("--keep-backups", default=10, show_default=True, type=click.IntRange(0, 1000),
+              help="Số bản sao lưu của sổ tổng hợp được giữ lại.")
+@click.option("--json", "as_json", is_flag=True, help="In kết quả dạng một đối tượng JSON.")
+def record(master: str, year: str | None, decision: str | None, decision_date: str | None, issuer: str | None,
+           keep_backups: int, as_json: bool) -> None:
+    """Ghi kết quả đợt xét đã xong vào sổ lịch sử khen thưởng (trang LichSu) của sổ MASTER.
+
+    Ghi các dòng của trang DanhSach có Tình trạng OK hoặc Cảnh báo (dòng còn Lỗi không được ghi).
+    Ghi lại lần nữa không tạo dòng trùng. Thoát với mã 0 khi đã ghi, 1 khi không ghi được.
+    """
+    from addin.jobs import record_job
+
+    report = record_job(master, year=year, decision=decision, decision_date=_decision_date(decision_date),
+                        issuer=issuer, keep_backups=keep_backups)
+    if as_json:
+        click.echo(json.dumps(report.to_json_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_history(report, "Đã ghi kết quả vào sổ"))
+    sys.exit(1 if report.error else 0)
+
+
+@main.command("import-history")
+@click.argument("master", type=click.Path(dir_okay=False))
+@click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--year", default=None, help="Năm học của các danh sách không ghi năm học, ví dụ 2022-2023.")
+@click.option("--keep-backups", default=10, show_default=True, type=click.IntRange(0, 1000),
+              help="Số bản sao lưu của sổ tổng hợp được giữ lại.")
+@click.option("--json", "as_json", is_flag=True, help="In kết quả dạng một đối tượng JSON.")
+def import_history(master: str, sources: tuple[str, ...], year: str | None, keep_backups: int, as_json: bool) -> None:
+    """Nhập danh sách kết quả thi đua, khen thưởng các năm trước vào trang LichSu của sổ MASTER.
+
+    Đọc được mọi kiểu danh sách như tdkt merge (tệp, thư mục, thư .eml, tệp .zip). Sổ MASTER được
+    tạo mới khi chưa có. Thoát với mã 0 khi đã ghi sổ, 1 khi có tệp không đọc được hoặc không ghi được.
+    """
+    from addin.jobs import import_history_job
+
+    if Path(master).suffix.lower() not in (".xlsx", ".xlsm"):
+        raise click.BadParameter("sổ tổng hợp phải là tệp .xlsx hoặc .xlsm", param_hint="MASTER")
+    report = import_history_job(master, list(sources), year=year, keep_backups=keep_backups,
+                                progress=_progress_printer(not as_json and sys.stderr.isatty(), "Đang nhập"))
+    if as_json:
+        click.echo(json.dumps(report.to_json_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(render_history(report, "Đã nhập lịch sử khen thưởng"))
+    bad = any(f["status"] == "unreadable" for f in report.files)
+    sys.exit(1 if report.error or bad else 0)
+
+
 @main.command()
 @click.argument("master", type=click.Path(exists=True, dir_okay=False))
 @click.option("--sheet", required=True, help="Tên trang cần xuất, ví dụ TongHop, DaiBieu, DanhSach.")
@@ -243,6 +438,19 @@ def export(master: str, sheet: str, pdf: str) -> None:
         click.echo(f"Lỗi: {exc}", err=True)
         sys.exit(1)
     click.echo(f"Đã xuất trang {sheet} ra {out}")
+
+
+@main.command("build-workbooks")
+@click.argument("outdir", required=False, default="workbooks", type=click.Path(file_okay=False))
+def build_workbooks(outdir: str) -> None:
+    """Tạo lại sổ tổng hợp có nút bấm (.xlsm) và mẫu danh sách gửi đơn vị (.xlsx) vào thư mục OUTDIR.
+
+    Mặc định OUTDIR là workbooks/. Hai lần tạo cho ra hai tệp giống hệt nhau từng byte.
+    """
+    from addin.build import build_workbooks as build
+
+    for path in build(Path(outdir)):
+        click.echo(f"Đã tạo {path}")
 
 
 @main.command()

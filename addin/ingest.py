@@ -51,6 +51,10 @@ HEADER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ("dan_toc", r"^dân tộc"),
         ("chuc_vu", r"^(chức vụ|chức danh|vị trí việc làm)"),
         ("don_vi", r"^(đơn vị( công tác)?|nơi công tác|cơ quan( công tác)?|đơn vị ?/ ?trường|trường|đơn vị trực thuộc)$"),
+        # Start-of-year registration lists (đăng ký thi đua) name the award columns this way.
+        ("de_nghi", r"^(nội dung )?đăng ký( thi đua)?$|^đăng ký danh hiệu ?(/|,|và|hoặc) ?hình thức"),
+        ("danh_hieu", r"^đăng ký (danh hiệu|thi đua)"),
+        ("hinh_thuc", r"^đăng ký (hình thức|khen thưởng)"),
         ("de_nghi", r"^(danh hiệu ?(/|,|và|hoặc) ?hình thức|hình thức ?(/|,|và|hoặc) ?danh hiệu|đề nghị|khen thưởng đề nghị|danh hiệu, khen thưởng)"),
         ("danh_hieu", r"^danh hiệu"),
         ("hinh_thuc", r"^hình thức"),
@@ -807,9 +811,15 @@ def submission_from_workbook(book: RawWorkbook, shown: str, catalogue: Catalogue
 def _submission(book: RawWorkbook, shown: str, catalogue: Catalogue, readers: list["_Reader"]) -> Submission:
     submission = Submission(path=shown)
     blocks: list[TitleBlock] = []
+    # A tdkt master merged one level up (it has the list and its log) proposes what DanhSach
+    # holds: its DangKy (registrations) and DaiBieu (delegates) also name people, but propose nothing.
+    names = {sheet.name for sheet in book.sheets}
+    master_book = "DanhSach" in names and "NhatKy" in names
     for sheet in book.sheets:
         if not sheet.visible:
             continue  # hidden sheets hold lookup lists and old copies, not the unit's proposal
+        if master_book and sheet.name != "DanhSach":
+            continue
         if _INSTRUCTION_SHEET.match(fold(sheet.name)):
             continue  # a template's instructions often show the headers with an example row under them
         band = find_header(sheet)
@@ -822,6 +832,11 @@ def _submission(book: RawWorkbook, shown: str, catalogue: Catalogue, readers: li
         result = reader.read()
         submission.sheets.append(sheet.name)
         submission.columns[sheet.name] = {name: col.header for name, col in band.field_columns().items()}
+        positions: dict[str, int] = {}
+        for col in band.columns:
+            if col.header:
+                positions.setdefault(col.header, col.index)
+        submission.header_columns[sheet.name] = positions
         if sheet.legacy_cells:
             fonts = ", ".join(sorted(sheet.legacy_fonts))
             submission.issues.append(

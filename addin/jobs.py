@@ -20,7 +20,7 @@ from addin.text import fold
 from addin.settings import Settings
 from addin.validate import validate_file
 from addin.workbook.master import MasterLocked, backup_dir
-from addin.workbook.masterbook import read_master, state_of, write_master
+from addin.workbook.masterbook import PROPOSALS, REGISTRATIONS, ListSheets, read_master, state_of, write_master
 from addin.workbook.reader import UnreadableFile
 
 Progress = Callable[[int, int, str], None]
@@ -72,23 +72,46 @@ class MergeReport:
 def merge_job(master: str | Path, sources: list[str], *, unit: str | None = None, keep_backups: int = 10,
               progress: Progress | None = None, catalogue: Catalogue | None = None,
               now: datetime | None = None, initial_settings: Settings | None = None,
-              initial_guests: list[list[Any]] | None = None) -> MergeReport:
+              initial_guests: list[list[Any]] | None = None, sheets: ListSheets = PROPOSALS,
+              also: Callable[[Any], list[Any]] | None = None) -> MergeReport:
     """Merge unit submissions (files, folders, .eml, .zip) into the master workbook.
 
     initial_settings and initial_guests fill CauHinh and KhachMoi when the master has none yet.
+    `sheets` names the list merged into (DangKy for registrations); `also(report)` gives more
+    sheets to write in the same save.
     """
     master = Path(master)
-    report = MergeReport(master=str(master))
-    catalogue = catalogue or default_catalogue()
     merged_at = (now or datetime.now()).astimezone().replace(microsecond=0)
     try:
-        content = read_master(master)
+        content = read_master(master, sheets)
     except UnreadableFile as exc:
-        report.error = str(exc)
-        return report
+        return MergeReport(master=str(master), error=str(exc))
     if not content.has_settings and initial_settings is not None:
         content.settings = initial_settings
     content.initial_guests = initial_guests or []
+    report = merge_content(master, content, sources, progress=progress, catalogue=catalogue, merged_at=merged_at,
+                           sheets=sheets)
+    extra_issues = [(None, issue) for issue in report.rejected_issues]
+    try:
+        report.backup = write_master(master, content, report.outcome, report.files, extra_issues, merged_at,
+                                     unit=unit, keep_backups=keep_backups, sheets=sheets,
+                                     also=also(report) if also else None)
+    except (MasterLocked, UnreadableFile) as exc:
+        report.error = str(exc)
+    except OSError as exc:
+        report.error = f"Không ghi được sổ tổng hợp \"{master.name}\": {exc.strerror or exc}. Sổ cũ vẫn nguyên vẹn."
+    return report
+
+
+def merge_content(master: Path, content: Any, sources: list[str], *, merged_at: datetime,
+                  progress: Progress | None = None, catalogue: Catalogue | None = None,
+                  sheets: ListSheets = PROPOSALS) -> MergeReport:
+    """Merge the sources into a master's content read already (from the file, or from the open book).
+
+    Writes nothing: the CLI then writes the file, an Excel button the open book.
+    """
+    report = MergeReport(master=str(master))
+    catalogue = catalogue or content.catalogue or default_catalogue()
     state = state_of(content)
     with tempfile.TemporaryDirectory(prefix="tdkt-") as work:
         found = collect_sources(sources, Path(work))
@@ -120,15 +143,51 @@ def merge_job(master: str | Path, sources: list[str], *, unit: str | None = None
         decided = decide(state, candidates, content.aliases, merged_at)
     report.files = ignored + decided
     report.rejected_issues = [issue for _, issue in extra_issues]
-    report.outcome = assemble(state)
-    try:
-        report.backup = write_master(master, content, report.outcome, report.files, extra_issues, merged_at,
-                                     unit=unit, keep_backups=keep_backups)
-    except (MasterLocked, UnreadableFile) as exc:
-        report.error = str(exc)
-    except OSError as exc:
-        report.error = f"Không ghi được sổ tổng hợp \"{master.name}\": {exc.strerror or exc}. Sổ cũ vẫn nguyên vẹn."
+    report.outcome = assemble(state, registration_checks(content, catalogue) if sheets is PROPOSALS else ())
     return report
+
+
+def registration_checks(content: Any, catalogue: Catalogue, registrations: list[list[Any]] | None = None) -> list[Any]:
+    """The not-registered check over DanhSach, when the master has registrations and the setting is on.
+
+    It runs wherever DanhSach is assembled (every merge, and every registration), so the
+    warnings follow both lists and the setting in CauHinh.
+    """
+    from addin.register import unregistered_check
+
+    registrations = content.registrations if registrations is None else registrations
+    if not registrations or not content.settings.check_registrations:
+        return []
+    return [unregistered_check(registrations, catalogue)]
+
+
+def register_job(master: str | Path, sources: list[str], *, unit: str | None = None, keep_backups: int = 10,
+                 progress: Progress | None = None, catalogue: Catalogue | None = None,
+                 now: datetime | None = None) -> MergeReport:
+    """Merge start-of-year registration lists (đăng ký thi đua) into DangKy, by the rules of merge.
+
+    DanhSach's not-registered warnings are refreshed in the same save, so registering after the
+    proposals arrived needs no second merge.
+    """
+    from addin.workbook.masterbook import SHEET_ISSUES, SHEET_LIST, master_sheets
+
+    master = Path(master)
+    try:
+        proposals = read_master(master)
+    except UnreadableFile as exc:
+        return MergeReport(master=str(master), error=str(exc))
+    merged_at = (now or datetime.now()).astimezone().replace(microsecond=0)
+    used = catalogue or proposals.catalogue or default_catalogue()
+
+    def refreshed(report: MergeReport) -> list[Any]:
+        if not proposals.rows or report.outcome is None:
+            return []
+        outcome = assemble(state_of(proposals), registration_checks(proposals, used, report.outcome.rows))
+        return [s for s in master_sheets(proposals, outcome, [], [], merged_at, unit=unit)
+                if s.name in (SHEET_LIST, SHEET_ISSUES)]
+
+    return merge_job(master, sources, unit=unit, keep_backups=keep_backups, progress=progress, catalogue=catalogue,
+                     now=merged_at, sheets=REGISTRATIONS, also=refreshed)
 
 
 def _own_file(master: Path, path: Path) -> str | None:
@@ -162,9 +221,12 @@ class TallyReport:
 
 
 def tally_job(master: str | Path, *, years: list[str] | None = None, include_empty: bool = False,
-              keep_backups: int = 10, catalogue: Catalogue | None = None) -> TallyReport:
-    """Count DanhSach by award category and unit, and write the TongHop sheet."""
-    from addin.tally import tally
+              keep_backups: int = 10, catalogue: Catalogue | None = None,
+              with_registrations: bool = False) -> TallyReport:
+    """Count DanhSach by award category and unit, and write the TongHop sheet.
+
+    with_registrations: count DangKy too and show the registered count beside the proposed one.
+    """
     from addin.workbook.masterbook import tally_sheet, write_printed
 
     master = Path(master)
@@ -177,14 +239,25 @@ def tally_job(master: str | Path, *, years: list[str] | None = None, include_emp
     except UnreadableFile as exc:
         report.error = str(exc)
         return report
-    catalogue = catalogue or default_catalogue()
-    report.tally = tally(content.rows, catalogue, years=years, include_empty=include_empty,
-                         count_errors=content.settings.tally_counts_errors)
+    report.tally = tally_content(content, years=years, include_empty=include_empty, catalogue=catalogue,
+                                 with_registrations=with_registrations)
     try:
-        report.backup = write_printed(master, [tally_sheet(report.tally, content.settings)], content, keep_backups)
+        sheet = tally_sheet(report.tally, content.settings, with_registrations=with_registrations)
+        report.backup = write_printed(master, [sheet], content, keep_backups)
     except (MasterLocked, UnreadableFile) as exc:
         report.error = str(exc)
     return report
+
+
+def tally_content(content: Any, *, years: list[str] | None = None, include_empty: bool = False,
+                  catalogue: Catalogue | None = None, with_registrations: bool = False) -> Any:
+    """The award tally of a master's content (DanhSach rows, CauHinh settings, DanhMuc catalogue)."""
+    from addin.tally import tally
+
+    catalogue = catalogue or content.catalogue or default_catalogue()
+    return tally(content.rows, catalogue, years=years, include_empty=include_empty,
+                 count_errors=content.settings.tally_counts_errors,
+                 registrations=content.registrations if with_registrations else None)
 
 
 @dataclass
@@ -212,7 +285,6 @@ class DelegatesReport:
 def delegates_job(master: str | Path, *, seats: int | None = None, guest_share: float | None = None,
                   keep_backups: int = 10, catalogue: Catalogue | None = None) -> DelegatesReport:
     """Choose the conference delegates from DanhSach and KhachMoi, and write the DaiBieu sheet."""
-    from addin import delegates as core
     from addin.workbook.masterbook import delegates_sheet, write_printed
 
     master = Path(master)
@@ -225,12 +297,28 @@ def delegates_job(master: str | Path, *, seats: int | None = None, guest_share: 
     except UnreadableFile as exc:
         report.error = str(exc)
         return report
-    catalogue = catalogue or default_catalogue()
+    catalogue = catalogue or content.catalogue or default_catalogue()
+    report.result, report.error = delegates_content(content, seats=seats, guest_share=guest_share, catalogue=catalogue)
+    if report.error:
+        return report
+    try:
+        report.backup = write_printed(master, [delegates_sheet(report.result, content.settings, catalogue)], content,
+                                      keep_backups)
+    except (MasterLocked, UnreadableFile) as exc:
+        report.error = str(exc)
+    return report
+
+
+def delegates_content(content: Any, *, seats: int | None = None, guest_share: float | None = None,
+                      catalogue: Catalogue | None = None) -> tuple[Any, str | None]:
+    """(delegate selection, None), or (None, why not) when the settings the clerk typed cannot work."""
+    from addin import delegates as core
+
+    catalogue = catalogue or content.catalogue or default_catalogue()
     s = content.settings
     if s.exemplary_from not in catalogue:
-        report.error = (f"Cài đặt \"Danh hiệu thấp nhất để chọn điển hình\" là \"{s.exemplary_from}\", "
-                        "không có trong danh mục: hãy ghi một mã như CSTDCS.")
-        return report
+        return None, (f"Cài đặt \"Danh hiệu thấp nhất để chọn điển hình\" là \"{s.exemplary_from}\", "
+                      "không có trong danh mục: hãy ghi một mã như CSTDCS.")
     settings = core.Settings(
         seats=seats if seats is not None else s.seats,
         guest_share=guest_share if guest_share is not None else s.guest_share,
@@ -246,12 +334,186 @@ def delegates_job(master: str | Path, *, seats: int | None = None, guest_share: 
                              role=core.role_of(str(g.get("chuc_vu") or "")))
               for g in content.guests]
     try:
-        report.result = core.select_delegates(candidates, guests, settings)
+        return core.select_delegates(candidates, guests, settings), None
     except ValueError as exc:  # settings the clerk typed that cannot work (a share above 1, ...)
-        report.error = str(exc)
-        return report
+        return None, str(exc)
+
+
+# ---------------------------------------------------------------------------
+# The award history register (LichSu) and eligibility checks against it
+
+
+@dataclass
+class HistoryReport:
+    """What `tdkt record` or `tdkt import-history` did to the register."""
+
+    master: str
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped_errors: int = 0  # DanhSach rows still marked Lỗi (record), rows without a year (import)
+    skipped_other_year: int = 0  # DanhSach rows of another school year than --year (record)
+    files: list[dict[str, Any]] = field(default_factory=list)  # import: each list read and its rows
+    issues: list[Issue] = field(default_factory=list)
+    records_total: int = 0
+    backup: Path | None = None
+    error: str | None = None
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The `tdkt record` / `tdkt import-history` --json shape (a contract: extend only by adding fields)."""
+        return {
+            "master": self.master, "added": self.added, "updated": self.updated, "unchanged": self.unchanged,
+            "skipped_errors": self.skipped_errors, "skipped_other_year": self.skipped_other_year,
+            "files": self.files, "records_total": self.records_total,
+            "issues": [i.model_dump(mode="json") for i in self.issues],
+            "written": self.error is None, "error": self.error, "backup": str(self.backup) if self.backup else None,
+        }
+
+
+def _save_history(report: HistoryReport, master: Path, hb: Any, new: list[Any], content: Any, catalogue: Catalogue,
+                  keep_backups: int) -> HistoryReport:
+    from addin.history import append_records
+    from addin.workbook.masterbook import write_history
+
+    outcome = append_records(hb.records, new, file=str(master))
+    report.added, report.updated, report.unchanged = outcome.added, outcome.updated, outcome.unchanged
+    report.issues += outcome.issues
+    report.records_total = len(outcome.records)
+    if not (outcome.added or outcome.updated) and hb.has_register and hb.has_rules:
+        return report  # nothing new: the master is left as it is, with no needless backup
     try:
-        report.backup = write_printed(master, [delegates_sheet(report.result, s, catalogue)], content, keep_backups)
+        report.backup = write_history(master, outcome.records, hb.extra_headers, content, catalogue, keep_backups)
     except (MasterLocked, UnreadableFile) as exc:
         report.error = str(exc)
+    except OSError as exc:
+        report.error = f"Không ghi được sổ tổng hợp \"{master.name}\": {exc.strerror or exc}. Sổ cũ vẫn nguyên vẹn."
     return report
+
+
+def record_job(master: str | Path, *, year: str | None = None, decision: str | None = None,
+               decision_date: Any = None, issuer: str | None = None, keep_backups: int = 10,
+               now: datetime | None = None) -> HistoryReport:
+    """Append a finished round's approved results (DanhSach rows not marked Lỗi) to the register LichSu."""
+    from addin.history import records_from_master_rows
+    from addin.workbook.masterbook import read_history
+
+    master = Path(master)
+    report = HistoryReport(str(master))
+    if not master.exists():
+        report.error = f"Chưa có sổ tổng hợp \"{master}\": hãy gộp hồ sơ trước (tdkt merge)."
+        return report
+    try:
+        content = read_master(master)
+        catalogue = getattr(content, "catalogue", None) or default_catalogue()
+        hb = read_history(master, catalogue)
+    except UnreadableFile as exc:
+        report.error = str(exc)
+        return report
+    if not content.rows:
+        report.error = f"Trang DanhSach của sổ \"{master.name}\" chưa có dòng nào: hãy gộp hồ sơ trước (tdkt merge)."
+        return report
+    at = (now or datetime.now()).astimezone().replace(microsecond=0)
+    new, report.skipped_errors, report.skipped_other_year = records_from_master_rows(
+        content.rows, catalogue, year=year, decision=decision, decision_date=decision_date, issuer=issuer, at=at,
+        master_name=master.name)
+    return _save_history(report, master, hb, new, content, catalogue, keep_backups)
+
+
+def import_history_job(master: str | Path, sources: list[str], *, year: str | None = None, keep_backups: int = 10,
+                       now: datetime | None = None, progress: Progress | None = None) -> HistoryReport:
+    """Read past years' result lists (the same tolerant ingest as merge) into the register; MASTER is created when missing."""
+    from addin.history import records_from_submission
+    from addin.ingest import read_submission
+    from addin.workbook.masterbook import read_history
+
+    master = Path(master)
+    report = HistoryReport(str(master))
+    try:
+        content = read_master(master)
+        catalogue = getattr(content, "catalogue", None) or default_catalogue()
+        hb = read_history(master, catalogue)
+    except UnreadableFile as exc:
+        report.error = str(exc)
+        return report
+    at = (now or datetime.now()).astimezone().replace(microsecond=0)
+    new: list[Any] = []
+    with tempfile.TemporaryDirectory(prefix="tdkt-") as work:
+        found = collect_sources(sources, Path(work))
+        with gc_paused():
+            for done, src in enumerate(found):
+                if progress:
+                    progress(done, len(found), src.shown)
+                entry: dict[str, Any] = {"path": src.shown, "rows": 0, "year": None, "status": "ok", "reason": None}
+                report.files.append(entry)
+                why = src.ignored or (src.container is None and _own_file(master, src.path))
+                if why:
+                    entry.update(status="ignored", reason=why)
+                    continue
+                if src.rejected:
+                    entry.update(status="unreadable", reason=src.rejected)
+                    report.issues.append(Issue(code="unreadable-file", severity=Severity.ERROR, file=src.shown,
+                                               message=src.rejected))
+                    continue
+                sub = read_submission(src.path, display_path=src.shown, catalogue=catalogue)
+                report.issues += sub.issues
+                if sub.status == "unreadable":
+                    entry.update(status="unreadable", reason=sub.reason)
+                    continue
+                records, problems = records_from_submission(sub, year=year, at=at)
+                report.issues += problems
+                report.skipped_errors += len(problems)
+                entry.update(rows=len(records), year=sub.nam_hoc or year)
+                new += records
+        if progress:
+            progress(len(found), len(found), "")
+    return _save_history(report, master, hb, new, content, catalogue, keep_backups)
+
+
+def validate_job(paths: list[str], *, history: str | Path | None = None, members: list[str] | None = None,
+                 today: Any = None, progress: Progress | None = None) -> tuple[Any, str | None]:
+    """Validate workbooks; with `history` (a master), also check every proposal against its register LichSu.
+
+    The dossier's date is the one in each file's title block, else today; it picks the rule set.
+    Returns (report, error): error says why the register could not be used.
+    """
+    from datetime import date
+
+    from addin.ingest import read_submission
+    from addin.models import Submission
+    from addin.rules import check_submission
+    from addin.validate import validate_paths
+    from addin.workbook.masterbook import read_history
+
+    report = validate_paths(paths, progress=progress)
+    if history is None:
+        return report, None
+    master = Path(history)
+    if not master.exists():
+        return report, f"Không có sổ tổng hợp \"{master}\" để đối chiếu lịch sử khen thưởng."
+    try:
+        content = read_master(master)
+        catalogue = getattr(content, "catalogue", None) or default_catalogue()
+        hb = read_history(master, catalogue)
+    except UnreadableFile as exc:
+        return report, str(exc)
+    if not hb.has_register:
+        return report, (f"Sổ \"{master.name}\" chưa có trang LichSu: hãy ghi kết quả (tdkt record) hoặc nhập "
+                        "lịch sử các năm trước (tdkt import-history) trước.")
+    member_rows: list[Any] = []
+    if members:
+        with tempfile.TemporaryDirectory(prefix="tdkt-") as work:
+            for src in collect_sources(members, Path(work)):
+                if not (src.ignored or src.rejected):
+                    member_rows += read_submission(src.path, display_path=src.shown, catalogue=catalogue).nominees
+    day = today or date.today()
+    for sub in report.submissions:
+        if sub.status in ("unreadable", "ignored"):
+            continue
+        sub.issues.extend(check_submission(sub, hb.records, hb.rules, today=day, members=member_rows,
+                                           catalogue=catalogue))
+        sub.issues.sort(key=lambda i: (i.sheet or "", i.row or 0))
+        sub.status = "invalid" if sub.has_errors() else "ok"
+    if hb.rules.issues:
+        report.submissions.insert(0, Submission(path=str(master), unit=None, sheets=["QuyDinh"],
+                                                issues=list(hb.rules.issues)))
+    return report, None

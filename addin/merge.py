@@ -296,8 +296,19 @@ def decide(state: dict[str, UnitVersion], candidates: list[Candidate], aliases: 
     return outcomes
 
 
-def assemble(state: dict[str, UnitVersion]) -> MergeOutcome:
-    """DanhSach rows and Loi issues from the per-unit state, with cross-unit duplicates flagged."""
+# Issues computed over the whole master, not per file: dropped from what a version carries and
+# computed afresh on every merge, so they follow later submissions (and settings) everywhere.
+RECOMPUTED = frozenset({"duplicate-across-units", "not-registered"})
+
+# A check over all master rows: (issues, index in rows of each issue's row).
+RowsCheck = Callable[[list[list[Any]]], tuple[list[Issue], list[int]]]
+
+
+def assemble(state: dict[str, UnitVersion], checks: Iterable[RowsCheck] = ()) -> MergeOutcome:
+    """DanhSach rows and Loi issues from the per-unit state, with cross-unit duplicates flagged.
+
+    `checks` add issues that need every unit's rows (e.g. proposals nobody registered for).
+    """
     rows: list[list[Any]] = []
     issues: list[Issue] = []
     issue_rows: list[int | None] = []
@@ -311,7 +322,7 @@ def assemble(state: dict[str, UnitVersion]) -> MergeOutcome:
             unit = row[INDEX["unit"]] or version.name
             by_unit[unit] = by_unit.get(unit, 0) + 1
         for issue in version.issues:
-            if issue.code == "duplicate-across-units":
+            if issue.code in RECOMPUTED:
                 continue  # recomputed below over the whole master
             issues.append(issue)
             issue_rows.append(where.get((issue.sheet, issue.row)))
@@ -320,6 +331,11 @@ def assemble(state: dict[str, UnitVersion]) -> MergeOutcome:
     issues += dup_issues
     issue_rows += dup_rows
     issue_units += [rows[i][INDEX["src_unit"]] for i in dup_rows]
+    for check in checks:
+        found, at = check(rows)
+        issues += found
+        issue_rows += at
+        issue_units += [rows[i][INDEX["src_unit"]] for i in at]
     _set_status(rows, issues, issue_rows)
     return MergeOutcome(rows, issues, issue_rows, issue_units, [], by_unit)
 

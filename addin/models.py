@@ -126,6 +126,10 @@ ISSUE_CODES: dict[str, str] = {
     "duplicate-across-units": "Cùng một người được hai đơn vị đề nghị",
     "criteria-not-met": "Chưa đủ tiêu chuẩn của danh hiệu đề nghị",
     "legacy-encoding": "Đã chuyển chữ từ phông cũ TCVN3/VNI sang Unicode",
+    "ambiguous-identity": "Sổ lịch sử có nhiều người trùng họ tên, ngày sinh: không tự chọn",
+    "invalid-rule-parameter": "Tham số trong trang QuyDinh không hợp lệ: dùng giá trị mặc định",
+    "legal-basis": "Căn cứ pháp lý và ngày hồ sơ dùng để đối chiếu lịch sử khen thưởng",
+    "not-registered": "Đề nghị danh hiệu chưa đăng ký thi đua từ đầu năm",
 }
 
 
@@ -156,6 +160,8 @@ class Submission(BaseModel):
     nam_hoc: str | None = None  # school year named in the title block
     document_date: date | None = None  # "..., ngày 14 tháng 5 năm 2025"
     columns: dict[str, dict[str, str]] = Field(default_factory=dict)  # sheet -> field -> header text
+    # sheet -> header text -> 0-based column index: finds an issue's cell again (tdkt feedback)
+    header_columns: dict[str, dict[str, int]] = Field(default_factory=dict)
     nominees: list[Nominee] = Field(default_factory=list)
     issues: list[Issue] = Field(default_factory=list)
     status: FileStatus = "ok"

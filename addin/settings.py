@@ -31,6 +31,9 @@ _PLAIN: list[tuple[str, str, Any, str]] = [
      "Mã trong danh mục; từ danh hiệu này trở lên được chọn làm đại biểu điển hình"),
     ("tally_counts_errors", "Biểu tổng hợp tính cả dòng có lỗi", "Không", "Có hoặc Không"),
     ("inbox", "Thư mục hộp thư", "hop-thu", "Nơi lưu tệp các đơn vị gửi về (để trống: thư mục hop-thu cạnh sổ)"),
+    # Local practice, not law: some offices accept proposals nobody registered for.
+    ("check_registrations", "Cảnh báo đề nghị chưa đăng ký", "Có",
+     "Có hoặc Không; chỉ kiểm tra đơn vị đã có danh sách đăng ký thi đua (trang DangKy)"),
 ]
 _TARGET_LABELS = {"female": "Tỷ lệ nữ tối thiểu", "ethnic_minority": "Tỷ lệ dân tộc thiểu số tối thiểu"}
 ROLE_LABELS = {"lanh_dao": "Lãnh đạo", "can_bo": "Cán bộ", "giao_vien": "Giáo viên"}
@@ -51,6 +54,7 @@ class Settings:
     exemplary_from: str = "CSTDCS"
     tally_counts_errors: bool = False
     inbox: str = "hop-thu"
+    check_registrations: bool = True
     unit_quotas: dict[str, int] = field(default_factory=dict)
     type_role_quotas: dict[str, dict[str, int]] = field(default_factory=dict)
     targets: dict[str, float] = field(default_factory=dict)
@@ -121,7 +125,7 @@ def parse(rows: Iterable[list[Any]]) -> Settings:
                 settings.targets[target] = share
         elif key in by_label:
             attr, default = by_label[key]
-            if isinstance(default, bool) or attr == "tally_counts_errors":
+            if isinstance(getattr(Settings, attr, None), bool):  # yes/no settings, typed "Có"/"Không"
                 setattr(settings, attr, _yes(value))
             elif isinstance(default, int):
                 setattr(settings, attr, int(_number(value, default)))

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from addin.catalogue import KIND_LABELS, TARGET_LABELS, Catalogue
-from addin.merge import INDEX, STATUS_ERROR
+from addin.merge import INDEX, STATUS_ERROR, unit_key
 from addin.models import AwardKind, Target
 
 _KIND_BY_LABEL = {label: kind for kind, label in KIND_LABELS.items()}
@@ -31,8 +31,12 @@ class TallyRow:
         return sum(self.by_unit.values())
 
     def to_json(self) -> dict[str, Any]:
-        return {"code": self.code, "target": self.target.value, "kind": self.kind.value, "label": self.label,
+        data = {"code": self.code, "target": self.target.value, "kind": self.kind.value, "label": self.label,
                 "total": self.total, "by_unit": dict(self.by_unit)}
+        if self.registered is not None:
+            data["registered"] = sum(self.registered.values())
+            data["registered_by_unit"] = dict(self.registered)
+        return data
 
 
 @dataclass
@@ -83,20 +87,59 @@ def _target(cell: Any) -> Target:
     return Target.TAP_THE if str(cell or "").strip().lower() == "tập thể" else Target.CA_NHAN
 
 
+Category = tuple[str, Target, AwardKind]
+
+
 def tally(rows: Iterable[list[Any]], catalogue: Catalogue, *, years: list[str] | None = None,
-          count_errors: bool = False, include_empty: bool = False) -> Tally:
+          count_errors: bool = False, include_empty: bool = False,
+          registrations: Iterable[list[Any]] | None = None) -> Tally:
     """Count the master's rows by award category and unit.
 
     Rows whose status is "Lỗi" are left out unless count_errors: an award on a row that still
     has errors is not yet a proposal the council can count. Warnings are counted.
+    With `registrations` (DangKy rows), each row also gets the registered count per unit,
+    counted by the same rules; units that only registered come after the others.
     """
     wanted = {y.strip() for y in years} if years else None
     units: list[str] = []
-    seen_units: set[str] = set()
-    counts: dict[tuple[str, Target, AwardKind], dict[str, int]] = {}
+    counts, counted, skipped = _count(rows, catalogue, wanted, count_errors, units)
+    registered: dict[Category, dict[str, int]] | None = None
+    if registrations is not None:
+        registered = _count(registrations, catalogue, wanted, count_errors, units)[0]
+        for key in registered:
+            counts.setdefault(key, {})
+    if include_empty:
+        for award in catalogue.awards.values():
+            for target in award.targets:
+                for kind in award.kinds:
+                    counts.setdefault((award.code, target, kind), {})
+
+    def order(key: Category) -> tuple:
+        code, target, kind = key
+        return (0 if target == Target.CA_NHAN else 1, catalogue[code].rank, code, _KIND_ORDER[kind])
+
+    table = [
+        TallyRow(code, target, kind, category_label(catalogue, code, target, kind),
+                 {u: counts[(code, target, kind)][u] for u in units if counts[(code, target, kind)].get(u)},
+                 None if registered is None else
+                 {u: n for u in units if (n := registered.get((code, target, kind), {}).get(u))})
+        for code, target, kind in sorted(counts, key=order)
+    ]
+    return Tally(table, units, counted, skipped, sorted(wanted) if wanted else None)
+
+
+def _count(rows: Iterable[list[Any]], catalogue: Catalogue, wanted: set[str] | None, count_errors: bool,
+           units: list[str]) -> tuple[dict[Category, dict[str, int]], int, int]:
+    """Counts by category and unit, rows counted, rows skipped; units seen are appended to `units`."""
+    # One column per unit however its lists spell it ("Trường TH X" in DangKy, "Trường Tiểu học X"
+    # in DanhSach): the first spelling seen names the column.
+    names = {unit_key(u): u for u in reversed(units)}
+    seen_units = set(units)
+    counts: dict[Category, dict[str, int]] = {}
     counted = skipped = 0
     for row in rows:
         unit = row[INDEX["unit"]] or row[INDEX["src_unit"]] or "(chưa rõ đơn vị)"
+        unit = names.setdefault(unit_key(str(unit)), unit)
         if unit not in seen_units:
             seen_units.add(unit)
             units.append(unit)
@@ -112,19 +155,4 @@ def tally(rows: Iterable[list[Any]], catalogue: Catalogue, *, years: list[str] |
                 continue
             per_unit = counts.setdefault((code, target, kind), {})
             per_unit[unit] = per_unit.get(unit, 0) + 1
-    if include_empty:
-        for award in catalogue.awards.values():
-            for target in award.targets:
-                for kind in award.kinds:
-                    counts.setdefault((award.code, target, kind), {})
-
-    def order(key: tuple[str, Target, AwardKind]) -> tuple:
-        code, target, kind = key
-        return (0 if target == Target.CA_NHAN else 1, catalogue[code].rank, code, _KIND_ORDER[kind])
-
-    table = [
-        TallyRow(code, target, kind, category_label(catalogue, code, target, kind),
-                 {u: counts[(code, target, kind)][u] for u in units if counts[(code, target, kind)].get(u)})
-        for code, target, kind in sorted(counts, key=order)
-    ]
-    return Tally(table, units, counted, skipped, sorted(wanted) if wanted else None)
+    return counts, counted, skipped

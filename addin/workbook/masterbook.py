@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import python_calamine as pc
 
@@ -35,6 +35,7 @@ from addin.merge import (
 )
 from addin.models import Issue, Severity
 from addin.text import clean
+from addin import catalogue as catalogue_mod
 from addin import settings as settings_mod
 from addin.workbook.master import OfficialLayout, SheetData, write_sheets
 from addin.workbook.reader import UnreadableFile
@@ -45,6 +46,32 @@ GUEST_KEYS = ["stt", "ho_ten", "chuc_vu", "don_vi", "gioi_tinh", "dan_toc", "ghi
 GUEST_HEADERS = ["STT", "Họ và tên", "Chức vụ", "Đơn vị", "Giới tính", "Dân tộc", "Ghi chú"]
 TITLE_LIST = "DANH SÁCH TỔNG HỢP ĐỀ NGHỊ KHEN THƯỞNG"
 ALIAS_HEADERS = ["Tên đơn vị như ghi trong tệp", "Tên đơn vị chuẩn"]
+
+
+@dataclass(frozen=True)
+class ListSheets:
+    """The sheets of one merged list: the rows, their issues and their log.
+
+    Proposals (DanhSach) and start-of-year registrations (DangKy) are merged by the same rules
+    into the same columns; each keeps its own issues and log, so a unit's registration never
+    replaces its proposal list or the reverse.
+    """
+
+    rows: str
+    issues: str
+    log: str
+    title: str
+    renamed: tuple[tuple[str, str], ...] = ()  # COLUMNS key -> header, where this list says it otherwise
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {**HEADERS, **dict(self.renamed)}
+
+
+SHEET_REGISTRATIONS = "DangKy"
+PROPOSALS = ListSheets(SHEET_LIST, SHEET_ISSUES, SHEET_LOG, TITLE_LIST)
+REGISTRATIONS = ListSheets(SHEET_REGISTRATIONS, "LoiDangKy", "NhatKyDangKy", "DANH SÁCH ĐĂNG KÝ THI ĐUA, KHEN THƯỞNG",
+                           renamed=(("unit", "Đơn vị đăng ký"), ("de_nghi", "Đăng ký danh hiệu, khen thưởng")))
 
 
 @dataclass
@@ -61,6 +88,8 @@ class MasterContent:
     has_settings: bool = False
     guests: list[dict[str, Any]] = field(default_factory=list)  # KhachMoi rows, filled by the clerk
     initial_guests: list[list[Any]] = field(default_factory=list)  # KhachMoi rows for a new master (demo)
+    catalogue: Any = None  # the DanhMuc sheet's catalogue, which overrides the defaults when present
+    registrations: list[list[Any]] = field(default_factory=list)  # DangKy rows (COLUMNS order)
 
 
 def _sheet_rows(book: pc.CalamineWorkbook, name: str) -> list[list[Any]] | None:
@@ -88,96 +117,119 @@ def _value(value: Any) -> Any:
     return None if value == "" else value
 
 
-def read_master(path: Path) -> MasterContent:
-    """Read the master's DanhSach, Loi, NhatKy and BiDanh (an empty content when it is new)."""
-    content = MasterContent()
+def read_master(path: Path, sheets: ListSheets = PROPOSALS) -> MasterContent:
+    """Read the master's DanhSach (or DangKy: `sheets`), Loi, NhatKy and BiDanh (an empty content when it is new)."""
     if not path.exists():
-        return content
+        return MasterContent()
     try:
         book = pc.CalamineWorkbook.from_path(str(path))
     except Exception as exc:
         raise UnreadableFile(f"Không đọc được sổ tổng hợp \"{path.name}\" ({type(exc).__name__}).") from None
     try:
-        listing = _sheet_rows(book, SHEET_LIST)
-        if listing:
-            h = _find_header(listing, HEADERS["stt"])
-            if h is not None:
-                # the issuer block: its lowest line names the master's own unit
-                issuer = [clean(str(r[0])) for r in listing[:2] if r and isinstance(r[0], str) and clean(r[0])]
-                if issuer:
-                    content.unit = issuer[-1]
-                header = [clean(str(v)) for v in listing[h]]
-                position = {HEADERS[k]: k for k in KEYS}
-                columns = [(i, position[t]) for i, t in enumerate(header) if t in position]
-                for raw in listing[h + 1:]:
-                    if not raw or not isinstance(raw[0], (int, float)) or isinstance(raw[0], bool):
-                        continue  # every row of ours is numbered: the rest is the signature block
-                    row: list[Any] = [None] * len(KEYS)
-                    for i, key in columns:
-                        if i < len(raw):
-                            row[INDEX[key]] = _value(raw[i])
-                    for key in ("nam_sinh", "src_row"):
-                        row[INDEX[key]] = _as_int(row[INDEX[key]])
-                    if isinstance(row[INDEX["ngay_sinh"]], datetime):
-                        row[INDEX["ngay_sinh"]] = row[INDEX["ngay_sinh"]].date()
-                    for key in ("sent_at", "merged_at"):
-                        moment = row[INDEX[key]]
-                        if isinstance(moment, datetime):
-                            row[INDEX[key]] = moment.astimezone()
-                        elif isinstance(moment, date):
-                            row[INDEX[key]] = datetime(moment.year, moment.month, moment.day).astimezone()
-                    content.rows.append(row)
-        issues = _sheet_rows(book, SHEET_ISSUES)
-        if issues:
-            h = _find_header(issues, ISSUE_COLUMNS[0][1])
-            if h is not None:
-                for raw in issues[h + 1:]:
-                    raw = list(raw) + [""] * (len(ISSUE_COLUMNS) - len(raw))
-                    values = {key: _value(raw[i]) for i, (key, _, _) in enumerate(ISSUE_COLUMNS)}
-                    if not values["code"] or not values["message"]:
-                        continue
-                    content.issues.append((values["unit"], Issue(
-                        code=str(values["code"]),
-                        severity=LABEL_SEVERITY.get(str(values["severity"]), Severity.WARNING),
-                        file=str(values["file"] or ""),
-                        sheet=None if values["sheet"] is None else str(values["sheet"]),
-                        row=_as_int(values["row"]),
-                        column=None if values["column"] is None else str(values["column"]),
-                        value=None if values["value"] is None else str(values["value"]),
-                        message=str(values["message"]),
-                    )))
-        log = _sheet_rows(book, SHEET_LOG)
-        if log:
-            h = _find_header(log, LOG_COLUMNS[0][1])
-            if h is not None:
-                for raw in log[h + 1:]:
-                    if any(v not in ("", None) for v in raw):
-                        raw = [_value(v) for v in raw] + [None] * (len(LOG_COLUMNS) - len(raw))
-                        content.log.append(raw[: len(LOG_COLUMNS)])
-        config = _sheet_rows(book, settings_mod.SHEET)
-        if config:
-            h = _find_header(config, settings_mod.HEADERS[0])
-            if h is not None:
-                content.settings = settings_mod.parse(config[h + 1:])
-                content.has_settings = True
-        guests = _sheet_rows(book, SHEET_GUESTS)
-        if guests:
-            h = _find_header(guests, GUEST_HEADERS[0])
-            if h is not None:
-                for raw in guests[h + 1:]:
-                    raw = [_value(v) for v in raw] + [None] * (len(GUEST_HEADERS) - len(raw))
-                    if raw[1]:
-                        content.guests.append({k: raw[i] for i, k in enumerate(GUEST_KEYS)})
-        aliases = _sheet_rows(book, SHEET_ALIASES)
-        if aliases:
-            h = _find_header(aliases, ALIAS_HEADERS[0])
-            if h is not None:
-                for raw in aliases[h + 1:]:
-                    if len(raw) >= 2 and isinstance(raw[0], str) and isinstance(raw[1], str) and raw[0].strip() and raw[1].strip():
-                        content.alias_pairs.append((clean(raw[0]), clean(raw[1])))
-                content.aliases = Aliases(content.alias_pairs)
+        return content_from_sheets(lambda name: _sheet_rows(book, name), sheets)
     finally:
         book.close()
+
+
+def _read_list(listing: list[list[Any]] | None, headers: dict[str, str]) -> tuple[str | None, list[list[Any]]]:
+    """The unit named in a list sheet's title block (DanhSach, DangKy), and its rows in COLUMNS order."""
+    unit, rows = None, []
+    if listing:
+        h = _find_header(listing, headers["stt"])
+        if h is not None:
+            # the issuer block: its lowest line names the master's own unit
+            issuer = [clean(str(r[0])) for r in listing[:2] if r and isinstance(r[0], str) and clean(r[0])]
+            if issuer:
+                unit = issuer[-1]
+            header = [clean(str(v)) for v in listing[h]]
+            position = {headers[k]: k for k in KEYS}
+            columns = [(i, position[t]) for i, t in enumerate(header) if t in position]
+            for raw in listing[h + 1:]:
+                if not raw or not isinstance(raw[0], (int, float)) or isinstance(raw[0], bool):
+                    continue  # every row of ours is numbered: the rest is the signature block
+                row: list[Any] = [None] * len(KEYS)
+                for i, key in columns:
+                    if i < len(raw):
+                        row[INDEX[key]] = _value(raw[i])
+                for key in ("nam_sinh", "src_row"):
+                    row[INDEX[key]] = _as_int(row[INDEX[key]])
+                if isinstance(row[INDEX["ngay_sinh"]], datetime):
+                    row[INDEX["ngay_sinh"]] = row[INDEX["ngay_sinh"]].date()
+                for key in ("sent_at", "merged_at"):
+                    moment = row[INDEX[key]]
+                    if isinstance(moment, datetime):
+                        row[INDEX[key]] = moment.astimezone()
+                    elif isinstance(moment, date):
+                        row[INDEX[key]] = datetime(moment.year, moment.month, moment.day).astimezone()
+                rows.append(row)
+    return unit, rows
+
+
+def content_from_sheets(sheet_rows: Callable[[str], list[list[Any]] | None],
+                        sheets: ListSheets = PROPOSALS) -> MasterContent:
+    """The master's content from its sheets' cell values (calamine's, or an open book's via xlwings).
+
+    `sheet_rows(name)` gives a sheet's rows (empty cells as "") or None when there is no such sheet.
+    `sheets` names the list read into rows, issues and log; `registrations` always holds DangKy.
+    """
+    content = MasterContent()
+    content.unit, content.rows = _read_list(sheet_rows(sheets.rows), sheets.headers)
+    if sheets.rows == SHEET_REGISTRATIONS:
+        content.registrations = content.rows
+    else:
+        content.registrations = _read_list(sheet_rows(SHEET_REGISTRATIONS), REGISTRATIONS.headers)[1]
+    issues = sheet_rows(sheets.issues)
+    if issues:
+        h = _find_header(issues, ISSUE_COLUMNS[0][1])
+        if h is not None:
+            for raw in issues[h + 1:]:
+                raw = list(raw) + [""] * (len(ISSUE_COLUMNS) - len(raw))
+                values = {key: _value(raw[i]) for i, (key, _, _) in enumerate(ISSUE_COLUMNS)}
+                if not values["code"] or not values["message"]:
+                    continue
+                content.issues.append((values["unit"], Issue(
+                    code=str(values["code"]),
+                    severity=LABEL_SEVERITY.get(str(values["severity"]), Severity.WARNING),
+                    file=str(values["file"] or ""),
+                    sheet=None if values["sheet"] is None else str(values["sheet"]),
+                    row=_as_int(values["row"]),
+                    column=None if values["column"] is None else str(values["column"]),
+                    value=None if values["value"] is None else str(values["value"]),
+                    message=str(values["message"]),
+                )))
+    log = sheet_rows(sheets.log)
+    if log:
+        h = _find_header(log, LOG_COLUMNS[0][1])
+        if h is not None:
+            for raw in log[h + 1:]:
+                if any(v not in ("", None) for v in raw):
+                    raw = [_value(v) for v in raw] + [None] * (len(LOG_COLUMNS) - len(raw))
+                    content.log.append(raw[: len(LOG_COLUMNS)])
+    config = sheet_rows(settings_mod.SHEET)
+    if config:
+        h = _find_header(config, settings_mod.HEADERS[0])
+        if h is not None:
+            content.settings = settings_mod.parse(config[h + 1:])
+            content.has_settings = True
+    guests = sheet_rows(SHEET_GUESTS)
+    if guests:
+        h = _find_header(guests, GUEST_HEADERS[0])
+        if h is not None:
+            for raw in guests[h + 1:]:
+                raw = [_value(v) for v in raw] + [None] * (len(GUEST_HEADERS) - len(raw))
+                if raw[1]:
+                    content.guests.append({k: raw[i] for i, k in enumerate(GUEST_KEYS)})
+    aliases = sheet_rows(SHEET_ALIASES)
+    if aliases:
+        h = _find_header(aliases, ALIAS_HEADERS[0])
+        if h is not None:
+            for raw in aliases[h + 1:]:
+                if len(raw) >= 2 and isinstance(raw[0], str) and isinstance(raw[1], str) and raw[0].strip() and raw[1].strip():
+                    content.alias_pairs.append((clean(raw[0]), clean(raw[1])))
+            content.aliases = Aliases(content.alias_pairs)
+    catalogue_rows = sheet_rows(catalogue_mod.SHEET)
+    if catalogue_rows:
+        content.catalogue = catalogue_mod.catalogue_from_sheet(catalogue_rows)
     return content
 
 
@@ -246,8 +298,24 @@ def _log_row(outcome: FileOutcome, at: datetime) -> list[Any]:
 
 def write_master(path: Path, content: MasterContent, outcome: MergeOutcome, files: list[FileOutcome],
                  extra_issues: list[tuple[str | None, Issue]], merged_at: datetime, *, unit: str | None,
-                 keep_backups: int = 10) -> Path | None:
-    """Write DanhSach, Loi, NhatKy (and BiDanh when missing) into the master; return the backup."""
+                 keep_backups: int = 10, sheets: ListSheets = PROPOSALS,
+                 also: list[SheetData] | None = None) -> Path | None:
+    """Write DanhSach, Loi, NhatKy (and BiDanh when missing) into the master; return the backup.
+
+    `sheets` names the list written (DangKy for registrations); `also` are more sheets written in
+    the same atomic save.
+    """
+    return write_sheets(path, [*master_sheets(content, outcome, files, extra_issues, merged_at, unit=unit, sheets=sheets),
+                               *(also or [])], keep_backups=keep_backups)
+
+
+def master_sheets(content: MasterContent, outcome: MergeOutcome, files: list[FileOutcome],
+                  extra_issues: list[tuple[str | None, Issue]], merged_at: datetime, *,
+                  unit: str | None, sheets: ListSheets = PROPOSALS) -> list[SheetData]:
+    """The sheets a merge writes: DanhSach, Loi, NhatKy, and the clerk's sheets when missing.
+
+    The CLI writes them into the file; an Excel button writes the same sheets into the open book.
+    """
     rows = outcome.rows
     for i, row in enumerate(rows):
         row[INDEX["stt"]] = i + 1
@@ -263,10 +331,11 @@ def write_master(path: Path, content: MasterContent, outcome: MergeOutcome, file
     elif not settings.unit_name and content.unit:
         settings.unit_name = content.unit
     years = sorted({str(r[INDEX["nam_hoc"]]) for r in rows if r[INDEX["nam_hoc"]]})
+    headers = sheets.headers
     listing = SheetData(
-        SHEET_LIST, [h for _, h, _ in COLUMNS], rows, widths=[w for _, _, w in COLUMNS],
+        sheets.rows, [headers[k] for k, _, _ in COLUMNS], rows, widths=[w for _, _, w in COLUMNS],
         row_styles=row_styles, print_columns=INDEX["xep_loai"] + 1,
-        layout=official_layout(settings, TITLE_LIST, "Năm học " + ", ".join(years) if years else "(Tổng hợp từ hồ sơ các đơn vị)"),
+        layout=official_layout(settings, sheets.title, "Năm học " + ", ".join(years) if years else "(Tổng hợp từ hồ sơ các đơn vị)"),
     )
     issue_rows, links, styles = [], {}, {}
     all_issues = list(zip(outcome.issues, outcome.issue_rows, outcome.issue_units))
@@ -276,18 +345,18 @@ def write_master(path: Path, content: MasterContent, outcome: MergeOutcome, file
         issue_rows.append([issue.code, SEVERITY_LABELS[issue.severity], issue_unit, issue.file, issue.sheet,
                            issue.row, issue.column, issue.value, issue.message, master_row])
         if master_row is not None:
-            links[(n, len(ISSUE_COLUMNS) - 1)] = f"'{SHEET_LIST}'!A{master_row}"
+            links[(n, len(ISSUE_COLUMNS) - 1)] = f"'{sheets.rows}'!A{master_row}"
         if issue.severity == Severity.ERROR:
             styles[n] = "error"
         elif issue.severity == Severity.WARNING:
             styles[n] = "warning"
-    issues_sheet = SheetData(SHEET_ISSUES, [h for _, h, _ in ISSUE_COLUMNS], issue_rows,
+    issue_headers = [h for _, h, _ in ISSUE_COLUMNS[:-1]] + [f"Dòng trong {sheets.rows}"]
+    issues_sheet = SheetData(sheets.issues, issue_headers, issue_rows,
                              widths=[w for _, _, w in ISSUE_COLUMNS], links=links, row_styles=styles)
     log = content.log + [_log_row(f, merged_at) for f in files]
-    log_sheet = SheetData(SHEET_LOG, [h for _, h, _ in LOG_COLUMNS], log, widths=[w for _, _, w in LOG_COLUMNS])
+    log_sheet = SheetData(sheets.log, [h for _, h, _ in LOG_COLUMNS], log, widths=[w for _, _, w in LOG_COLUMNS])
     aliases = SheetData(SHEET_ALIASES, ALIAS_HEADERS, [], widths=[45, 45], only_if_missing=True)
-    return write_sheets(path, [listing, issues_sheet, log_sheet, aliases, *clerk_sheets(settings, content.initial_guests)],
-                        keep_backups=keep_backups)
+    return [listing, issues_sheet, log_sheet, aliases, *clerk_sheets(settings, content.initial_guests)]
 
 
 def official_layout(settings: settings_mod.Settings, title: str, subtitle: str) -> OfficialLayout:
@@ -303,11 +372,13 @@ def official_layout(settings: settings_mod.Settings, title: str, subtitle: str) 
 
 
 def clerk_sheets(settings: settings_mod.Settings, guests: list[list[Any]] | None = None) -> list[SheetData]:
-    """The sheets the clerk fills in (settings, guests): created once, then only read."""
+    """The sheets the clerk fills in (settings, guests, award catalogue): created once, then only read."""
     return [
         SheetData(settings_mod.SHEET, settings_mod.HEADERS, settings_mod.rows(settings), widths=[42, 24, 70],
                   only_if_missing=True, autofilter=False),
         SheetData(SHEET_GUESTS, GUEST_HEADERS, guests or [], widths=[6, 28, 24, 32, 10, 10, 24], only_if_missing=True),
+        SheetData(catalogue_mod.SHEET, [h for _, h, _ in catalogue_mod.SHEET_COLUMNS], catalogue_mod.default_sheet_rows(),
+                  widths=[w for _, _, w in catalogue_mod.SHEET_COLUMNS], only_if_missing=True),
     ]
 
 
@@ -354,10 +425,18 @@ def tally_sheet(tally: Any, settings: settings_mod.Settings, *, with_registratio
         # Awards by unit: one stacked column per unit, one colour per award category.
         if not tally.rows or not units:
             return
-        kind = book.add_chart({"type": "column", "subtype": "stacked"})
+        kind = None if with_registrations else book.add_chart({"type": "column", "subtype": "stacked"})
         step = 2 if with_registrations else 1
         first_unit_col = 2 + (1 if with_registrations else 0)
         last_unit_col = first_unit_col + step * (len(units) - 1)
+        if with_registrations:
+            # Registered beside proposed, per unit: two series over the small table under the
+            # notes (charts take cell ranges only, and the unit columns of the main table alternate).
+            kind = book.add_chart({"type": "column"})
+            first = last - len(units) + 1
+            for col, name in ((2, "Đăng ký"), (3, "Đề nghị")):
+                kind.add_series({"name": name, "categories": [SHEET_TALLY, first, 1, last, 1],
+                                 "values": [SHEET_TALLY, first, col, last, col]})
         for i, _ in enumerate(tally.rows):
             r = header_row + 1 + i
             if step == 1:
@@ -366,19 +445,24 @@ def tally_sheet(tally: Any, settings: settings_mod.Settings, *, with_registratio
                     "categories": [SHEET_TALLY, header_row, first_unit_col, header_row, last_unit_col],
                     "values": [SHEET_TALLY, r, first_unit_col, r, last_unit_col],
                 })
-        if step != 1:  # with registrations: plot the proposals only, one series per category
-            for i, row in enumerate(tally.rows):
-                kind.add_series({"name": row.label, "values": [row.by_unit.get(u, 0) for u in units],
-                                 "categories": units})
-        kind.set_title({"name": "Số danh hiệu, hình thức đề nghị theo đơn vị", "name_font": {"size": 12}})
+        title = ("Số đăng ký và số đề nghị theo đơn vị" if with_registrations
+                 else "Số danh hiệu, hình thức đề nghị theo đơn vị")
+        kind.set_title({"name": title, "name_font": {"size": 12}})
         kind.set_legend({"position": "right", "font": {"size": 8}})
         kind.set_size({"width": 900, "height": 420})
         ws.set_h_pagebreaks([last + 9])  # the chart prints on a page of its own
         ws.insert_chart(last + 10, 1, kind)
 
+    extra_tables = []
+    if with_registrations:
+        note += " Cột \"đăng ký\" đếm trang DangKy theo cùng quy tắc."
+        unit_totals = tally.unit_totals()
+        extra_tables.append(("ĐĂNG KÝ VÀ ĐỀ NGHỊ THEO ĐƠN VỊ", ["STT", "Đơn vị", "Đăng ký", "Đề nghị"], [
+            [i, unit, sum((r.registered or {}).get(unit, 0) for r in tally.rows), unit_totals[unit]]
+            for i, unit in enumerate(units, start=1)]))
     return SheetData(
         SHEET_TALLY, headers, rows, widths=[6, 46] + [unit_width] * (len(headers) - 2),
-        footer_rows=[totals], notes=[note], autofilter=False, wrap=True, decorate=chart,
+        footer_rows=[totals], notes=[note], autofilter=False, wrap=True, decorate=chart, extra_tables=extra_tables,
         layout=official_layout(settings, TITLE_TALLY, f"({years})"),
     )
 
@@ -428,3 +512,78 @@ def delegates_sheet(result: Any, settings: settings_mod.Settings, catalogue: Any
 
 def _pct_text(value: float) -> str:
     return f"{value:.1f}%".replace(".", ",")
+
+
+# ---------------------------------------------------------------------------
+# The history register (LichSu) and the rule parameters (QuyDinh)
+
+
+@dataclass
+class HistoryBook:
+    """What the master holds for eligibility checks: the register, the rule table, the clerk's extra columns."""
+
+    records: list[Any] = field(default_factory=list)  # addin.history.YearRecord, in sheet order
+    extra_headers: list[str] = field(default_factory=list)  # LichSu columns the clerk added: kept
+    rules: Any = None  # addin.rules.RuleTable (the defaults when QuyDinh is missing)
+    has_register: bool = False
+    has_rules: bool = False
+
+
+def read_history(path: Path, catalogue: Any) -> HistoryBook:
+    """Read LichSu and QuyDinh (empty register and default rules when the master or the sheets are missing)."""
+    from addin import history, rules
+
+    out = HistoryBook(rules=rules.default_table())
+    if not path.exists():
+        return out
+    try:
+        book = pc.CalamineWorkbook.from_path(str(path))
+    except Exception as exc:
+        raise UnreadableFile(f"Không đọc được sổ tổng hợp \"{path.name}\" ({type(exc).__name__}).") from None
+    try:
+        register = _sheet_rows(book, history.SHEET)
+        h = _find_header(register, history.HEADERS["stt"]) if register else None
+        if register and h is not None:
+            out.has_register = True
+            header = list(register[h])
+            keys = history.column_keys(header)
+            extra_at = [i for i, k in enumerate(keys) if k is None and clean(str(header[i] or ""))]
+            out.extra_headers = [clean(str(header[i])) for i in extra_at]
+            for offset, raw in enumerate(register[h + 1:], start=h + 2):
+                values = {k: _value(raw[i]) for i, k in enumerate(keys) if k and i < len(raw)}
+                extra = [_value(raw[i]) if i < len(raw) else None for i in extra_at]
+                record = history.record_from_row(values, catalogue, row=offset, extra=extra)
+                if record is not None:
+                    out.records.append(record)
+        table = _sheet_rows(book, rules.SHEET)
+        h = _find_header(table, rules.params.HEADERS[0]) if table else None
+        if table and h is not None:
+            out.has_rules = True
+            out.rules = rules.parse_sheet(table[h + 1:], file=str(path), first_row=h + 2)
+    finally:
+        book.close()
+    return out
+
+
+def history_sheets(records: list[Any], extra_headers: list[str], catalogue: Any) -> list[SheetData]:
+    """LichSu with every record (the clerk's own columns kept after ours) and QuyDinh when missing."""
+    from addin import history, rules
+
+    rows = []
+    for i, record in enumerate(records, start=1):
+        row = history.record_to_row(record, catalogue)
+        row[0] = i
+        width = len(history.COLUMNS) + len(extra_headers)
+        rows.append((row + [None] * width)[:width])
+    register = SheetData(history.SHEET, [h for _, h, _ in history.COLUMNS] + extra_headers, rows,
+                         widths=[w for _, _, w in history.COLUMNS] + [16] * len(extra_headers))
+    table = SheetData(rules.SHEET, rules.params.HEADERS, rules.sheet_rows(),
+                      widths=[w for _, _, w in rules.params.COLUMNS], only_if_missing=True, wrap=True)
+    return [register, table]
+
+
+def write_history(path: Path, records: list[Any], extra_headers: list[str], content: MasterContent, catalogue: Any,
+                  keep_backups: int = 10) -> Path | None:
+    """Write LichSu (and QuyDinh, CauHinh... when missing) into the master, created when missing."""
+    return write_sheets(path, [*history_sheets(records, extra_headers, catalogue), *clerk_sheets(content.settings)],
+                        keep_backups=keep_backups)
