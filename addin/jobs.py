@@ -137,7 +137,9 @@ def merge_content(master: Path, content: Any, sources: list[str], *, merged_at: 
                 submission = validate_file(src.path, src.shown, catalogue)
                 if submission.status == "unreadable":
                     extra_issues += [(None, i) for i in submission.issues]
-                candidates.append(Candidate(src.shown, src.sha256, src.sent_at, src.sender, submission))
+                candidate = Candidate(src.shown, src.sha256, src.sent_at, src.sender, submission)
+                candidate.compact(merged_at)
+                candidates.append(candidate)
         if progress:
             progress(total, total, "")
         decided = decide(state, candidates, content.aliases, merged_at)
@@ -169,8 +171,6 @@ def register_job(master: str | Path, sources: list[str], *, unit: str | None = N
     DanhSach's not-registered warnings are refreshed in the same save, so registering after the
     proposals arrived needs no second merge.
     """
-    from addin.workbook.masterbook import SHEET_ISSUES, SHEET_LIST, master_sheets
-
     master = Path(master)
     try:
         proposals = read_master(master)
@@ -178,16 +178,24 @@ def register_job(master: str | Path, sources: list[str], *, unit: str | None = N
         return MergeReport(master=str(master), error=str(exc))
     merged_at = (now or datetime.now()).astimezone().replace(microsecond=0)
     used = catalogue or proposals.catalogue or default_catalogue()
-
-    def refreshed(report: MergeReport) -> list[Any]:
-        if not proposals.rows or report.outcome is None:
-            return []
-        outcome = assemble(state_of(proposals), registration_checks(proposals, used, report.outcome.rows))
-        return [s for s in master_sheets(proposals, outcome, [], [], merged_at, unit=unit)
-                if s.name in (SHEET_LIST, SHEET_ISSUES)]
-
     return merge_job(master, sources, unit=unit, keep_backups=keep_backups, progress=progress, catalogue=catalogue,
-                     now=merged_at, sheets=REGISTRATIONS, also=refreshed)
+                     now=merged_at, sheets=REGISTRATIONS,
+                     also=lambda report: refreshed_proposals(proposals, report, used, merged_at, unit=unit))
+
+
+def refreshed_proposals(proposals: Any, report: MergeReport, catalogue: Catalogue, merged_at: datetime, *,
+                        unit: str | None) -> list[Any]:
+    """DanhSach and Loi again, their not-registered warnings checked against the registrations just merged.
+
+    Written in the same save as DangKy (the CLI) or with it into the open book (the button).
+    """
+    from addin.workbook.masterbook import SHEET_ISSUES, SHEET_LIST, master_sheets
+
+    if not proposals.rows or report.outcome is None:
+        return []
+    outcome = assemble(state_of(proposals), registration_checks(proposals, catalogue, report.outcome.rows))
+    return [s for s in master_sheets(proposals, outcome, [], [], merged_at, unit=unit)
+            if s.name in (SHEET_LIST, SHEET_ISSUES)]
 
 
 def _own_file(master: Path, path: Path) -> str | None:
@@ -370,17 +378,26 @@ class HistoryReport:
         }
 
 
-def _save_history(report: HistoryReport, master: Path, hb: Any, new: list[Any], content: Any, catalogue: Catalogue,
-                  keep_backups: int) -> HistoryReport:
+def append_history(report: HistoryReport, hb: Any, new: list[Any], *, file: str) -> Any:
+    """Append new records to the register read (hb); the register to write, or None when nothing changed."""
     from addin.history import append_records
-    from addin.workbook.masterbook import write_history
 
-    outcome = append_records(hb.records, new, file=str(master))
+    outcome = append_records(hb.records, new, file=file)
     report.added, report.updated, report.unchanged = outcome.added, outcome.updated, outcome.unchanged
     report.issues += outcome.issues
     report.records_total = len(outcome.records)
     if not (outcome.added or outcome.updated) and hb.has_register and hb.has_rules:
-        return report  # nothing new: the master is left as it is, with no needless backup
+        return None  # nothing new: the master is left as it is, with no needless backup
+    return outcome
+
+
+def _save_history(report: HistoryReport, master: Path, hb: Any, new: list[Any], content: Any, catalogue: Catalogue,
+                  keep_backups: int) -> HistoryReport:
+    from addin.workbook.masterbook import write_history
+
+    outcome = append_history(report, hb, new, file=str(master))
+    if outcome is None:
+        return report
     try:
         report.backup = write_history(master, outcome.records, hb.extra_headers, content, catalogue, keep_backups)
     except (MasterLocked, UnreadableFile) as exc:
@@ -394,7 +411,6 @@ def record_job(master: str | Path, *, year: str | None = None, decision: str | N
                decision_date: Any = None, issuer: str | None = None, keep_backups: int = 10,
                now: datetime | None = None) -> HistoryReport:
     """Append a finished round's approved results (DanhSach rows not marked Lỗi) to the register LichSu."""
-    from addin.history import records_from_master_rows
     from addin.workbook.masterbook import read_history
 
     master = Path(master)
@@ -413,10 +429,20 @@ def record_job(master: str | Path, *, year: str | None = None, decision: str | N
         report.error = f"Trang DanhSach của sổ \"{master.name}\" chưa có dòng nào: hãy gộp hồ sơ trước (tdkt merge)."
         return report
     at = (now or datetime.now()).astimezone().replace(microsecond=0)
+    new = round_records(report, content, catalogue, master_name=master.name, year=year, decision=decision,
+                        decision_date=decision_date, issuer=issuer, at=at)
+    return _save_history(report, master, hb, new, content, catalogue, keep_backups)
+
+
+def round_records(report: HistoryReport, content: Any, catalogue: Catalogue, *, master_name: str, year: str | None,
+                  decision: str | None, decision_date: Any, issuer: str | None, at: datetime) -> list[Any]:
+    """The register records of a finished round (DanhSach rows not marked Lỗi); counts what was skipped."""
+    from addin.history import records_from_master_rows
+
     new, report.skipped_errors, report.skipped_other_year = records_from_master_rows(
         content.rows, catalogue, year=year, decision=decision, decision_date=decision_date, issuer=issuer, at=at,
-        master_name=master.name)
-    return _save_history(report, master, hb, new, content, catalogue, keep_backups)
+        master_name=master_name)
+    return new
 
 
 def import_history_job(master: str | Path, sources: list[str], *, year: str | None = None, keep_backups: int = 10,
@@ -476,11 +502,6 @@ def validate_job(paths: list[str], *, history: str | Path | None = None, members
     The dossier's date is the one in each file's title block, else today; it picks the rule set.
     Returns (report, error): error says why the register could not be used.
     """
-    from datetime import date
-
-    from addin.ingest import read_submission
-    from addin.models import Submission
-    from addin.rules import check_submission
     from addin.validate import validate_paths
     from addin.workbook.masterbook import read_history
 
@@ -499,6 +520,23 @@ def validate_job(paths: list[str], *, history: str | Path | None = None, members
     if not hb.has_register:
         return report, (f"Sổ \"{master.name}\" chưa có trang LichSu: hãy ghi kết quả (tdkt record) hoặc nhập "
                         "lịch sử các năm trước (tdkt import-history) trước.")
+    check_history(report, hb, catalogue, master=str(master), members=members, today=today)
+    return report, None
+
+
+def check_history(report: Any, hb: Any, catalogue: Catalogue, *, master: str, members: list[str] | None = None,
+                  today: Any = None) -> None:
+    """Check every proposal of a validation report against the register (hb: LichSu and QuyDinh read already).
+
+    Adds the criteria-not-met issues (and legal-basis lines) to each file; the CLI reads the
+    register from the master's file, the check button from the open book.
+    """
+    from datetime import date
+
+    from addin.ingest import read_submission
+    from addin.models import Submission
+    from addin.rules import check_submission
+
     member_rows: list[Any] = []
     if members:
         with tempfile.TemporaryDirectory(prefix="tdkt-") as work:
@@ -514,6 +552,5 @@ def validate_job(paths: list[str], *, history: str | Path | None = None, members
         sub.issues.sort(key=lambda i: (i.sheet or "", i.row or 0))
         sub.status = "invalid" if sub.has_errors() else "ok"
     if hb.rules.issues:
-        report.submissions.insert(0, Submission(path=str(master), unit=None, sheets=["QuyDinh"],
+        report.submissions.insert(0, Submission(path=master, unit=None, sheets=["QuyDinh"],
                                                 issues=list(hb.rules.issues)))
-    return report, None

@@ -191,6 +191,22 @@ class Candidate:
     sender: str | None
     submission: Submission | None  # None when the source was rejected before reading
     reason: str | None = None  # for rejected/ignored sources
+    # Master rows built as soon as the file is read (see compact), so that a national merge does
+    # not hold a million Nominee models until every file has been read.
+    rows: list[list[Any]] | None = None
+
+    def compact(self, merged_at: datetime) -> None:
+        """Turn the submission's nominees into master rows and drop the nominees."""
+        sub = self.submission
+        if sub is None or sub.status == "unreadable" or self.rows is not None:
+            return
+        self.rows = [
+            nominee_row(n, src_unit=sub.unit or self.shown, src_file=self.shown, sha256=self.sha256,
+                        sent_at=self.sent_at, merged_at=merged_at)
+            for n in sub.nominees
+            if n.duplicate_of is None  # an exact duplicate within the file is carried once (and flagged)
+        ]
+        sub.nominees = []
 
 
 @dataclass
@@ -260,7 +276,8 @@ def decide(state: dict[str, UnitVersion], candidates: list[Candidate], aliases: 
         unit = aliases.resolve(sub.unit) or sub.unit or c.shown
         key = unit_key(unit)
         current = state.get(key)
-        rows = sub.rows
+        c.compact(merged_at)
+        rows = len(c.rows)
         if current is not None and current.sha256 == c.sha256:
             outcomes.append(FileOutcome(c.shown, unit, rows, "unchanged", "tệp này đã được gộp trước đây", c.sha256, c.sent_at, c.sender))
             continue
@@ -273,14 +290,12 @@ def decide(state: dict[str, UnitVersion], candidates: list[Candidate], aliases: 
                                         f"gửi trước bản đang dùng của đơn vị (bản đang dùng gửi lúc {when})",
                                         c.sha256, c.sent_at, c.sender))
             continue
-        new_rows = []
-        for n in sub.nominees:
-            if n.duplicate_of is not None:
-                continue  # an exact duplicate within the file is carried once (and flagged)
-            if n.unit is None or n.unit == sub.unit:
-                n.__dict__["unit"] = unit  # an alias names the unit properly in every row
-            new_rows.append(nominee_row(n, src_unit=unit, src_file=c.shown, sha256=c.sha256,
-                                        sent_at=c.sent_at, merged_at=merged_at))
+        new_rows = c.rows
+        provisional = sub.unit or c.shown
+        for row in new_rows:
+            if row[INDEX["unit"]] in (None, provisional):
+                row[INDEX["unit"]] = unit  # an alias names the unit properly in every row
+            row[INDEX["src_unit"]] = unit
         issues = [i for i in sub.issues]
         version = UnitVersion(unit, c.sha256, c.sent_at, new_rows, issues)
         if current is None:
