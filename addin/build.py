@@ -21,6 +21,7 @@ from addin.excel.layout import (
     CHECK_SHEET,
     CONF_SHEET,
     CONTROL_SHEET,
+    HISTORY_SHEET,
     MODULE,
     PDF_DEFAULT,
     PDF_LABEL_CELL,
@@ -36,11 +37,10 @@ BUILT_AT = datetime(2025, 1, 1)  # fixed, so that two builds are byte-identical
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 # Sheets in the order the clerk sees them. Ours are placeholders here, filled by the transplant.
-MASTER_SHEETS = [CONTROL_SHEET, "DanhSach", "Loi", "NhatKy", CHECK_SHEET, REGISTER_SHEET, "TongHop", "DaiBieu",
-                 "KhachMoi", "CauHinh", "DanhMuc", "BiDanh", CONF_SHEET]
+MASTER_SHEETS = [CONTROL_SHEET, "DanhSach", "Loi", "NhatKy", CHECK_SHEET, REGISTER_SHEET, "LoiDangKy", "NhatKyDangKy",
+                 "TongHop", "DaiBieu", HISTORY_SHEET, "KhachMoi", "CauHinh", "QuyDinh", "DanhMuc", "BiDanh", CONF_SHEET]
 PLACEHOLDERS = {
     CHECK_SHEET: "Bấm nút \"Kiểm tra hồ sơ\" ở trang DieuKhien: kết quả kiểm tra các tệp trong hộp thư được ghi ở đây.",
-    REGISTER_SHEET: "Bấm nút \"Nhập đăng ký thi đua\" ở trang DieuKhien: danh sách đăng ký thi đua được ghi ở đây.",
     "TongHop": "Bấm nút \"Lập biểu tổng hợp\" ở trang DieuKhien: biểu tổng hợp được ghi ở đây.",
     "DaiBieu": "Bấm nút \"Lập danh sách đại biểu\" ở trang DieuKhien: danh sách đại biểu được ghi ở đây.",
 }
@@ -55,6 +55,7 @@ INSTRUCTIONS = [
     "2. Lưu mọi tệp các đơn vị gửi về (tệp Excel, thư .eml, tệp .zip) vào thư mục hộp thư (mặc định: thư mục hop-thu cạnh sổ).",
     "3. Bấm \"Kiểm tra hồ sơ\" để xem tệp nào còn lỗi, rồi \"Gộp hồ sơ các đơn vị\" để gộp vào trang DanhSach.",
     "4. Bấm \"Lập biểu tổng hợp\", \"Lập danh sách đại biểu\"; chọn trang ở ô bên dưới rồi bấm \"Xuất PDF\" để in.",
+    "   Hồ sơ còn lỗi: bấm \"Trả lại đơn vị\" (tệp trả lại ở thư mục tra-lai cạnh sổ). Xét xong: \"Ghi kết quả vào sổ\" (trang LichSu).",
     "5. Lưu sổ (Ctrl+S) sau mỗi lần bấm nút. Trang DanhMuc (danh mục danh hiệu) và BiDanh (tên đơn vị) sửa được.",
 ]
 
@@ -147,13 +148,18 @@ def build_master(out: Path) -> Path:
     """The master .xlsm: control sheet with buttons, the merge's sheets (empty), the clerk's sheets."""
     from addin.merge import assemble
     from addin.workbook.master import write_sheets
-    from addin.workbook.masterbook import MasterContent, master_sheets
+    from addin.workbook.masterbook import REGISTRATIONS, MasterContent, history_sheets, master_sheets
 
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="tdkt-build-", dir=out.parent) as work:
         path = Path(work) / out.name
         _base_master(path, vba_project())
-        sheets = master_sheets(MasterContent(), assemble({}), [], [], BUILT_AT.astimezone(), unit=None)
+        at = BUILT_AT.astimezone()
+        sheets = master_sheets(MasterContent(), assemble({}), [], [], at, unit=None)
+        lists = (REGISTRATIONS.rows, REGISTRATIONS.issues, REGISTRATIONS.log)
+        sheets += [s for s in master_sheets(MasterContent(), assemble({}), [], [], at, unit=None, sheets=REGISTRATIONS)
+                   if s.name in lists]
+        sheets += history_sheets([], [], catalogue_mod.default_catalogue())  # LichSu (empty) and QuyDinh
         # The placeholders exist already: overwrite them in place, the clerk's sheets included.
         write_sheets(path, [replace(s, only_if_missing=False) for s in sheets], keep_backups=0)
         _normalise_zip(path)

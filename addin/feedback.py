@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from addin.catalogue import Catalogue, default_catalogue
 from addin.ingest import header_field, read_submission
@@ -216,8 +216,7 @@ def default_outbox(master: Path, inbox: Path) -> Path:
 def feedback_job(master: str | Path, sources: Iterable[str] = (), *, out: str | Path | None = None,
                  catalogue: Catalogue | None = None, now: datetime | None = None) -> FeedbackReport:
     """Write the feedback workbook, covering text and reply draft of every unit with problems."""
-    from addin.inbox import collect_sources, safe_filename
-    from addin.workbook.masterbook import read_master, state_of
+    from addin.workbook.masterbook import read_master
 
     master = Path(master)
     report = FeedbackReport(str(master))
@@ -229,9 +228,24 @@ def feedback_job(master: str | Path, sources: Iterable[str] = (), *, out: str | 
     except UnreadableFile as exc:
         report.error = str(exc)
         return report
+    inbox = inbox_folder(master, content.settings.inbox)
+    return feedback_content(master, content, sources, inbox=inbox, out=out, catalogue=catalogue, now=now)
+
+
+def feedback_content(master: Path, content: Any, sources: Iterable[str] = (), *, inbox: Path,
+                     out: str | Path | None = None, catalogue: Catalogue | None = None,
+                     now: datetime | None = None,
+                     progress: Callable[[int, int, str], None] | None = None) -> FeedbackReport:
+    """The feedback files of a master's content read already (from the file, or from the open book).
+
+    Writes only into the outbox (default: beside the master); the master itself is not changed.
+    """
+    from addin.inbox import collect_sources, safe_filename
+    from addin.workbook.masterbook import state_of
+
+    report = FeedbackReport(str(master))
     catalogue = catalogue or content.catalogue or default_catalogue()
     report.units, report.clean_units = units_with_problems(state_of(content))
-    inbox = inbox_folder(master, content.settings.inbox)
     outbox = Path(out) if out is not None else default_outbox(master, inbox)
     report.out = str(outbox)
     if not report.units:
@@ -241,7 +255,9 @@ def feedback_job(master: str | Path, sources: Iterable[str] = (), *, out: str | 
     with tempfile.TemporaryDirectory(prefix="tdkt-") as work:
         found = collect_sources(roots, Path(work))
         by_sha = {s.sha256: s for s in found if s.usable and s.sha256}
-        for fb in report.units:
+        for done, fb in enumerate(report.units):
+            if progress:
+                progress(done, len(report.units), fb.unit)
             src = by_sha.get(fb.sha256)
             if src is None:
                 where = f"thư mục hộp thư \"{inbox}\"" if inbox.is_dir() else f"thư mục hộp thư \"{inbox}\" (chưa có thư mục này)"
@@ -255,6 +271,8 @@ def feedback_job(master: str | Path, sources: Iterable[str] = (), *, out: str | 
                 fb.error = f"Không ghi được bản góp ý cho {fb.unit}: {getattr(exc, 'strerror', None) or exc}."
             except Exception as exc:  # a file openpyxl cannot rebuild must not stop the other units
                 fb.error = f"Không tạo được bản góp ý từ tệp \"{src.shown}\" ({type(exc).__name__}): hãy gửi lỗi theo trang Loi."
+        if progress:
+            progress(len(report.units), len(report.units), "")
     return report
 
 

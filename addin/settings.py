@@ -31,6 +31,9 @@ _PLAIN: list[tuple[str, str, Any, str]] = [
      "Mã trong danh mục; từ danh hiệu này trở lên được chọn làm đại biểu điển hình"),
     ("tally_counts_errors", "Biểu tổng hợp tính cả dòng có lỗi", "Không", "Có hoặc Không"),
     ("inbox", "Thư mục hộp thư", "hop-thu", "Nơi lưu tệp các đơn vị gửi về (để trống: thư mục hop-thu cạnh sổ)"),
+    ("registrations_inbox", "Thư mục đăng ký thi đua", "dang-ky",
+     "Nơi lưu danh sách đăng ký thi đua đầu năm các đơn vị gửi về, cho nút \"Nhập đăng ký thi đua\" "
+     "(để trống: thư mục dang-ky cạnh sổ; không đặt trong thư mục hộp thư)"),
     # Local practice, not law: some offices accept proposals nobody registered for.
     ("check_registrations", "Cảnh báo đề nghị chưa đăng ký", "Có",
      "Có hoặc Không; chỉ kiểm tra đơn vị đã có danh sách đăng ký thi đua (trang DangKy)"),
@@ -54,6 +57,7 @@ class Settings:
     exemplary_from: str = "CSTDCS"
     tally_counts_errors: bool = False
     inbox: str = "hop-thu"
+    registrations_inbox: str = "dang-ky"
     check_registrations: bool = True
     unit_quotas: dict[str, int] = field(default_factory=dict)
     type_role_quotas: dict[str, dict[str, int]] = field(default_factory=dict)

@@ -28,6 +28,10 @@ Public Sub ChooseDelegates()
     RunPython "import addin.excel as tdkt; tdkt.choose_delegates()"
 End Sub
 
+Public Sub RecordResults()
+    RunPython "import addin.excel as tdkt; tdkt.record_results()"
+End Sub
+
 Public Sub ExportPdf()
     RunPython "import addin.excel as tdkt; tdkt.export_pdf()"
 End Sub

@@ -26,7 +26,9 @@ import addin.excel as buttons  # noqa: E402
 from addin.build import MASTER_NAME  # noqa: E402
 from addin.demo import demo_guests, write_demo_mailbox  # noqa: E402
 from addin.excel.render import cell_value  # noqa: E402
-from addin.jobs import merge_job, tally_job  # noqa: E402
+from addin.feedback import feedback_job  # noqa: E402
+from addin.jobs import merge_job, record_job, register_job, tally_job, validate_job  # noqa: E402
+from addin.workbook.masterbook import REGISTRATIONS, read_master  # noqa: E402
 from addin.merge import HEADERS, INDEX, MASTER_HEADER_ROW  # noqa: E402
 
 BUILT = Path(__file__).resolve().parents[1] / "workbooks" / MASTER_NAME
@@ -205,13 +207,174 @@ def test_delegates_button_reads_the_guest_list_from_the_book(master: Path):
     assert "đại biểu" in alert_text(book)
 
 
-@pytest.mark.parametrize("function, caption", [(buttons.send_feedback, "Trả lại đơn vị"),
-                                               (buttons.import_registrations, "Nhập đăng ký thi đua")])
-def test_buttons_not_in_this_version_say_so_and_change_nothing(master: Path, function, caption):
+def _merged(master: Path) -> None:
+    """Merge the inbox into the master file by the CLI's job, run beside it as a clerk would."""
+    cwd = os.getcwd()
+    os.chdir(master.parent)
+    try:
+        assert merge_job(master, ["hop-thu"]).error is None
+    finally:
+        os.chdir(cwd)
+
+
+def test_feedback_button_writes_each_unit_s_files_beside_the_book_and_nothing_into_it(master: Path, tmp_path: Path):
+    _merged(master)
     book = open_book(master)
-    function(book)
+    buttons.send_feedback(book)
+    assert [a["func"] for a in actions(book)] == ["alert"]  # the book is not changed, the files are
+    outbox = tmp_path / "tra-lai"
+    made = sorted(p.name for p in outbox.iterdir())
+    # the same units and files as `tdkt feedback MASTER`
+    cli = feedback_job(master, out=tmp_path / "cli-out")
+    assert made == sorted(p.name for p in (tmp_path / "cli-out").iterdir())
+    units = [u.unit for u in cli.units if u.workbook]
+    assert units and made == sorted(n for u in units for n in (f"{u} - Lỗi cần sửa.xlsx", f"{u} - Thư trả lời.txt"))
+    text = alert_text(book)
+    assert str(outbox) in text and all(f"- {u}: " in text for u in units)
+    assert f"{len(cli.clean_units)} đơn vị không có lỗi" in text
+    for u in cli.units:  # the marked copy holds the unit's problems, as the CLI's does
+        sheet = pc.CalamineWorkbook.from_path(str(outbox / f"{u.unit} - Lỗi cần sửa.xlsx")).get_sheet_by_name("Lỗi cần sửa")
+        assert len([r for r in sheet.to_python() if isinstance(r[0], float | int) and r[0] != ""]) == len(u.issues)
+
+
+def test_feedback_button_names_a_unit_whose_file_left_the_inbox(master: Path, tmp_path: Path):
+    _merged(master)
+    for path in (tmp_path / "hop-thu").iterdir():
+        path.unlink()
+    (tmp_path / "hop-thu" / "khac.txt").write_text("không phải danh sách", encoding="utf-8")
+    book = open_book(master)
+    buttons.send_feedback(book)
+    text = alert_text(book)
+    assert text.startswith("Chưa lập được tệp trả lại nào") and "không tìm thấy tệp" in text
+    assert not (tmp_path / "tra-lai").exists() or not any((tmp_path / "tra-lai").iterdir())
+
+
+def test_feedback_button_needs_a_merged_list(master: Path):
+    book = open_book(master)
+    buttons.send_feedback(book)
     assert [a["func"] for a in actions(book)] == ["alert"]
-    assert f"\"{caption}\" chưa có trong phiên bản này" in alert_text(book)
+    assert "Gộp hồ sơ các đơn vị" in alert_text(book)
+
+
+def test_registration_button_fills_dangky_and_refreshes_the_not_registered_warnings(tmp_path: Path):
+    from test_register import EXPECTED, _setup
+
+    _, dk, hop = _setup(tmp_path)
+    master = tmp_path / MASTER_NAME
+    shutil.copy(BUILT, master)
+    _merged(master)
+    cli = tmp_path / "cli" / MASTER_NAME
+    cli.parent.mkdir()
+    shutil.copy(master, cli)
+    shutil.copytree(dk, cli.parent / "dang-ky")
+    book = open_book(master)
+    buttons.import_registrations(book)
+    table = written(book, "DangKy")
+    header = table[MASTER_HEADER_ROW - 1]
+    assert header[:3] == ["STT", "Đơn vị đăng ký", "Họ và tên"] and "Đăng ký danh hiệu, khen thưởng" in header
+    rows = [r for r in table[MASTER_HEADER_ROW:] if isinstance(r[0], int)]
+    # the same rows as `tdkt register MASTER dang-ky` writes into the file
+    cwd = os.getcwd()
+    os.chdir(cli.parent)
+    try:
+        assert register_job(cli, ["dang-ky"]).error is None
+    finally:
+        os.chdir(cwd)
+    keys = ["stt", "unit", "ho_ten", "ma", "status", "src_file", "src_row"]
+    expected = read_master(cli, REGISTRATIONS).rows
+    assert [[r[INDEX[k]] for k in keys] for r in rows] == [[r[INDEX[k]] for k in keys] for r in expected]
+    assert len(rows) == 5
+    log = written(book, "NhatKyDangKy")
+    assert Counter(r[4] for r in log[1:])["Thêm mới"] == 2
+    assert written(book, "LoiDangKy")[0][:2] == ["Mã lỗi", "Mức"]
+    # DanhSach and Loi rewritten: the proposals nobody registered for are warned about
+    issues = written(book, "Loi")
+    warned = sorted((r[2], r[5], r[7]) for r in issues[1:] if r[0] == "not-registered")
+    assert warned == EXPECTED
+    assert "3 đề nghị chưa có trong danh sách đăng ký" in alert_text(book)
+    # the clerk's sheets are never overwritten; DangKy, LoiDangKy, NhatKyDangKy, DanhSach, Loi: one write each
+    names = [s.name for s in book.sheets]
+    assert {names[a["sheet_position"]] for a in actions(book, "setValues")} == \
+        {"DangKy", "LoiDangKy", "NhatKyDangKy", "DanhSach", "Loi"}
+    counts = Counter(a["func"] for a in actions(book))
+    assert counts["setValues"] == 5 and counts["alert"] == 1
+    assert len(actions(book)) <= 180, counts  # a fixed number per sheet, not per row (measured: 170)
+
+
+def test_registration_button_reads_its_own_folder_never_the_inbox(master: Path, tmp_path: Path):
+    book = open_book(master)
+    buttons.import_registrations(book)
+    assert "chưa có, nay đã được tạo" in alert_text(book) and (tmp_path / "dang-ky").is_dir()
+    assert [a["func"] for a in actions(book)] == ["alert"]
+    from addin.workbook.master import SheetData, write_sheets
+    from addin.settings import HEADERS, Settings, rows
+
+    write_sheets(master, [SheetData("CauHinh", HEADERS, rows(Settings(registrations_inbox="hop-thu/dk")))],
+                 keep_backups=0)
+    (tmp_path / "hop-thu" / "dk").mkdir()
+    (tmp_path / "hop-thu" / "dk" / "a.xlsx").write_bytes(b"")
+    nested = open_book(master)
+    buttons.import_registrations(nested)
+    assert "lồng nhau" in alert_text(nested) and [a["func"] for a in actions(nested)] == ["alert"]
+
+
+def test_record_button_appends_the_round_to_lichsu_as_the_cli_does(master: Path, tmp_path: Path):
+    _merged(master)
+    cli = tmp_path / "cli" / MASTER_NAME
+    cli.parent.mkdir()
+    shutil.copy(master, cli)
+    book = open_book(master)
+    buttons.record_results(book)
+    register = written(book, "LichSu")
+    assert register[0][:3] == ["STT", "Họ và tên", "Đối tượng"]
+    report = record_job(cli)
+    assert report.error is None and report.added == 204 and report.skipped_errors == 2
+    expected = pc.CalamineWorkbook.from_path(str(cli)).get_sheet_by_name("LichSu").to_python()
+    columns = [register[0].index(h) for h in ("Họ và tên", "Năm sinh", "Đơn vị", "Năm học", "Mã khen thưởng")]
+    shown = [[r[c] for c in columns] for r in register[1:]]
+    assert len(shown) == 204
+    assert shown == [[int(v) if isinstance(v, float) else ("'" + v if v == "2024-2025" else v)
+                      for v in (r[c] for c in columns)] for r in expected[1:]]
+    text = alert_text(book)
+    assert "204 dòng mới" in text and "2 dòng còn lỗi" in text
+    counts = Counter(a["func"] for a in actions(book))
+    assert counts["setValues"] == 1 and counts["alert"] == 1  # LichSu only; QuyDinh and CauHinh exist already
+    assert len(actions(book)) <= 45, counts
+    # recorded already (the register read back from the book): nothing more is written
+    again = open_book(cli)
+    buttons.record_results(again)
+    assert [a["func"] for a in actions(again)] == ["alert"]
+    assert "không ghi thêm gì" in alert_text(again)
+
+
+def test_check_button_uses_the_history_register_when_the_book_has_one(master: Path, tmp_path: Path):
+    _merged(master)
+    assert record_job(master).error is None
+    book = open_book(master)
+    buttons.check_submissions(book)
+    table = written(book, "KiemTra")
+    shown = Counter((r[1], r[8]) for r in table[4:] if r[8])
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        report, error = validate_job(["hop-thu"], history=master)
+    finally:
+        os.chdir(cwd)
+    assert error is None
+    expected = Counter((s.path, i.message) for s in report.submissions for i in s.issues)
+    assert {k: v for k, v in shown.items() if k in expected} == expected
+    codes = Counter(i.code for s in report.submissions for i in s.issues)
+    assert codes["criteria-not-met"] > 0 and codes["legal-basis"] > 0
+    assert "Đã đối chiếu tiêu chuẩn nhiều năm với sổ LichSu (204 dòng)" in alert_text(book)
+    # an empty register (the built master's) is not used: it would fail every multi-year title
+    fresh = tmp_path / "moi" / MASTER_NAME
+    fresh.parent.mkdir()
+    shutil.copy(BUILT, fresh)
+    shutil.copytree(tmp_path / "hop-thu", fresh.parent / "hop-thu")
+    plain = open_book(fresh)
+    buttons.check_submissions(plain)
+    assert not [r for r in written(plain, "KiemTra")[4:] if r[4] == "Thông tin"]
+    assert "chưa có dòng nào" in alert_text(plain)
 
 
 def test_export_button_writes_the_chosen_sheet_as_pdf(master: Path):

@@ -12,8 +12,9 @@ from addin.excel.buttons import (
     import_registrations,
     make_tally,
     merge_submissions,
+    record_results,
     send_feedback,
 )
 
 __all__ = ["check_submissions", "merge_submissions", "send_feedback", "import_registrations", "make_tally",
-           "choose_delegates", "export_pdf"]
+           "choose_delegates", "record_results", "export_pdf"]

@@ -26,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from addin.excel.layout import CHECK_SHEET, CONTROL_SHEET, PDF_DEFAULT, PDF_SHEET_CELL, REGISTER_SHEET
+from addin.excel.layout import CHECK_SHEET, CONTROL_SHEET, HISTORY_SHEET, PDF_DEFAULT, PDF_SHEET_CELL, REGISTER_SHEET
 from addin.excel.render import sheet_of, write_sheet
 from addin.models import Severity
 from addin.settings import SHEET as SETTINGS_SHEET
@@ -36,13 +36,16 @@ from addin.workbook.masterbook import (
     SHEET_ISSUES,
     SHEET_LIST,
     SHEET_LOG,
+    PROPOSALS,
+    ListSheets,
     MasterContent,
     content_from_sheets,
 )
 
 TITLE = "tdkt - Thi đua, khen thưởng"
 LOG_FILE = Path(tempfile.gettempdir()) / "tdkt-nut-bam.log"
-# DangKy too: the merge warns about proposals nobody registered for (registrations, issue 5).
+# What read_content reads: the list's three sheets, the clerk's sheets, and DangKy too (the merge
+# warns about proposals nobody registered for). Each sheet is read at most once per click.
 MASTER_SHEETS = [SHEET_LIST, SHEET_ISSUES, SHEET_LOG, SETTINGS_SHEET, SHEET_GUESTS, SHEET_ALIASES, "DanhMuc", REGISTER_SHEET]
 _SEVERITY = {Severity.ERROR: "Lỗi", Severity.WARNING: "Cảnh báo", Severity.INFO: "Thông tin"}
 
@@ -155,10 +158,28 @@ def sheet_values(book: Any, name: str) -> list[list[Any]] | None:
     return [[_cell(v) for v in row] for row in values or []]
 
 
-def read_content(book: Any) -> MasterContent:
-    """The master's content as the open book holds it now, the clerk's unsaved edits included."""
-    sheets = {name: sheet_values(book, name) for name in MASTER_SHEETS}
-    return content_from_sheets(lambda name: sheets.get(name))
+def sheet_reader(book: Any) -> Callable[[str], list[list[Any]] | None]:
+    """`sheet_rows(name)` for content_from_sheets and history_from_sheets: one range call per sheet, read once."""
+    names = {s.name for s in book.sheets}
+    read: dict[str, list[list[Any]] | None] = {}
+
+    def rows(name: str) -> list[list[Any]] | None:
+        if name not in names:
+            return None
+        if name not in read:
+            read[name] = sheet_values(book, name)
+        return read[name]
+
+    return rows
+
+
+def read_content(book: Any, sheets: ListSheets = PROPOSALS,
+                 reader: Callable[[str], list[list[Any]] | None] | None = None) -> MasterContent:
+    """The master's content as the open book holds it now, the clerk's unsaved edits included.
+
+    `sheets`: the list read (DanhSach, or DangKy for registrations), as read_master's.
+    """
+    return content_from_sheets(reader or sheet_reader(book), sheets)
 
 
 def master_path(book: Any) -> Path:
@@ -172,19 +193,25 @@ def master_path(book: Any) -> Path:
 
 def inbox_folder(book: Any, content: MasterContent) -> Path:
     """The inbox folder named in CauHinh ("Thư mục hộp thư"), relative to the master's folder."""
-    folder = Path(content.settings.inbox or "hop-thu").expanduser()
+    return _source_folder(book, content.settings.inbox or "hop-thu", "Thư mục hộp thư",
+                          "các tệp, thư (.eml) và tệp nén (.zip) các đơn vị gửi về")
+
+
+def _source_folder(book: Any, setting: str, label: str, what: str) -> Path:
+    """A folder of units' files named in CauHinh (cell `label`), relative to the master; created when missing."""
+    folder = Path(setting).expanduser()
     if not folder.is_absolute():
         folder = master_path(book).parent / folder
     if not folder.is_dir():
         try:
             folder.mkdir(parents=True)
         except OSError:
-            raise ButtonError(f"Không có thư mục hộp thư \"{folder}\" và không tạo được: hãy sửa ô "
-                              f"\"Thư mục hộp thư\" ở trang {SETTINGS_SHEET}.") from None
-        raise ButtonError(f"Thư mục hộp thư \"{folder}\" chưa có, nay đã được tạo: hãy lưu vào đó các tệp, "
-                          "thư (.eml) và tệp nén (.zip) các đơn vị gửi về, rồi bấm nút lại.")
+            raise ButtonError(f"Không có thư mục \"{folder}\" và không tạo được: hãy sửa ô "
+                              f"\"{label}\" ở trang {SETTINGS_SHEET}.") from None
+        raise ButtonError(f"Thư mục \"{folder}\" ({label.lower()}) chưa có, nay đã được tạo: hãy lưu vào đó "
+                          f"{what}, rồi bấm nút lại.")
     if not any(folder.iterdir()):
-        raise ButtonError(f"Thư mục hộp thư \"{folder}\" đang trống: hãy lưu vào đó các tệp các đơn vị gửi về "
+        raise ButtonError(f"Thư mục \"{folder}\" ({label.lower()}) đang trống: hãy lưu vào đó {what} "
                           "rồi bấm nút lại.")
     return folder
 
@@ -203,15 +230,29 @@ def _write_missing_or_all(book: Any, sheets: list[Any]) -> None:
 
 @button("kiểm tra hồ sơ")
 def check_submissions(book: Any, status: StatusBar) -> str:
-    """Kiểm tra hồ sơ: validate the inbox's files and list every problem in sheet KiemTra."""
+    """Kiểm tra hồ sơ: validate the inbox's files and list every problem in sheet KiemTra.
+
+    When the book's register LichSu has rows, every proposal is also checked against it under the
+    rule set of the dossier's date (QuyDinh), as `tdkt validate --history MASTER` does.
+    """
+    from addin.catalogue import default_catalogue
+    from addin.jobs import check_history
     from addin.validate import validate_paths
     from addin.workbook.master import SheetData
+    from addin.workbook.masterbook import history_from_sheets
 
-    content = read_content(book)
+    reader = sheet_reader(book)
+    content = read_content(book, reader=reader)
     folder = inbox_folder(book, content)
-    with _in_folder(master_path(book).parent):
-        report = validate_paths([_relative(str(folder), master_path(book).parent)], catalogue=content.catalogue,
+    master = master_path(book)
+    catalogue = content.catalogue or default_catalogue()
+    history = history_from_sheets(reader, catalogue, file=str(master))
+    with _in_folder(master.parent):
+        report = validate_paths([_relative(str(folder), master.parent)], catalogue=content.catalogue,
                                 progress=status.progress("Đang kiểm tra"))
+        if history.records:  # an empty register would fail every multi-year title: used once it has rows
+            status.show(f"tdkt: Đang đối chiếu sổ {HISTORY_SHEET}...", force=True)
+            check_history(report, history, catalogue, master=master.name)
     headers = ["STT", "Tệp", "Đơn vị", "Kết quả của tệp", "Mức", "Dòng", "Cột", "Giá trị", "Nội dung"]
     labels = {"ok": "Hợp lệ", "invalid": "Có lỗi", "unreadable": "Không đọc được", "ignored": "Bỏ qua"}
     rows: list[list[Any]] = []
@@ -226,12 +267,15 @@ def check_submissions(book: Any, status: StatusBar) -> str:
     counted = [s for s in report.submissions if s.status != "ignored"]
     bad = sum(1 for s in counted if s.status != "ok")
     title = [f"KẾT QUẢ KIỂM TRA HỒ SƠ TRONG THƯ MỤC {folder}",
-             f"Kiểm tra lúc {datetime.now():%H:%M ngày %d/%m/%Y}: {len(counted)} tệp, {bad} tệp cần sửa."]
+             f"Kiểm tra lúc {datetime.now():%H:%M ngày %d/%m/%Y}: {len(counted)} tệp, {bad} tệp cần sửa"
+             + (f"; đối chiếu sổ {HISTORY_SHEET} ({len(history.records)} dòng)." if history.records else ".")]
     write_sheet(book, SheetData(CHECK_SHEET, headers, rows, title=title,
                                 widths=[6, 34, 30, 14, 10, 7, 20, 24, 80]))
     book.sheets[CHECK_SHEET].activate()
     verdict = "Tất cả hợp lệ." if report.valid else f"{bad} tệp cần sửa: xem trang {CHECK_SHEET}."
-    return f"Đã kiểm tra {len(counted)} tệp, {sum(s.rows for s in counted)} dòng. {verdict}"
+    against = (f" Đã đối chiếu tiêu chuẩn nhiều năm với sổ {HISTORY_SHEET} ({len(history.records)} dòng)."
+               if history.records else f" Chưa đối chiếu tiêu chuẩn nhiều năm: trang {HISTORY_SHEET} chưa có dòng nào.")
+    return f"Đã kiểm tra {len(counted)} tệp, {sum(s.rows for s in counted)} dòng. {verdict}{against}"
 
 
 @contextlib.contextmanager
@@ -269,35 +313,162 @@ def merge_submissions(book: Any, status: StatusBar) -> str:
     extra = [(None, issue) for issue in report.rejected_issues]
     _write_missing_or_all(book, master_sheets(content, report.outcome, report.files, extra, merged_at, unit=None))
     book.sheets[SHEET_LIST].activate()
-    counts: dict[str, int] = {}
-    for f in report.files:
-        counts[f.action] = counts.get(f.action, 0) + 1
-    done = ", ".join(f"{n} {label}" for key, label in (("added", "thêm mới"), ("replaced", "thay bản trước"),
-                                                      ("unchanged", "không đổi"), ("rejected", "bị từ chối"),
-                                                      ("ignored", "bỏ qua")) if (n := counts.get(key)))
     issues = report.issues()
     errors = sum(1 for i in issues if i.severity == Severity.ERROR)
     warnings = sum(1 for i in issues if i.severity == Severity.WARNING)
-    return (f"Đã gộp {len(report.files)} tệp ({done or 'không có tệp nào'}). Sổ có {report.rows_total} dòng của "
+    return (f"Đã gộp {len(report.files)} tệp ({_actions_text(report.files)}). Sổ có {report.rows_total} dòng của "
             f"{len(report.outcome.by_unit)} đơn vị; {errors} lỗi, {warnings} cảnh báo (xem trang Loi, các dòng lỗi "
             "tô đỏ ở trang DanhSach). Hãy lưu sổ (Ctrl+S).")
 
 
 @button("trả lại đơn vị")
 def send_feedback(book: Any, status: StatusBar) -> str:
-    """Trả lại đơn vị: not in this version (the feedback job is being built)."""
-    raise ButtonError(_not_yet("Trả lại đơn vị", "tdkt feedback"))
+    """Trả lại đơn vị: for each unit with problems in Loi, a marked copy of its file and a reply, beside the book.
+
+    The same work as `tdkt feedback MASTER` (addin.feedback.feedback_content) on the open book's
+    DanhSach, Loi and NhatKy; the units' files are found in the inbox folder of CauHinh. Nothing is
+    written into the book: the files go into the outbox folder (tra-lai) beside it.
+    """
+    from addin.feedback import default_outbox, feedback_content
+
+    content = read_content(book)
+    master = master_path(book)
+    if not content.rows and not content.log:
+        raise ButtonError("Trang DanhSach chưa có dòng nào: hãy bấm \"Gộp hồ sơ các đơn vị\" trước.")
+    inbox = inbox_folder(book, content)
+    outbox = default_outbox(master, inbox)
+    with _in_folder(master.parent):
+        report = feedback_content(master, content, inbox=Path(_relative(str(inbox), master.parent)), out=outbox,
+                                  progress=status.progress("Đang lập tệp trả lại"))
+    if not report.units:
+        return (f"Không đơn vị nào cần trả lại: hồ sơ {len(report.clean_units)} đơn vị trong sổ không có lỗi hay "
+                "cảnh báo.")
+    sent = [u for u in report.units if u.workbook is not None]
+    lines = []
+    for u in sent[:MAX_UNITS_LISTED]:
+        how = "thư trả lời .eml" if u.reply else "thư trả lời .txt"
+        lines.append(f"- {u.unit}: {u.errors} lỗi, {u.warnings} cảnh báo ({how})")
+    if len(sent) > MAX_UNITS_LISTED:
+        lines.append(f"- ... và {len(sent) - MAX_UNITS_LISTED} đơn vị khác")
+    failed = [u for u in report.units if u.workbook is None]
+    for u in failed[:MAX_UNITS_LISTED]:
+        why = u.error if u.source is not None else (f"không tìm thấy tệp \"{u.file}\" trong thư mục hộp thư {inbox}: "
+                                                    "hãy lưu lại tệp đơn vị đã gửi vào đó")
+        lines.append(f"- {u.unit}: chưa lập được ({why})")
+    if len(failed) > MAX_UNITS_LISTED:
+        lines.append(f"- ... và {len(failed) - MAX_UNITS_LISTED} đơn vị khác chưa lập được")
+    listing = "\n".join(lines)
+    if not sent:
+        raise ButtonError(f"Chưa lập được tệp trả lại nào cho {len(failed)} đơn vị có hồ sơ còn lỗi:\n{listing}")
+    clean = f"\n{len(report.clean_units)} đơn vị không có lỗi, không cần trả lại." if report.clean_units else ""
+    return (f"Đã lập tệp trả lại cho {len(sent)} đơn vị trong thư mục {outbox} (bản danh sách đánh dấu ô cần sửa "
+            f"và thư trả lời; gửi lại cho đơn vị qua thư điện tử):\n{listing}{clean}")
+
+
+MAX_UNITS_LISTED = 15  # units named in a message box; the files and sheets hold the rest
 
 
 @button("nhập đăng ký thi đua")
 def import_registrations(book: Any, status: StatusBar) -> str:
-    """Nhập đăng ký thi đua: not in this version (the registration job is being built)."""
-    raise ButtonError(_not_yet("Nhập đăng ký thi đua", "tdkt register"))
+    """Nhập đăng ký thi đua: merge the registration lists into DangKy, LoiDangKy and NhatKyDangKy.
+
+    The same work as `tdkt register MASTER dang-ky` (addin.jobs.merge_content with the DangKy
+    sheets, then refreshed_proposals) on the open book; the lists are read from the folder set in
+    CauHinh ("Thư mục đăng ký thi đua", by default dang-ky beside the book). DanhSach and Loi are
+    rewritten too when the book has proposals, so their not-registered warnings follow.
+    """
+    from addin.catalogue import default_catalogue
+    from addin.jobs import merge_content, refreshed_proposals
+    from addin.workbook.masterbook import REGISTRATIONS, master_sheets
+
+    reader = sheet_reader(book)
+    proposals = read_content(book, reader=reader)
+    registrations = read_content(book, REGISTRATIONS, reader=reader)
+    master = master_path(book)
+    folder = _source_folder(book, proposals.settings.registrations_inbox or "dang-ky", "Thư mục đăng ký thi đua",
+                            "các danh sách đăng ký thi đua đầu năm các đơn vị gửi về")
+    inbox = Path(proposals.settings.inbox or "hop-thu").expanduser()
+    inbox = inbox if inbox.is_absolute() else master.parent / inbox
+    if folder.resolve().is_relative_to(inbox.resolve()) or inbox.resolve().is_relative_to(folder.resolve()):
+        raise ButtonError(f"Thư mục đăng ký thi đua \"{folder}\" và thư mục hộp thư \"{inbox}\" lồng nhau: danh sách "
+                          "đăng ký và danh sách đề nghị sẽ bị gộp lẫn. Hãy chọn thư mục khác ở ô \"Thư mục đăng ký "
+                          f"thi đua\" của trang {SETTINGS_SHEET}.")
+    merged_at = datetime.now().astimezone().replace(microsecond=0)
+    with _in_folder(master.parent):  # files named relative to the master, as the CLI run beside it names them
+        report = merge_content(master, registrations, [_relative(str(folder), master.parent)], merged_at=merged_at,
+                               progress=status.progress("Đang nhập đăng ký"), sheets=REGISTRATIONS)
+    status.show("tdkt: Đang ghi các trang DangKy, LoiDangKy, NhatKyDangKy...", force=True)
+    catalogue = proposals.catalogue or default_catalogue()
+    extra = [(None, issue) for issue in report.rejected_issues]
+    sheets = master_sheets(registrations, report.outcome, report.files, extra, merged_at, unit=None,
+                           sheets=REGISTRATIONS)
+    refreshed = refreshed_proposals(proposals, report, catalogue, merged_at, unit=None)
+    _write_missing_or_all(book, [*sheets, *refreshed])
+    book.sheets[REGISTER_SHEET].activate()
+    issues = report.issues()
+    errors = sum(1 for i in issues if i.severity == Severity.ERROR)
+    warnings = sum(1 for i in issues if i.severity == Severity.WARNING)
+    warned = ""
+    if refreshed:
+        flagged = sum(1 for s in refreshed if s.name == SHEET_ISSUES for r in s.rows if r[0] == "not-registered")
+        warned = (f" Trang DanhSach đã được đối chiếu lại: {flagged} đề nghị chưa có trong danh sách đăng ký "
+                  "(cảnh báo ở trang Loi).")
+    return (f"Đã nhập {len(report.files)} tệp đăng ký ({_actions_text(report.files)}). Trang {REGISTER_SHEET} có "
+            f"{report.rows_total} dòng của {len(report.outcome.by_unit)} đơn vị; {errors} lỗi, {warnings} cảnh báo "
+            f"(xem trang {REGISTRATIONS.issues}).{warned} Hãy lưu sổ (Ctrl+S).")
 
 
-def _not_yet(caption: str, command: str) -> str:
-    return (f"Chức năng \"{caption}\" chưa có trong phiên bản này của tdkt. Hãy cập nhật tdkt "
-            f"(pip install --upgrade tdkt) khi có phiên bản mới; chưa có gì thay đổi trong sổ.")
+def _actions_text(files: list[Any]) -> str:
+    counts: dict[str, int] = {}
+    for f in files:
+        counts[f.action] = counts.get(f.action, 0) + 1
+    done = ", ".join(f"{n} {label}" for key, label in (("added", "thêm mới"), ("replaced", "thay bản trước"),
+                                                      ("unchanged", "không đổi"), ("rejected", "bị từ chối"),
+                                                      ("ignored", "bỏ qua")) if (n := counts.get(key)))
+    return done or "không có tệp nào"
+
+
+@button("ghi kết quả vào sổ")
+def record_results(book: Any, status: StatusBar) -> str:
+    """Ghi kết quả vào sổ: append the finished round (DanhSach rows not marked Lỗi) to the register LichSu.
+
+    The same work as `tdkt record MASTER` (addin.jobs.round_records, append_history) on the open
+    book: LichSu is read from the book (the clerk's corrections and own columns kept) and written
+    back whole; QuyDinh is created when the book has none.
+    """
+    from addin.catalogue import default_catalogue
+    from addin.jobs import HistoryReport, append_history, round_records
+    from addin.workbook.masterbook import clerk_sheets, history_from_sheets, history_sheets
+
+    reader = sheet_reader(book)
+    content = read_content(book, reader=reader)
+    master = master_path(book)
+    if not content.rows:
+        raise ButtonError("Trang DanhSach chưa có dòng nào: hãy bấm \"Gộp hồ sơ các đơn vị\" trước.")
+    catalogue = content.catalogue or default_catalogue()
+    history = history_from_sheets(reader, catalogue, file=str(master))
+    report = HistoryReport(str(master))
+    at = datetime.now().astimezone().replace(microsecond=0)
+    status.show(f"tdkt: Đang ghi kết quả vào sổ {HISTORY_SHEET}...", force=True)
+    new = round_records(report, content, catalogue, master_name=master.name, year=None, decision=None,
+                        decision_date=None, issuer=None, at=at)
+    outcome = append_history(report, history, new, file=str(master))
+    if outcome is not None:
+        _write_missing_or_all(book, [*history_sheets(outcome.records, history.extra_headers, catalogue),
+                                     *clerk_sheets(content.settings)])
+        book.sheets[HISTORY_SHEET].activate()
+    skipped = (f" {report.skipped_errors} dòng còn lỗi ở trang DanhSach chưa được ghi (sửa, gộp lại rồi bấm nút lại)."
+               if report.skipped_errors else "")
+    ambiguous = [i for i in report.issues if i.code == "ambiguous-identity"]
+    notes = "".join(f"\n- {i.message}" for i in ambiguous[:5])
+    if len(ambiguous) > 5:
+        notes += f"\n- ... và {len(ambiguous) - 5} người khác."
+    if outcome is None:
+        return (f"Sổ {HISTORY_SHEET} đã có đủ kết quả này ({report.unchanged} dòng đã có), không ghi thêm gì.{skipped}")
+    return (f"Đã ghi kết quả vào sổ {HISTORY_SHEET}: {report.added} dòng mới, {report.updated} dòng được bổ sung, "
+            f"{report.unchanged} dòng đã có; sổ có {report.records_total} dòng.{skipped}"
+            f"{' Cần ghi rõ ngày sinh để phân biệt:' + notes if notes else ''} Số, ngày, cấp quyết định khen thưởng "
+            f"ghi thêm ở trang {HISTORY_SHEET} nếu cần. Hãy lưu sổ (Ctrl+S).")
 
 
 @button("lập biểu tổng hợp")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 CONTROL_SHEET = "DieuKhien"
 CHECK_SHEET = "KiemTra"
 REGISTER_SHEET = "DangKy"
+HISTORY_SHEET = "LichSu"
 CONF_SHEET = "xlwings.conf"
 MODULE = "Buttons"  # the VBA module (macros/Buttons.bas) that holds every button's Sub
 
@@ -29,13 +30,15 @@ BUTTONS: list[Button] = [
     Button("MergeSubmissions", "merge_submissions", "Gộp hồ sơ các đơn vị",
            "Gộp các tệp trong thư mục hộp thư vào trang DanhSach; lỗi ở trang Loi, nhật ký ở trang NhatKy."),
     Button("SendFeedback", "send_feedback", "Trả lại đơn vị",
-           "Lập tệp trả lại cho các đơn vị có hồ sơ còn lỗi, để gửi lại qua thư điện tử."),
+           "Lập tệp trả lại (bản đánh dấu lỗi, thư trả lời) cho các đơn vị có hồ sơ còn lỗi, vào thư mục tra-lai cạnh sổ."),
     Button("ImportRegistrations", "import_registrations", "Nhập đăng ký thi đua",
-           "Nhập danh sách đăng ký thi đua đầu năm học vào trang DangKy."),
+           "Nhập danh sách đăng ký thi đua đầu năm học (thư mục dang-ky cạnh sổ) vào trang DangKy."),
     Button("MakeTally", "make_tally", "Lập biểu tổng hợp",
            "Đếm danh hiệu, hình thức theo đơn vị, ghi vào trang TongHop."),
     Button("ChooseDelegates", "choose_delegates", "Lập danh sách đại biểu",
            "Chọn đại biểu dự hội nghị theo trang CauHinh và KhachMoi, ghi vào trang DaiBieu."),
+    Button("RecordResults", "record_results", "Ghi kết quả vào sổ",
+           "Sau khi Hội đồng đã xét: ghi các dòng không lỗi của trang DanhSach vào sổ lịch sử LichSu."),
     Button("ExportPdf", "export_pdf", "Xuất PDF",
            "Xuất trang chọn ở ô bên dưới ra tệp PDF cạnh sổ, để in và trình ký."),
 ]

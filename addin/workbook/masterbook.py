@@ -531,37 +531,45 @@ class HistoryBook:
 
 def read_history(path: Path, catalogue: Any) -> HistoryBook:
     """Read LichSu and QuyDinh (empty register and default rules when the master or the sheets are missing)."""
-    from addin import history, rules
+    from addin import rules
 
-    out = HistoryBook(rules=rules.default_table())
     if not path.exists():
-        return out
+        return HistoryBook(rules=rules.default_table())
     try:
         book = pc.CalamineWorkbook.from_path(str(path))
     except Exception as exc:
         raise UnreadableFile(f"Không đọc được sổ tổng hợp \"{path.name}\" ({type(exc).__name__}).") from None
     try:
-        register = _sheet_rows(book, history.SHEET)
-        h = _find_header(register, history.HEADERS["stt"]) if register else None
-        if register and h is not None:
-            out.has_register = True
-            header = list(register[h])
-            keys = history.column_keys(header)
-            extra_at = [i for i, k in enumerate(keys) if k is None and clean(str(header[i] or ""))]
-            out.extra_headers = [clean(str(header[i])) for i in extra_at]
-            for offset, raw in enumerate(register[h + 1:], start=h + 2):
-                values = {k: _value(raw[i]) for i, k in enumerate(keys) if k and i < len(raw)}
-                extra = [_value(raw[i]) if i < len(raw) else None for i in extra_at]
-                record = history.record_from_row(values, catalogue, row=offset, extra=extra)
-                if record is not None:
-                    out.records.append(record)
-        table = _sheet_rows(book, rules.SHEET)
-        h = _find_header(table, rules.params.HEADERS[0]) if table else None
-        if table and h is not None:
-            out.has_rules = True
-            out.rules = rules.parse_sheet(table[h + 1:], file=str(path), first_row=h + 2)
+        return history_from_sheets(lambda name: _sheet_rows(book, name), catalogue, file=str(path))
     finally:
         book.close()
+
+
+def history_from_sheets(sheet_rows: Callable[[str], list[list[Any]] | None], catalogue: Any, *,
+                        file: str) -> HistoryBook:
+    """LichSu and QuyDinh from their cell values (calamine's, or an open book's via xlwings), as content_from_sheets."""
+    from addin import history, rules
+
+    out = HistoryBook(rules=rules.default_table())
+    register = sheet_rows(history.SHEET)
+    h = _find_header(register, history.HEADERS["stt"]) if register else None
+    if register and h is not None:
+        out.has_register = True
+        header = list(register[h])
+        keys = history.column_keys(header)
+        extra_at = [i for i, k in enumerate(keys) if k is None and clean(str(header[i] or ""))]
+        out.extra_headers = [clean(str(header[i])) for i in extra_at]
+        for offset, raw in enumerate(register[h + 1:], start=h + 2):
+            values = {k: _value(raw[i]) for i, k in enumerate(keys) if k and i < len(raw)}
+            extra = [_value(raw[i]) if i < len(raw) else None for i in extra_at]
+            record = history.record_from_row(values, catalogue, row=offset, extra=extra)
+            if record is not None:
+                out.records.append(record)
+    table = sheet_rows(rules.SHEET)
+    h = _find_header(table, rules.params.HEADERS[0]) if table else None
+    if table and h is not None:
+        out.has_rules = True
+        out.rules = rules.parse_sheet(table[h + 1:], file=file, first_row=h + 2)
     return out
 
 
