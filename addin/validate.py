@@ -25,16 +25,17 @@ def _issue(n: Nominee, code: str, severity: Severity, column: str | None, value:
     return Issue(code=code, severity=severity, file=n.file, sheet=n.sheet, row=n.row, column=column, value=value, message=message)
 
 
+# Every field that makes a row what it is: all but its place (stt, row, file) and derived marks.
+_ROW_FIELDS = tuple(k for k in Nominee.model_fields
+                    if k not in ("stt", "row", "file", "duplicate_of", "awards", "extra", "unit"))
+
+
 def _dedupe_key(n: Nominee) -> tuple:
     data = n.__dict__
     return (
-        n.sheet,
-        tuple(
-            (k, str(v)) for k, v in data.items()
-            if k not in ("stt", "row", "file", "duplicate_of", "awards", "extra", "unit")
-        ),
-        tuple((a.raw, a.column) for a in n.awards),
-        tuple(sorted(n.extra.items())),
+        tuple([data[k] for k in _ROW_FIELDS]),  # values are hashable: text, dates, numbers, enums
+        tuple([(a.raw, a.column) for a in n.awards]),
+        tuple(sorted(n.extra.items())) if n.extra else (),
     )
 
 
