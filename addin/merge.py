@@ -374,8 +374,10 @@ def _cross_unit_duplicates(rows: list[list[Any]]) -> tuple[list[Issue], list[int
             text = "; ".join(
                 f"{rows[j][INDEX['unit']]} (dòng {rows[j][INDEX['src_row']]} tệp {rows[j][INDEX['src_file']]}, "
                 f"dòng {j + 1 + MASTER_HEADER_ROW} trong DanhSach)"
-                for j in others
+                for j in others[:5]  # a bounded message: a common name can recur in many units
             )
+            if len(others) > 5:
+                text += f" và {len(others) - 5} nơi khác"
             issues.append(Issue(
                 code="duplicate-across-units", severity=Severity.WARNING, file=row[INDEX["src_file"]] or "",
                 sheet=row[INDEX["src_sheet"]], row=row[INDEX["src_row"]], column=HEADERS["ho_ten"],

@@ -432,6 +432,10 @@ class _RawRows:
         self.file.seek(0)
         info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
         info.compress_type = zipfile.ZIP_DEFLATED
+        try:  # a fresh ZipInfo ignores the archive's level: set ours (renamed in Python 3.13)
+            info.compress_level = _LEVEL  # type: ignore[attr-defined]
+        except AttributeError:
+            info._compresslevel = _LEVEL  # type: ignore[attr-defined]
         with z.open(info, "w", force_zip64=True) as out:
             out.write(head.encode("utf-8"))
             batch: list[str] = []

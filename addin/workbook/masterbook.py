@@ -42,6 +42,8 @@ from addin.workbook.reader import UnreadableFile
 
 SHEET_LIST, SHEET_ISSUES, SHEET_LOG, SHEET_ALIASES = "DanhSach", "Loi", "NhatKy", "BiDanh"
 SHEET_GUESTS = "KhachMoi"
+# Excel keeps at most 65,530 hyperlinks per sheet; past that Loi still gives the row number.
+MAX_LINKS = 65_530
 GUEST_KEYS = ["stt", "ho_ten", "chuc_vu", "don_vi", "gioi_tinh", "dan_toc", "ghi_chu"]
 GUEST_HEADERS = ["STT", "Họ và tên", "Chức vụ", "Đơn vị", "Giới tính", "Dân tộc", "Ghi chú"]
 TITLE_LIST = "DANH SÁCH TỔNG HỢP ĐỀ NGHỊ KHEN THƯỞNG"
@@ -344,7 +346,7 @@ def master_sheets(content: MasterContent, outcome: MergeOutcome, files: list[Fil
         master_row = None if at_row is None else at_row + MASTER_HEADER_ROW + 1
         issue_rows.append([issue.code, SEVERITY_LABELS[issue.severity], issue_unit, issue.file, issue.sheet,
                            issue.row, issue.column, issue.value, issue.message, master_row])
-        if master_row is not None:
+        if master_row is not None and len(links) < MAX_LINKS:
             links[(n, len(ISSUE_COLUMNS) - 1)] = f"'{sheets.rows}'!A{master_row}"
         if issue.severity == Severity.ERROR:
             styles[n] = "error"
