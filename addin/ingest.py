@@ -453,6 +453,7 @@ class _Reader:
         self.has_gender_mark_cols = "gender_nam" in self.at or "gender_nu" in self.at
         self.result = _SheetResult()
         self.nominees_append = self.result.nominees.append
+        self.names: list[str] = []
         self.width = max((c.index for c in band.columns), default=-1) + 1
         self._texts: dict[Any, str] = {}  # cell value -> clean text: positions, units, awards repeat
         self.sheet_target = block.target_hint
@@ -570,7 +571,11 @@ class _Reader:
         values: dict[str, Any] = self.template.copy()
         if self.i_name is not None:
             name_value = row[self.i_name]
-            values["ho_ten"] = (clean(name_value) or None) if type(name_value) is str else text(name_value)
+            if type(name_value) is str:
+                self.names.append(name_value)  # the raw text, for the legacy-font second look
+                values["ho_ten"] = clean(name_value) or None
+            else:
+                values["ho_ten"] = text(name_value)
         if self.stt_index is not None:
             stt = row[self.stt_index]
             values["stt"] = str(int(stt)) if type(stt) is float and stt.is_integer() else text(stt)
@@ -791,11 +796,13 @@ _LEGACY_LOOKING = re.compile("[\u00a1-\u00bf\u00c4-\u00c7\u00cb\u00ce-\u00d1\u00
 
 
 def _looks_legacy(submission: Submission, readers: list["_Reader"]) -> bool:
-    texts = [n.ho_ten for n in submission.nominees if n.ho_ten]
+    texts: list[str] = []
     for reader in readers:
+        texts += reader.names
         texts += reader._texts.keys()
         texts += (c.header for c in reader.band.columns)
-    return any(_LEGACY_LOOKING.search(t) for t in texts)
+    # one scan over the joined text: a regex call per cell would cost a tenth of the read
+    return _LEGACY_LOOKING.search("\n".join(texts)) is not None
 
 
 def submission_from_workbook(book: RawWorkbook, shown: str, catalogue: Catalogue) -> Submission:
