@@ -216,17 +216,12 @@ def default_outbox(master: Path, inbox: Path) -> Path:
 def feedback_job(master: str | Path, sources: Iterable[str] = (), *, out: str | Path | None = None,
                  catalogue: Catalogue | None = None, now: datetime | None = None) -> FeedbackReport:
     """Write the feedback workbook, covering text and reply draft of every unit with problems."""
-    from addin.workbook.masterbook import read_master
+    from addin.jobs import open_master
 
     master = Path(master)
     report = FeedbackReport(str(master))
-    if not master.exists():
-        report.error = f"Chưa có sổ tổng hợp \"{master}\": hãy gộp hồ sơ trước (tdkt merge)."
-        return report
-    try:
-        content = read_master(master)
-    except UnreadableFile as exc:
-        report.error = str(exc)
+    content, report.error = open_master(master)
+    if content is None:
         return report
     inbox = inbox_folder(master, content.settings.inbox)
     return feedback_content(master, content, sources, inbox=inbox, out=out, catalogue=catalogue, now=now)

@@ -69,6 +69,16 @@ class MergeReport:
         }
 
 
+def open_master(master: Path) -> tuple[Any, str | None]:
+    """An existing master's content, or None and the Vietnamese reason it cannot be used."""
+    if not master.exists():
+        return None, f"Chưa có sổ tổng hợp \"{master}\": hãy gộp hồ sơ trước (tdkt merge)."
+    try:
+        return read_master(master), None
+    except UnreadableFile as exc:
+        return None, str(exc)
+
+
 def merge_job(master: str | Path, sources: list[str], *, unit: str | None = None, keep_backups: int = 10,
               progress: Progress | None = None, catalogue: Catalogue | None = None,
               now: datetime | None = None, initial_settings: Settings | None = None,
@@ -239,13 +249,8 @@ def tally_job(master: str | Path, *, years: list[str] | None = None, include_emp
 
     master = Path(master)
     report = TallyReport(str(master))
-    if not master.exists():
-        report.error = f"Chưa có sổ tổng hợp \"{master}\": hãy gộp hồ sơ trước (tdkt merge)."
-        return report
-    try:
-        content = read_master(master)
-    except UnreadableFile as exc:
-        report.error = str(exc)
+    content, report.error = open_master(master)
+    if content is None:
         return report
     report.tally = tally_content(content, years=years, include_empty=include_empty, catalogue=catalogue,
                                  with_registrations=with_registrations)
@@ -297,13 +302,8 @@ def delegates_job(master: str | Path, *, seats: int | None = None, guest_share: 
 
     master = Path(master)
     report = DelegatesReport(str(master))
-    if not master.exists():
-        report.error = f"Chưa có sổ tổng hợp \"{master}\": hãy gộp hồ sơ trước (tdkt merge)."
-        return report
-    try:
-        content = read_master(master)
-    except UnreadableFile as exc:
-        report.error = str(exc)
+    content, report.error = open_master(master)
+    if content is None:
         return report
     catalogue = catalogue or content.catalogue or default_catalogue()
     report.result, report.error = delegates_content(content, seats=seats, guest_share=guest_share, catalogue=catalogue)
