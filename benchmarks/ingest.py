@@ -33,48 +33,17 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from addin.demo import generate_unit_workbooks  # noqa: E402
+from benchdata import ensure_data, log  # noqa: E402  (benchmarks/benchdata.py)
+
 
 GOAL_OURS_VS_CALAMINE = 2.0  # ours / calamine must be at most this
 GOAL_PANDAS_VS_OURS = 5.0  # pandas / ours must be at least this
-SEED = 0
-MARKER = "dataset.json"
 
 
-def log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
 
 
 # --------------------------------------------------------------------------------------------
 # data
-
-
-def ensure_data(folder: Path, n_files: int, n_rows: int) -> list[Path]:
-    """The benchmark workbooks in folder, generated unless a complete set is already there."""
-    marker = folder / MARKER
-    want = {"files": n_files, "rows": n_rows, "seed": SEED}
-    if marker.is_file():
-        try:
-            have = json.loads(marker.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            have = {}
-        paths = [folder / name for name in have.get("names", [])]
-        if {k: have.get(k) for k in want} == want and len(paths) == n_files and all(p.is_file() for p in paths):
-            log(f"using {n_files} workbooks in {folder}")
-            return paths
-    if folder.exists():
-        for p in folder.glob("unit_*.xlsx"):
-            p.unlink()
-        marker.unlink(missing_ok=True)
-    log(f"generating {n_files} workbooks, {n_rows} rows, into {folder} ...")
-    t0 = time.perf_counter()
-    paths = generate_unit_workbooks(folder, n_files=n_files, total_rows=n_rows, seed=SEED)
-    took = time.perf_counter() - t0
-    size = sum(p.stat().st_size for p in paths)
-    log(f"  generated in {took:.1f} s ({size / 1e6:.1f} MB)")
-    marker.write_text(json.dumps({**want, "names": [p.name for p in paths], "generate_seconds": round(took, 2)},
-                                 ensure_ascii=False, indent=1), encoding="utf-8")
-    return paths
 
 
 # --------------------------------------------------------------------------------------------

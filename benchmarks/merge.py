@@ -36,7 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -44,19 +44,17 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchdata import MARKER, ensure_data, log  # noqa: E402  (benchmarks/benchdata.py)
+
 GOAL_NAIVE_VS_OURS = 5.0  # naive / ours must be at least this (province)
 GOAL_LINEAR = 2.2  # full / half time must be at most this (national: twice the rows)
 GOAL_PEAK_MB = 3000.0  # peak resident memory of a national merge must stay below this
-SEED = 0
-MARKER = "dataset.json"
 LAST: dict[str, Any] = {}  # what the last merge_ours run reported besides its row count
 PROVINCE = (70, 50_000)
 NATIONAL = (700, 1_000_000)
 HALF = (350, 500_000)
 
 
-def log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -104,39 +102,6 @@ def distinct_units() -> Iterator[None]:
         yield
     finally:
         demo._random_unit = original
-
-
-def ensure_data(folder: Path, n_files: int, n_rows: int, distinct: bool = False) -> list[Path]:
-    """The benchmark workbooks in folder, generated unless a complete set is already there."""
-    from addin.demo import generate_unit_workbooks
-
-    marker = folder / MARKER
-    want: dict[str, Any] = {"files": n_files, "rows": n_rows, "seed": SEED}
-    if distinct:
-        want["distinct_units"] = True
-    if marker.is_file():
-        try:
-            have = json.loads(marker.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            have = {}
-        paths = [folder / name for name in have.get("names", [])]
-        if {k: have.get(k) for k in want} == want and len(paths) == n_files and all(p.is_file() for p in paths):
-            log(f"using {n_files} workbooks in {folder}")
-            return paths
-    if folder.exists():
-        for p in folder.glob("unit_*.xlsx"):
-            p.unlink()
-        marker.unlink(missing_ok=True)
-    log(f"generating {n_files} workbooks, {n_rows} rows, into {folder} ...")
-    t0 = time.perf_counter()
-    with distinct_units() if distinct else nullcontext():
-        paths = generate_unit_workbooks(folder, n_files=n_files, total_rows=n_rows, seed=SEED)
-    took = time.perf_counter() - t0
-    size = sum(p.stat().st_size for p in paths)
-    log(f"  generated in {took:.1f} s ({size / 1e6:.1f} MB)")
-    marker.write_text(json.dumps({**want, "names": [p.name for p in paths], "generate_seconds": round(took, 2)},
-                                 ensure_ascii=False, indent=1), encoding="utf-8")
-    return paths
 
 
 def data_folder(root: Path, kind: str, n_files: int, n_rows: int) -> Path:
@@ -308,7 +273,7 @@ def bench_national(root: Path, repeat: int, budget: float, only: tuple[str, ...]
             out[name] = {"files": n_files, "rows": n_rows, "data": str(folder), "bytes": None, "runs": [],
                          "skipped": "not asked for (--national-sets)"}
             continue
-        paths = ensure_data(folder, n_files, n_rows, distinct=True)
+        paths = ensure_data(folder, n_files, n_rows, tag={"distinct_units": True}, context=distinct_units)
         folders[name] = folder
         out[name] = {"files": n_files, "rows": n_rows, "data": str(folder),
                      "bytes": sum(p.stat().st_size for p in paths), "runs": []}
