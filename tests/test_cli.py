@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import xlsxwriter
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+from conftest import SAMPLES, needs_samples
 PLANTED = SAMPLES / "MN Huong Duong - co loi.xlsx"
 
 HEADER = ["STT", "Họ và tên", "Ngày sinh", "Chức vụ", "Danh hiệu đề nghị"]
@@ -123,6 +123,7 @@ def issues_of(report: dict[str, Any], path: str) -> list[dict[str, Any]]:
 # JSON output and exit codes
 
 
+@needs_samples
 def test_planted_errors_json_shape_rows_and_exit_1(tmp_path: Path) -> None:
     shutil.copy(PLANTED, tmp_path / "co loi.xlsx")
 
@@ -244,6 +245,7 @@ def test_absolute_folder_is_shown_absolute(tmp_path: Path) -> None:
     assert [f["path"] for f in report["files"]] == [str(tmp_path / "inbox" / "x.xlsx")]
 
 
+@needs_samples
 def test_folder_search_reads_spreadsheets_and_skips_other_attachments(tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     write_list(inbox / "a.xlsx", [AN])
@@ -316,6 +318,7 @@ def test_bad_files_do_not_stop_the_good_ones(tmp_path: Path) -> None:
 # Human output
 
 
+@needs_samples
 def test_human_output_is_a_vietnamese_summary_per_file(tmp_path: Path) -> None:
     inbox = tmp_path / "hop thu"
     write_list(inbox / "le loi.xlsx", [AN, BINH, CUONG])

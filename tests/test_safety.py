@@ -27,7 +27,7 @@ from addin.ingest import read_submission
 from addin.workbook import reader
 from addin.workbook.reader import UnreadableFile, read_workbook
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+from conftest import SAMPLES, needs_samples
 LEGACY_FONT_SAMPLE = SAMPLES / "PGD Long Phu (font VnTime).xlsx"
 XLS_SAMPLE = SAMPLES / "TH Quang Trung.xls"
 
@@ -248,6 +248,7 @@ def _biff_record(data: bytes, kind: int) -> int:
     raise AssertionError(f"no record {kind:#06x}")
 
 
+@needs_samples
 @pytest.mark.parametrize("damage", ["cell-column", "used-range", "stream-size", "truncated", "panic"])
 def test_damaged_xls_is_unreadable(tmp_path: Path, damage: str) -> None:
     # Found by flipping bytes of the sample: calamine aborted the whole process on the first two
@@ -325,6 +326,7 @@ def test_openpyxl_parses_through_defusedxml() -> None:
     assert xml_functions.fromstring.__module__.startswith("defusedxml")
 
 
+@needs_samples
 def test_legacy_font_workbook_with_entities_in_a_part_only_openpyxl_reads(tmp_path: Path) -> None:
     # calamine never reads docProps/core.xml; the legacy-font pass (openpyxl) does, so this is
     # the path where defusedxml must refuse the DTD
@@ -369,6 +371,7 @@ def test_formulas_are_read_as_their_cached_values(tmp_path: Path) -> None:
     assert [a.code for a in binh.awards] == ["GK"]
 
 
+@needs_samples
 def test_text_beginning_with_equals_stays_text(tmp_path: Path) -> None:
     hyperlink = '=HYPERLINK("http://example.com","Lê Thị Cúc")'
     book = write_list(tmp_path / "bang.xlsx", [AN])

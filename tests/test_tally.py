@@ -18,9 +18,8 @@ from addin.jobs import merge_job, tally_job
 from addin.merge import INDEX, KEYS
 from addin.tally import parse_codes, tally
 
-from conftest import SAMPLES
+from conftest import SAMPLES, needs_samples
 
-needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason=f"sample workbooks not found at {SAMPLES}")
 needs_libreoffice = pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None,
                                        reason="LibreOffice (soffice) and pdftotext are needed to render sheets")
 
