@@ -16,18 +16,14 @@ from pathlib import Path
 import xlsxwriter
 
 from addin import catalogue as catalogue_mod
+from addin import schema
 from addin.excel.layout import (
     BUTTONS,
-    CHECK_SHEET,
-    CONF_SHEET,
-    CONTROL_SHEET,
-    HISTORY_SHEET,
     MODULE,
     PDF_DEFAULT,
     PDF_LABEL_CELL,
     PDF_SHEET_CELL,
     PDF_SHEETS,
-    REGISTER_SHEET,
 )
 
 MASTER_NAME = "tdkt-tong-hop.xlsm"
@@ -37,12 +33,11 @@ BUILT_AT = datetime(2025, 1, 1)  # fixed, so that two builds are byte-identical
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 # Sheets in the order the clerk sees them. Ours are placeholders here, filled by the transplant.
-MASTER_SHEETS = [CONTROL_SHEET, "DanhSach", "Loi", "NhatKy", CHECK_SHEET, REGISTER_SHEET, "LoiDangKy", "NhatKyDangKy",
-                 "TongHop", "DaiBieu", HISTORY_SHEET, "KhachMoi", "CauHinh", "QuyDinh", "DanhMuc", "BiDanh", CONF_SHEET]
+MASTER_SHEETS = schema.SHEET_ORDER
 PLACEHOLDERS = {
-    CHECK_SHEET: "Bấm nút \"Kiểm tra hồ sơ\" ở trang DieuKhien: kết quả kiểm tra các tệp trong hộp thư được ghi ở đây.",
-    "TongHop": "Bấm nút \"Lập biểu tổng hợp\" ở trang DieuKhien: biểu tổng hợp được ghi ở đây.",
-    "DaiBieu": "Bấm nút \"Lập danh sách đại biểu\" ở trang DieuKhien: danh sách đại biểu được ghi ở đây.",
+    schema.CHECK: "Bấm nút \"Kiểm tra hồ sơ\" ở trang DieuKhien: kết quả kiểm tra các tệp trong hộp thư được ghi ở đây.",
+    schema.TALLY: "Bấm nút \"Lập biểu tổng hợp\" ở trang DieuKhien: biểu tổng hợp được ghi ở đây.",
+    schema.DELEGATES: "Bấm nút \"Lập danh sách đại biểu\" ở trang DieuKhien: danh sách đại biểu được ghi ở đây.",
 }
 # xlwings reads its settings from a sheet of this name (key in A, value in B, no quotes). Empty
 # values fall back to the xlwings add-in's settings; the clerk fills in Interpreter_Win only when
@@ -107,7 +102,7 @@ def _base_master(path: Path, vba: bytes) -> None:
     choice = book.add_format({**base, "bold": True, "bg_color": "#FFF2CC", "border": 1})
     for name in MASTER_SHEETS:
         ws = book.add_worksheet(name)
-        if name == CONTROL_SHEET:
+        if name == schema.CONTROL:
             ws.set_vba_name("Sheet1")  # the document module the VBA project already has
             ws.hide_gridlines(2)
             ws.set_column(0, 0, 2)
@@ -131,7 +126,7 @@ def _base_master(path: Path, vba: bytes) -> None:
             for i, line in enumerate(INSTRUCTIONS):
                 ws.merge_range(label_row + 2 + i, 1, label_row + 2 + i, 2, line, bold if i == 0 else text)
             ws.activate()
-        elif name == CONF_SHEET:
+        elif name == schema.XLWINGS_CONF:
             ws.set_column(0, 1, 24)
             for r, (key, value) in enumerate(XLWINGS_CONF):
                 ws.write_string(r, 0, key)
@@ -148,7 +143,8 @@ def build_master(out: Path) -> Path:
     """The master .xlsm: control sheet with buttons, the merge's sheets (empty), the clerk's sheets."""
     from addin.merge import assemble
     from addin.workbook.master import write_sheets
-    from addin.workbook.masterbook import REGISTRATIONS, MasterContent, history_sheets, master_sheets
+    from addin.schema import REGISTRATIONS
+    from addin.workbook.masterbook import MasterContent, history_sheets, master_sheets
 
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="tdkt-build-", dir=out.parent) as work:
@@ -170,7 +166,7 @@ def build_master(out: Path) -> Path:
 # ---------------------------------------------------------------------------
 # The unit template
 
-TEMPLATE_SHEET = "DanhSach"
+TEMPLATE_SHEET = schema.TEMPLATE_LIST
 TEMPLATE_HEADERS: list[tuple[str, float]] = [
     ("STT", 6), ("Họ và tên", 26), ("Ngày sinh", 12), ("Giới tính", 9), ("Dân tộc", 10), ("Chức vụ", 20),
     ("Đơn vị công tác", 28), ("Xếp loại", 12), ("Danh hiệu, hình thức đề nghị", 34), ("Tên sáng kiến", 30),

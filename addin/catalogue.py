@@ -222,7 +222,6 @@ def default_catalogue() -> Catalogue:
 
 # The master's DanhMuc sheet: the same table as data/danh_muc.csv under Vietnamese headers, so a
 # clerk can add a local award or a new way units write one, and every run uses the edited table.
-SHEET = "DanhMuc"
 SHEET_COLUMNS: list[tuple[str, str, float]] = [
     ("code", "Mã", 12),
     ("name", "Tên danh hiệu, hình thức khen thưởng", 44),

@@ -25,7 +25,8 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any, Iterable, Mapping, Sequence
 
-from addin.merge import KEYS, MASTER_HEADER_ROW, STATUS_ERROR, unit_key
+from addin.schema import LIST_HEADER_ROW, LIST_KEYS, STATUS_ERROR, MasterRow
+from addin.units import unit_key
 from addin.text import clean, fold, name_key, parse_gender
 
 # ---------------------------------------------------------------------------
@@ -252,9 +253,9 @@ def candidates_from_rows(
     *,
     difficult_units: Iterable[str] = (),
     unit_types: Mapping[str, str] | None = None,
-    first_row: int = MASTER_HEADER_ROW + 1,
+    first_row: int = LIST_HEADER_ROW + 1,
 ) -> list[Candidate]:
-    """Individuals from DanhSach rows (dicts keyed by merge.KEYS, or lists in that order), best award each.
+    """Individuals from DanhSach rows (dicts keyed by schema.LIST_KEYS, or lists in that order), best award each.
 
     Skips collectives, rows whose status is "Lỗi" and rows with no award in the catalogue. A row's
     `source_row` is its "_row" value when given, else `first_row` + its index. Difficult area comes
@@ -265,7 +266,7 @@ def candidates_from_rows(
     types = {unit_key(u): t for u, t in (unit_types or {}).items()}
     best: dict[tuple, Candidate] = {}
     for i, raw in enumerate(rows):
-        row = raw if isinstance(raw, Mapping) else dict(zip(KEYS, raw))
+        row = raw if isinstance(raw, Mapping) else dict(zip(LIST_KEYS, raw))
         if fold(_text(row.get("target"))) != "cá nhân" or fold(_text(row.get("status"))) == fold(STATUS_ERROR):
             continue
         name, unit = _text(row.get("ho_ten")), _text(row.get("unit")) or _text(row.get("don_vi"))

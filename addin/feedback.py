@@ -92,11 +92,10 @@ class FeedbackReport:
 
 def units_with_problems(state: dict[str, Any]) -> tuple[list[UnitFeedback], list[str]]:
     """From the master's per-unit state: the units whose latest version has errors or warnings, and the rest."""
-    from addin.merge import INDEX
 
     plan, clean = [], []
     for version in state.values():
-        shown = next((str(r[INDEX["src_file"]]) for r in version.rows if r[INDEX["src_file"]]), "")
+        shown = next((str(r.src_file) for r in version.rows if r.src_file), "")
         shown = shown or next((i.file for i in version.issues if i.file), "")
         if any(i.severity in _PROBLEMS for i in version.issues):
             issues = sorted(version.issues, key=lambda i: (i.sheet or "", i.row or 0, i.column or ""))

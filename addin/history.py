@@ -16,41 +16,11 @@ from typing import Any, Iterable
 
 from addin.catalogue import KIND_LABELS, Catalogue
 from addin.models import AwardKind, Issue, Nominee, Rating, Severity, Submission, Target
+from addin.schema import HISTORY, HISTORY_COLUMNS, LIST, STATUS_ERROR, TARGET_COLLECTIVE, MasterRow
 from addin.text import clean, find_school_year, fold, name_key, parse_date
+from addin.units import unit_key
 
-SHEET = "LichSu"
-
-# LichSu columns: (key, header, width). Read back by header text: extend, never rename.
-COLUMNS: list[tuple[str, str, float]] = [
-    ("stt", "STT", 6),
-    ("ho_ten", "Họ và tên", 26),
-    ("target", "Đối tượng", 10),
-    ("ngay_sinh", "Ngày sinh", 12),
-    ("nam_sinh", "Năm sinh", 8),
-    ("chuc_vu", "Chức vụ", 20),
-    ("don_vi", "Đơn vị", 28),
-    ("nam_hoc", "Năm học", 10),
-    ("xep_loai", "Xếp loại", 10),
-    ("danh_hieu", "Danh hiệu, hình thức khen thưởng", 34),
-    ("ma", "Mã khen thưởng", 18),
-    ("so_qd", "Số quyết định", 16),
-    ("ngay_qd", "Ngày quyết định", 12),
-    ("cap_qd", "Cấp quyết định", 22),
-    ("ten_sang_kien", "Tên sáng kiến", 30),
-    ("cap_sang_kien", "Cấp công nhận sáng kiến", 12),
-    ("so_qd_sang_kien", "Số QĐ công nhận sáng kiến", 16),
-    ("ky_luat", "Hình thức kỷ luật", 14),
-    ("ky_luat_tu", "Kỷ luật từ ngày", 12),
-    ("ky_luat_den", "Kỷ luật đến ngày", 12),
-    ("thai_san", "Nghỉ thai sản", 9),
-    ("dang_xem_xet", "Đang bị xem xét kỷ luật, điều tra, khiếu nại", 14),
-    ("nam_vao_nganh", "Năm vào ngành", 9),
-    ("so_nam_giang_day", "Số năm trực tiếp giảng dạy", 9),
-    ("so_nam_dbkk", "Số năm công tác vùng ĐBKK", 9),
-    ("ghi_chu", "Ghi chú", 20),
-    ("nguon", "Nguồn", 34),
-    ("ghi_luc", "Thời điểm ghi", 16),
-]
+COLUMNS = HISTORY_COLUMNS  # LichSu, read back by header text
 KEYS = [k for k, _, _ in COLUMNS]
 HEADERS = {k: h for k, h, _ in COLUMNS}
 _BY_HEADER = {fold(h): k for k, h, _ in COLUMNS}
@@ -161,7 +131,6 @@ class YearRecord:
 
     def key(self) -> tuple:
         """Same person or collective as written, same year: one row in the register."""
-        from addin.merge import unit_key
 
         birth = self.ngay_sinh or self.nam_sinh
         return (self.target, name_key(self.ho_ten), birth, unit_key(self.don_vi or ""), self.year)
@@ -372,7 +341,7 @@ def records_from_submission(sub: Submission, *, year: str | None, at: datetime) 
     return records, issues
 
 
-def records_from_master_rows(rows: list[list[Any]], catalogue: Catalogue, *, year: str | None, decision: str | None,
+def records_from_master_rows(rows: list[MasterRow], catalogue: Catalogue, *, year: str | None, decision: str | None,
                              decision_date: date | None, issuer: str | None, at: datetime,
                              master_name: str) -> tuple[list[YearRecord], int, int]:
     """Register records for a finished round: the DanhSach rows that are approved.
@@ -381,33 +350,32 @@ def records_from_master_rows(rows: list[list[Any]], catalogue: Catalogue, *, yea
     fixed and are not recorded (the same rows the tally leaves out). Returns (records, rows
     skipped as Lỗi, rows skipped for another school year).
     """
-    from addin.merge import INDEX, STATUS_ERROR
 
     records: list[YearRecord] = []
     errors = other_year = 0
     wanted = find_school_year(year or "") if year else None
     for excel_row, row in enumerate(rows, start=1):
-        if row[INDEX["status"]] == STATUS_ERROR:
+        if row.status == STATUS_ERROR:
             errors += 1
             continue
-        nam_hoc = find_school_year(str(row[INDEX["nam_hoc"]] or "")) or wanted
+        nam_hoc = find_school_year(str(row.nam_hoc or "")) or wanted
         if wanted and nam_hoc != wanted:
             other_year += 1
             continue
-        name = _text(row[INDEX["ho_ten"]])
+        name = _text(row.ho_ten)
         if not name or not nam_hoc:
             errors += 1
             continue
-        ngay_sinh = _date(row[INDEX["ngay_sinh"]])
+        ngay_sinh = _date(row.ngay_sinh)
         records.append(YearRecord(
             ho_ten=name,
-            target=Target.TAP_THE if fold(str(row[INDEX["target"]] or "")) == "tập thể" else Target.CA_NHAN,
-            ngay_sinh=ngay_sinh, nam_sinh=_int(row[INDEX["nam_sinh"]]) or (ngay_sinh.year if ngay_sinh else None),
-            chuc_vu=_text(row[INDEX["chuc_vu"]]), don_vi=_text(row[INDEX["don_vi"]]) or _text(row[INDEX["unit"]]),
-            nam_hoc=nam_hoc, xep_loai=_rating(row[INDEX["xep_loai"]]), danh_hieu=_text(row[INDEX["de_nghi"]]),
-            awards=parse_codes(row[INDEX["ma"]], catalogue), so_qd=decision, ngay_qd=decision_date, cap_qd=issuer,
-            ten_sang_kien=_text(row[INDEX["ten_sang_kien"]]), so_qd_sang_kien=_text(row[INDEX["so_qd_sang_kien"]]),
-            ghi_chu=_text(row[INDEX["ghi_chu"]]), nguon=f"{master_name} » DanhSach ({_text(row[INDEX['unit']]) or ''})",
+            target=Target.TAP_THE if fold(str(row.target or "")) == "tập thể" else Target.CA_NHAN,
+            ngay_sinh=ngay_sinh, nam_sinh=_int(row.nam_sinh) or (ngay_sinh.year if ngay_sinh else None),
+            chuc_vu=_text(row.chuc_vu), don_vi=_text(row.don_vi) or _text(row.unit),
+            nam_hoc=nam_hoc, xep_loai=_rating(row.xep_loai), danh_hieu=_text(row.de_nghi),
+            awards=parse_codes(row.ma, catalogue), so_qd=decision, ngay_qd=decision_date, cap_qd=issuer,
+            ten_sang_kien=_text(row.ten_sang_kien), so_qd_sang_kien=_text(row.so_qd_sang_kien),
+            ghi_chu=_text(row.ghi_chu), nguon=f"{master_name} » DanhSach ({_text(row.unit) or ''})",
             ghi_luc=at,
         ))
     return records, errors, other_year
@@ -431,7 +399,6 @@ class Match:
 
 
 def _units(records: Iterable[YearRecord]) -> set[str]:
-    from addin.merge import unit_key
 
     return {unit_key(r.don_vi) for r in records if r.don_vi}
 
@@ -439,7 +406,6 @@ def _units(records: Iterable[YearRecord]) -> set[str]:
 def identify(register: list[YearRecord], *, name: str, target: Target, ngay_sinh: date | None,
              nam_sinh: int | None, units: Iterable[str | None] = ()) -> Match:
     """The register records of one person (name + date of birth; unit breaks ties), or the candidates."""
-    from addin.merge import unit_key
 
     key = name_key(name)
     unit_keys = {unit_key(u) for u in units if u}
@@ -528,7 +494,7 @@ def append_records(register: list[YearRecord], new: list[YearRecord], *, file: s
             if match.ambiguous:
                 who = "; ".join(describe(c) for c in match.candidates)
                 out.issues.append(Issue(
-                    code="ambiguous-identity", severity=Severity.WARNING, file=file, sheet=SHEET, value=rec.ho_ten,
+                    code="ambiguous-identity", severity=Severity.WARNING, file=file, sheet=HISTORY, value=rec.ho_ten,
                     message=f"\"{rec.ho_ten}\" ({rec.nam_hoc}) có thể là một trong nhiều người trong sổ LichSu: {who}. "
                             "Đã ghi thành dòng riêng, không tự gộp; hãy ghi đủ ngày sinh để phân biệt."))
             index[rec.key()] = len(out.records)

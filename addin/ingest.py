@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from addin.catalogue import Catalogue, default_catalogue
+from addin import schema
 from addin.models import (
     AwardProposal,
     Issue,
@@ -821,11 +822,11 @@ def _submission(book: RawWorkbook, shown: str, catalogue: Catalogue, readers: li
     # A tdkt master merged one level up (it has the list and its log) proposes what DanhSach
     # holds: its DangKy (registrations) and DaiBieu (delegates) also name people, but propose nothing.
     names = {sheet.name for sheet in book.sheets}
-    master_book = "DanhSach" in names and "NhatKy" in names
+    master_book = schema.LIST in names and schema.LOG in names
     for sheet in book.sheets:
         if not sheet.visible:
             continue  # hidden sheets hold lookup lists and old copies, not the unit's proposal
-        if master_book and sheet.name != "DanhSach":
+        if master_book and sheet.name != schema.LIST:
             continue
         if _INSTRUCTION_SHEET.match(fold(sheet.name)):
             continue  # a template's instructions often show the headers with an example row under them

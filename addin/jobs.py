@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
+from addin import schema
 from addin.catalogue import Catalogue, default_catalogue
 from addin.inbox import collect_sources
 from addin.ingest import gc_paused
@@ -20,7 +21,8 @@ from addin.text import fold
 from addin.settings import Settings
 from addin.validate import validate_file
 from addin.workbook.master import MasterLocked, backup_dir
-from addin.workbook.masterbook import PROPOSALS, REGISTRATIONS, ListSheets, read_master, state_of, write_master
+from addin.schema import PROPOSALS, REGISTRATIONS, ListSheets
+from addin.workbook.masterbook import read_master, state_of, write_master
 from addin.workbook.reader import UnreadableFile
 
 Progress = Callable[[int, int, str], None]
@@ -199,13 +201,13 @@ def refreshed_proposals(proposals: Any, report: MergeReport, catalogue: Catalogu
 
     Written in the same save as DangKy (the CLI) or with it into the open book (the button).
     """
-    from addin.workbook.masterbook import SHEET_ISSUES, SHEET_LIST, master_sheets
+    from addin.workbook.masterbook import master_sheets
 
     if not proposals.rows or report.outcome is None:
         return []
     outcome = assemble(state_of(proposals), registration_checks(proposals, catalogue, report.outcome.rows))
     return [s for s in master_sheets(proposals, outcome, [], [], merged_at, unit=unit)
-            if s.name in (SHEET_LIST, SHEET_ISSUES)]
+            if s.name in (schema.LIST, schema.ISSUES)]
 
 
 def _own_file(master: Path, path: Path) -> str | None:
@@ -552,5 +554,5 @@ def check_history(report: Any, hb: Any, catalogue: Catalogue, *, master: str, me
         sub.issues.sort(key=lambda i: (i.sheet or "", i.row or 0))
         sub.status = "invalid" if sub.has_errors() else "ok"
     if hb.rules.issues:
-        report.submissions.insert(0, Submission(path=master, unit=None, sheets=["QuyDinh"],
+        report.submissions.insert(0, Submission(path=master, unit=None, sheets=[schema.RULES],
                                                 issues=list(hb.rules.issues)))

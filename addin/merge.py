@@ -6,130 +6,29 @@ addin.workbook, writing in addin.workbook.master.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any, Callable, Iterable, Literal
 
-from addin.catalogue import KIND_LABELS, TARGET_LABELS
+from addin.catalogue import KIND_LABELS
 from addin.models import AwardKind, Issue, Nominee, Severity, Submission, Target
-from addin.text import fold, name_key, strip_accents
+from addin.schema import (
+    LABEL_ACTIONS,
+    LIST_HEADER_ROW,
+    LIST_HEADERS,
+    LOG_INDEX,
+    SEVERITY_LABELS,
+    STATUS_ERROR,
+    STATUS_OK,
+    STATUS_WARNING,
+    TARGET_COLLECTIVE,
+    TARGET_PERSON,
+    MasterRow,
+)
+from addin.text import name_key
+from addin.units import Aliases, unit_key
 
 Action = Literal["added", "replaced", "unchanged", "rejected", "ignored"]
-ACTION_LABELS = {
-    "added": "Thêm mới",
-    "replaced": "Thay thế bản trước",
-    "unchanged": "Không đổi",
-    "rejected": "Từ chối",
-    "ignored": "Bỏ qua",
-}
-LABEL_ACTIONS = {v: k for k, v in ACTION_LABELS.items()}
-
-# DanhSach columns: (key, header, width). The headers are read back by name, by this module
-# and by the ingest when a master is merged one level up; extend, never rename.
-COLUMNS: list[tuple[str, str, float]] = [
-    ("stt", "STT", 6),
-    ("unit", "Đơn vị đề nghị", 28),
-    ("ho_ten", "Họ và tên", 26),
-    ("target", "Đối tượng", 10),
-    ("ngay_sinh", "Ngày sinh", 12),
-    ("nam_sinh", "Năm sinh", 8),
-    ("gioi_tinh", "Giới tính", 8),
-    ("dan_toc", "Dân tộc", 10),
-    ("chuc_vu", "Chức vụ", 22),
-    ("don_vi", "Đơn vị công tác", 26),
-    ("de_nghi", "Đề nghị khen thưởng", 30),
-    ("ma", "Mã khen thưởng", 16),
-    ("loai", "Loại khen thưởng", 14),
-    ("xep_loai", "Xếp loại", 10),
-    ("ten_sang_kien", "Tên sáng kiến", 32),
-    ("so_qd_sang_kien", "Số QĐ công nhận sáng kiến", 16),
-    ("tom_tat", "Tóm tắt thành tích", 32),
-    ("nam_hoc", "Năm học", 10),
-    ("ghi_chu", "Ghi chú", 16),
-    ("status", "Tình trạng", 11),
-    ("status_text", "Nội dung kiểm tra", 50),
-    ("src_unit", "Đơn vị gửi", 26),
-    ("src_file", "Tệp nguồn", 34),
-    ("src_sheet", "Trang", 12),
-    ("src_row", "Dòng", 7),
-    ("sha256", "SHA-256", 18),
-    ("sent_at", "Ngày gửi", 16),
-    ("merged_at", "Thời điểm gộp", 16),
-]
-KEYS = [k for k, _, _ in COLUMNS]
-INDEX = {k: i for i, k in enumerate(KEYS)}
-HEADERS = {k: h for k, h, _ in COLUMNS}
-
-STATUS_OK, STATUS_ERROR, STATUS_WARNING = "OK", "Lỗi", "Cảnh báo"
-
-# Loi columns
-ISSUE_COLUMNS: list[tuple[str, str, float]] = [
-    ("code", "Mã lỗi", 20),
-    ("severity", "Mức", 10),
-    ("unit", "Đơn vị", 26),
-    ("file", "Tệp", 34),
-    ("sheet", "Trang", 12),
-    ("row", "Dòng", 7),
-    ("column", "Cột", 20),
-    ("value", "Giá trị", 24),
-    ("message", "Nội dung", 70),
-    ("master_row", "Dòng trong DanhSach", 12),
-]
-SEVERITY_LABELS = {Severity.ERROR: "Lỗi", Severity.WARNING: "Cảnh báo", Severity.INFO: "Thông tin"}
-LABEL_SEVERITY = {v: k for k, v in SEVERITY_LABELS.items()}
-
-# NhatKy columns
-LOG_COLUMNS: list[tuple[str, str, float]] = [
-    ("at", "Thời điểm", 17),
-    ("path", "Tệp", 40),
-    ("unit", "Đơn vị", 28),
-    ("rows", "Số dòng", 8),
-    ("action", "Thao tác", 16),
-    ("reason", "Lý do", 50),
-    ("sha256", "SHA-256", 18),
-    ("sent_at", "Ngày gửi", 17),
-    ("sender", "Người gửi", 26),
-]
-
-
-# ---------------------------------------------------------------------------
-# Unit identity
-
-_UNIT_WORDS = [
-    (r"\btrường tiểu học\b", "trường th"),
-    (r"\btrường trung học cơ sở\b", "trường thcs"),
-    (r"\btrường trung học phổ thông\b", "trường thpt"),
-    (r"\btrường mầm non\b", "trường mn"),
-    (r"\btrường mẫu giáo\b", "trường mg"),
-    (r"\bgiáo dục và đào tạo\b|\bgd ?& ?đt\b|\bgdđt\b|\bgd-đt\b", "gdđt"),
-    (r"\bủy ban nhân dân\b", "ubnd"),
-    (r"\bthành phố\b", "tp"),
-]
-
-
-def unit_key(name: str) -> str:
-    """Key that identifies a unit however its name is written ("Trường Tiểu học X" = "Trường TH X")."""
-    key = fold(name)
-    for pattern, replacement in _UNIT_WORDS:
-        key = re.sub(pattern, replacement, key)
-    key = re.sub(r"[^\w&]+", " ", key)
-    return strip_accents(" ".join(key.split()))
-
-
-class Aliases:
-    """The clerk's alias table: names as written in files -> the unit's proper name."""
-
-    def __init__(self, pairs: Iterable[tuple[str, str]] = ()):
-        self._map: dict[str, str] = {}
-        for written, proper in pairs:
-            if written and proper:
-                self._map[unit_key(written)] = proper.strip()
-
-    def resolve(self, name: str | None) -> str | None:
-        if not name:
-            return name
-        return self._map.get(unit_key(name), name)
 
 
 # ---------------------------------------------------------------------------
@@ -137,44 +36,39 @@ class Aliases:
 
 
 def nominee_row(n: Nominee, *, src_unit: str, src_file: str, sha256: str, sent_at: datetime | None,
-                merged_at: datetime) -> list[Any]:
-    """A master DanhSach row (values in COLUMNS order) for one nominee."""
+                merged_at: datetime) -> MasterRow:
+    """A master DanhSach row for one nominee."""
     codes = []
     for a in n.awards:
         code = a.code or "?"
         codes.append(code if a.kind == AwardKind.THUONG_XUYEN else f"{code} ({KIND_LABELS[a.kind]})")
-    row: list[Any] = [None] * len(KEYS)
-    row[INDEX["stt"]] = None  # numbered when written
-    row[INDEX["unit"]] = n.unit
-    row[INDEX["ho_ten"]] = n.ho_ten
-    row[INDEX["target"]] = "Tập thể" if n.target == Target.TAP_THE else "Cá nhân"
-    row[INDEX["ngay_sinh"]] = n.ngay_sinh
-    row[INDEX["nam_sinh"]] = n.nam_sinh
-    row[INDEX["gioi_tinh"]] = {"nam": "Nam", "nu": "Nữ"}.get(n.gioi_tinh or "")
-    row[INDEX["dan_toc"]] = n.dan_toc
-    row[INDEX["chuc_vu"]] = n.chuc_vu
-    row[INDEX["don_vi"]] = n.don_vi
-    row[INDEX["de_nghi"]] = "; ".join(dict.fromkeys(a.raw for a in n.awards)) or None
-    row[INDEX["ma"]] = "; ".join(codes) or None
-    row[INDEX["loai"]] = "; ".join(KIND_LABELS[a.kind] for a in n.awards) or None
-    row[INDEX["xep_loai"]] = n.xep_loai.value if n.xep_loai else n.xep_loai_raw
-    row[INDEX["ten_sang_kien"]] = n.ten_sang_kien
-    row[INDEX["so_qd_sang_kien"]] = n.so_qd_sang_kien
-    row[INDEX["tom_tat"]] = n.tom_tat
-    row[INDEX["nam_hoc"]] = n.nam_hoc
-    row[INDEX["ghi_chu"]] = n.ghi_chu
-    row[INDEX["src_unit"]] = src_unit
-    row[INDEX["src_file"]] = src_file
-    row[INDEX["src_sheet"]] = n.sheet
-    row[INDEX["src_row"]] = n.row
-    row[INDEX["sha256"]] = sha256
-    row[INDEX["sent_at"]] = sent_at
-    row[INDEX["merged_at"]] = merged_at
+    row = MasterRow.blank()  # stt is numbered when written
+    row.unit = n.unit
+    row.ho_ten = n.ho_ten
+    row.target = TARGET_COLLECTIVE if n.target == Target.TAP_THE else TARGET_PERSON
+    row.ngay_sinh = n.ngay_sinh
+    row.nam_sinh = n.nam_sinh
+    row.gioi_tinh = {"nam": "Nam", "nu": "Nữ"}.get(n.gioi_tinh or "")
+    row.dan_toc = n.dan_toc
+    row.chuc_vu = n.chuc_vu
+    row.don_vi = n.don_vi
+    row.de_nghi = "; ".join(dict.fromkeys(a.raw for a in n.awards)) or None
+    row.ma = "; ".join(codes) or None
+    row.loai = "; ".join(KIND_LABELS[a.kind] for a in n.awards) or None
+    row.xep_loai = n.xep_loai.value if n.xep_loai else n.xep_loai_raw
+    row.ten_sang_kien = n.ten_sang_kien
+    row.so_qd_sang_kien = n.so_qd_sang_kien
+    row.tom_tat = n.tom_tat
+    row.nam_hoc = n.nam_hoc
+    row.ghi_chu = n.ghi_chu
+    row.src_unit = src_unit
+    row.src_file = src_file
+    row.src_sheet = n.sheet
+    row.src_row = n.row
+    row.sha256 = sha256
+    row.sent_at = sent_at
+    row.merged_at = merged_at
     return row
-
-
-def _birth(row: list[Any]) -> Any:
-    return row[INDEX["ngay_sinh"]] or row[INDEX["nam_sinh"]]
 
 
 # ---------------------------------------------------------------------------
@@ -193,7 +87,7 @@ class Candidate:
     reason: str | None = None  # for rejected/ignored sources
     # Master rows built as soon as the file is read (see compact), so that a national merge does
     # not hold a million Nominee models until every file has been read.
-    rows: list[list[Any]] | None = None
+    rows: list[MasterRow] | None = None
 
     def compact(self, merged_at: datetime) -> None:
         """Turn the submission's nominees into master rows and drop the nominees."""
@@ -228,14 +122,14 @@ class UnitVersion:
     name: str
     sha256: str
     sent_at: datetime | None
-    rows: list[list[Any]]
+    rows: list[MasterRow]
     issues: list[Issue]
     superseded: set[str] = field(default_factory=set)  # hashes of versions it replaced
 
 
 @dataclass
 class MergeOutcome:
-    rows: list[list[Any]]  # DanhSach, in order
+    rows: list[MasterRow]  # DanhSach, in order
     issues: list[Issue]  # Loi
     issue_rows: list[int | None]  # DanhSach row index (0-based in rows) per issue, or None
     issue_units: list[str | None]
@@ -249,13 +143,18 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment if moment.tzinfo else moment.astimezone()
 
 
-def _newer(a: datetime | None, b: datetime | None) -> bool:
-    """Whether a is not older than b (an unknown time never overrides a known one)."""
-    if a is None:
-        return b is None
-    if b is None:
+def supersedes(new: datetime | None, held: datetime | None) -> bool:
+    """Whether a version sent at `new` replaces one sent at `held`: the one rule for both decisions.
+
+    Not older wins; an unknown time never replaces a known one, and of two unknown times the
+    later one applied wins. `decide` (new files) and `state_of` (versions read back from the
+    log) both ask this, so a re-read master keeps what the merge that wrote it decided.
+    """
+    if new is None:
+        return held is None
+    if held is None:
         return True
-    return _aware(a) >= _aware(b)
+    return _aware(new) >= _aware(held)
 
 
 def decide(state: dict[str, UnitVersion], candidates: list[Candidate], aliases: Aliases,
@@ -284,7 +183,7 @@ def decide(state: dict[str, UnitVersion], candidates: list[Candidate], aliases: 
         if current is not None and c.sha256 in current.superseded:
             outcomes.append(FileOutcome(c.shown, unit, rows, "ignored", "bản cũ, đã được thay bằng bản gửi sau", c.sha256, c.sent_at, c.sender))
             continue
-        if current is not None and not _newer(c.sent_at, current.sent_at):
+        if current is not None and not supersedes(c.sent_at, current.sent_at):
             when = _aware(current.sent_at).strftime("%d/%m/%Y %H:%M") if current.sent_at else "?"
             outcomes.append(FileOutcome(c.shown, unit, rows, "ignored",
                                         f"gửi trước bản đang dùng của đơn vị (bản đang dùng gửi lúc {when})",
@@ -293,9 +192,9 @@ def decide(state: dict[str, UnitVersion], candidates: list[Candidate], aliases: 
         new_rows = c.rows
         provisional = sub.unit or c.shown
         for row in new_rows:
-            if row[INDEX["unit"]] in (None, provisional):
-                row[INDEX["unit"]] = unit  # an alias names the unit properly in every row
-            row[INDEX["src_unit"]] = unit
+            if row.unit in (None, provisional):
+                row.unit = unit  # an alias names the unit properly in every row
+            row.src_unit = unit
         issues = [i for i in sub.issues]
         version = UnitVersion(unit, c.sha256, c.sent_at, new_rows, issues)
         if current is None:
@@ -311,12 +210,64 @@ def decide(state: dict[str, UnitVersion], candidates: list[Candidate], aliases: 
     return outcomes
 
 
+def state_of(log: Iterable[list[Any]], rows: Iterable[MasterRow], issues: Iterable[tuple[str | None, Issue]],
+             aliases: Aliases) -> dict[str, UnitVersion]:
+    """Per submitting unit: the version a master holds, from its log (NhatKy), rows and issues (Loi).
+
+    Names go through the alias table as it is now, not as it was when they were merged: a
+    variant name merged as a unit of its own before the clerk typed its alias is then the same
+    unit, and of its two versions the one `supersedes` prefers is kept, as `decide` would.
+    """
+    state: dict[str, UnitVersion] = {}
+    files: dict[str, str] = {}  # unit key -> file of the version kept (its issues are in Loi)
+    at = LOG_INDEX
+    for entry in log:
+        action = LABEL_ACTIONS.get(str(entry[at["action"]] or ""))
+        unit, sha = entry[at["unit"]], entry[at["sha256"]]
+        if action not in ("added", "replaced") or not unit or not sha:
+            continue
+        name = aliases.resolve(str(unit)) or str(unit)
+        key = unit_key(name)
+        sent = entry[at["sent_at"]]
+        sent = sent.astimezone() if isinstance(sent, datetime) else None
+        previous = state.get(key)
+        if previous is not None and previous.sha256 != sha and not supersedes(sent, previous.sent_at):
+            previous.superseded.add(str(sha))  # joined by an alias, and older than the one kept
+            continue
+        version = UnitVersion(name, str(sha), sent, [], [])
+        if previous is not None:
+            version.superseded = previous.superseded | {previous.sha256}
+        state[key] = version
+        files[key] = str(entry[at["path"]] or "")
+    for row in rows:
+        src_unit = str(row.src_unit or row.unit or "")
+        name = aliases.resolve(src_unit) or src_unit
+        key = unit_key(name)
+        version = state.get(key)
+        if version is None:
+            version = state[key] = UnitVersion(name, str(row.sha256 or ""), row.sent_at, [], [])
+        if row.sha256 in version.superseded:
+            continue  # rows of a version replaced since, once the alias joined the two names
+        if row.unit == row.src_unit:
+            row.unit = name  # the file's own unit, named as `decide` names it
+        row.src_unit = name
+        version.rows.append(row)
+    for unit, issue in issues:
+        if not unit:
+            continue
+        key = unit_key(aliases.resolve(str(unit)) or str(unit))
+        version = state.get(key)
+        if version is not None and (not files.get(key) or issue.file == files[key]):
+            version.issues.append(issue)
+    return state
+
+
 # Issues computed over the whole master, not per file: dropped from what a version carries and
 # computed afresh on every merge, so they follow later submissions (and settings) everywhere.
 RECOMPUTED = frozenset({"duplicate-across-units", "not-registered"})
 
 # A check over all master rows: (issues, index in rows of each issue's row).
-RowsCheck = Callable[[list[list[Any]]], tuple[list[Issue], list[int]]]
+RowsCheck = Callable[[list[MasterRow]], tuple[list[Issue], list[int]]]
 
 
 def assemble(state: dict[str, UnitVersion], checks: Iterable[RowsCheck] = ()) -> MergeOutcome:
@@ -324,7 +275,7 @@ def assemble(state: dict[str, UnitVersion], checks: Iterable[RowsCheck] = ()) ->
 
     `checks` add issues that need every unit's rows (e.g. proposals nobody registered for).
     """
-    rows: list[list[Any]] = []
+    rows: list[MasterRow] = []
     issues: list[Issue] = []
     issue_rows: list[int | None] = []
     issue_units: list[str | None] = []
@@ -333,8 +284,8 @@ def assemble(state: dict[str, UnitVersion], checks: Iterable[RowsCheck] = ()) ->
         where: dict[tuple[str | None, int | None], int] = {}
         for row in version.rows:
             rows.append(row)
-            where[(row[INDEX["src_sheet"]], row[INDEX["src_row"]])] = len(rows) - 1
-            unit = row[INDEX["unit"]] or version.name
+            where[(row.src_sheet, row.src_row)] = len(rows) - 1
+            unit = row.unit or version.name
             by_unit[unit] = by_unit.get(unit, 0) + 1
         for issue in version.issues:
             if issue.code in RECOMPUTED:
@@ -345,44 +296,44 @@ def assemble(state: dict[str, UnitVersion], checks: Iterable[RowsCheck] = ()) ->
     dup_issues, dup_rows = _cross_unit_duplicates(rows)
     issues += dup_issues
     issue_rows += dup_rows
-    issue_units += [rows[i][INDEX["src_unit"]] for i in dup_rows]
+    issue_units += [rows[i].src_unit for i in dup_rows]
     for check in checks:
         found, at = check(rows)
         issues += found
         issue_rows += at
-        issue_units += [rows[i][INDEX["src_unit"]] for i in at]
+        issue_units += [rows[i].src_unit for i in at]
     _set_status(rows, issues, issue_rows)
     return MergeOutcome(rows, issues, issue_rows, issue_units, [], by_unit)
 
 
-def _cross_unit_duplicates(rows: list[list[Any]]) -> tuple[list[Issue], list[int]]:
+def _cross_unit_duplicates(rows: list[MasterRow]) -> tuple[list[Issue], list[int]]:
     """The same person (normalised name + date or year of birth) proposed by two units."""
     seen: dict[tuple[str, Any], list[int]] = {}
     for i, row in enumerate(rows):
-        name, birth = row[INDEX["ho_ten"]], _birth(row)
-        if not name or birth is None or row[INDEX["target"]] == "Tập thể":
+        name, birth = row.ho_ten, row.birth
+        if not name or birth is None or row.is_collective:
             continue
         seen.setdefault((name_key(name), birth), []).append(i)
     issues, where = [], []
     for group in seen.values():
-        units = {rows[i][INDEX["unit"]] for i in group}
+        units = {rows[i].unit for i in group}
         if len(units) < 2:
             continue
         for i in group:
             row = rows[i]
-            others = [j for j in group if rows[j][INDEX["unit"]] != row[INDEX["unit"]]]
+            others = [j for j in group if rows[j].unit != row.unit]
             text = "; ".join(
-                f"{rows[j][INDEX['unit']]} (dòng {rows[j][INDEX['src_row']]} tệp {rows[j][INDEX['src_file']]}, "
-                f"dòng {j + 1 + MASTER_HEADER_ROW} trong DanhSach)"
+                f"{rows[j].unit} (dòng {rows[j].src_row} tệp {rows[j].src_file}, "
+                f"dòng {j + 1 + LIST_HEADER_ROW} trong DanhSach)"
                 for j in others[:5]  # a bounded message: a common name can recur in many units
             )
             if len(others) > 5:
                 text += f" và {len(others) - 5} nơi khác"
             issues.append(Issue(
-                code="duplicate-across-units", severity=Severity.WARNING, file=row[INDEX["src_file"]] or "",
-                sheet=row[INDEX["src_sheet"]], row=row[INDEX["src_row"]], column=HEADERS["ho_ten"],
-                value=row[INDEX["ho_ten"]],
-                message=f"\"{row[INDEX['ho_ten']]}\" (sinh {_birth_text(_birth(row))}) cũng được đề nghị ở: {text}. "
+                code="duplicate-across-units", severity=Severity.WARNING, file=row.src_file or "",
+                sheet=row.src_sheet, row=row.src_row, column=LIST_HEADERS["ho_ten"],
+                value=row.ho_ten,
+                message=f"\"{row.ho_ten}\" (sinh {_birth_text(row.birth)}) cũng được đề nghị ở: {text}. "
                         "Kiểm tra xem có phải cùng một người (chuyển công tác) không.",
             ))
             where.append(i)
@@ -395,10 +346,7 @@ def _birth_text(birth: Any) -> str:
     return str(birth)
 
 
-MASTER_HEADER_ROW = 8  # DanhSach: the official title block on rows 1-7, the header on row 8
-
-
-def _set_status(rows: list[list[Any]], issues: list[Issue], issue_rows: list[int | None]) -> None:
+def _set_status(rows: list[MasterRow], issues: list[Issue], issue_rows: list[int | None]) -> None:
     per_row: dict[int, list[Issue]] = {}
     for issue, i in zip(issues, issue_rows):
         if i is not None and issue.severity != Severity.INFO:
@@ -406,12 +354,12 @@ def _set_status(rows: list[list[Any]], issues: list[Issue], issue_rows: list[int
     for i, row in enumerate(rows):
         found = per_row.get(i, [])
         if any(x.severity == Severity.ERROR for x in found):
-            row[INDEX["status"]] = STATUS_ERROR
+            row.status = STATUS_ERROR
         elif found:
-            row[INDEX["status"]] = STATUS_WARNING
+            row.status = STATUS_WARNING
         else:
-            row[INDEX["status"]] = STATUS_OK
-        row[INDEX["status_text"]] = " | ".join(
+            row.status = STATUS_OK
+        row.status_text = " | ".join(
             f"{SEVERITY_LABELS[x.severity]}: {x.message}" for x in found
         ) or None
 

@@ -11,7 +11,9 @@ from datetime import date
 from typing import Any, Iterable
 
 from addin.catalogue import Catalogue, default_catalogue
-from addin.merge import HEADERS, INDEX, RowsCheck, unit_key
+from addin.merge import RowsCheck
+from addin.schema import LIST_HEADERS, MasterRow
+from addin.units import unit_key
 from addin.models import AwardKind, Issue, Severity
 from addin.tally import parse_codes
 from addin.text import name_key
@@ -38,7 +40,7 @@ def _same_birth(a_day: Any, a_year: Any, b_day: Any, b_year: Any) -> bool:
 
 
 def _year(row: list[Any]) -> str:
-    return str(row[INDEX["nam_hoc"]] or "").strip()
+    return str(row.nam_hoc or "").strip()
 
 
 def unregistered_check(registrations: Iterable[list[Any]], catalogue: Catalogue | None = None) -> RowsCheck:
@@ -51,34 +53,34 @@ def unregistered_check(registrations: Iterable[list[Any]], catalogue: Catalogue 
     when both rows name one.
     """
     catalogue = catalogue or default_catalogue()
-    registered: dict[tuple[str, str, str], list[list[Any]]] = {}
+    registered: dict[tuple[str, str, str], list[MasterRow]] = {}
     units: set[str] = set()
     for row in registrations:
-        unit = row[INDEX["unit"]] or row[INDEX["src_unit"]]
-        if not unit or not row[INDEX["ho_ten"]]:
+        unit = row.unit or row.src_unit
+        if not unit or not row.ho_ten:
             continue
         units.add(unit_key(str(unit)))
-        for code, _kind in parse_codes(row[INDEX["ma"]]):
-            registered.setdefault((unit_key(str(unit)), name_key(str(row[INDEX["ho_ten"]])), code), []).append(row)
+        for code, _kind in parse_codes(row.ma):
+            registered.setdefault((unit_key(str(unit)), name_key(str(row.ho_ten)), code), []).append(row)
 
-    def check(rows: list[list[Any]]) -> tuple[list[Issue], list[int]]:
+    def check(rows: list[MasterRow]) -> tuple[list[Issue], list[int]]:
         issues: list[Issue] = []
         at: list[int] = []
         for i, row in enumerate(rows):
-            unit, name = row[INDEX["unit"]] or row[INDEX["src_unit"]], row[INDEX["ho_ten"]]
+            unit, name = row.unit or row.src_unit, row.ho_ten
             if not unit or not name or unit_key(str(unit)) not in units:
                 continue
-            for code, kind in parse_codes(row[INDEX["ma"]]):
+            for code, kind in parse_codes(row.ma):
                 if kind != AwardKind.THUONG_XUYEN or code not in catalogue:
                     continue
                 found = registered.get((unit_key(str(unit)), name_key(str(name)), code), [])
-                if any(_same_birth(r[INDEX["ngay_sinh"]], r[INDEX["nam_sinh"]], row[INDEX["ngay_sinh"]], row[INDEX["nam_sinh"]])
+                if any(_same_birth(r.ngay_sinh, r.nam_sinh, row.ngay_sinh, row.nam_sinh)
                        and (not _year(r) or not _year(row) or _year(r) == _year(row)) for r in found):
                     continue
                 award = catalogue[code].name
                 issues.append(Issue(
-                    code="not-registered", severity=Severity.WARNING, file=str(row[INDEX["src_file"]] or ""),
-                    sheet=row[INDEX["src_sheet"]], row=row[INDEX["src_row"]], column=HEADERS["de_nghi"], value=award,
+                    code="not-registered", severity=Severity.WARNING, file=str(row.src_file or ""),
+                    sheet=row.src_sheet, row=row.src_row, column=LIST_HEADERS["de_nghi"], value=award,
                     message=f"\"{name}\" được đề nghị {award} nhưng không có trong danh sách đăng ký thi đua đầu năm "
                             f"của {unit} (trang DangKy): kiểm tra lại bản đăng ký hoặc ghi rõ lý do.",
                 ))

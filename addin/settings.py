@@ -11,8 +11,6 @@ from typing import Any, Iterable
 
 from addin.text import clean, fold
 
-SHEET = "CauHinh"
-HEADERS = ["Tham số", "Giá trị", "Ghi chú"]
 SECTION_UNIT_QUOTAS = "CHỈ TIÊU ĐẠI BIỂU THEO ĐƠN VỊ"
 SECTION_ROLE_QUOTAS = "CHỈ TIÊU THEO LOẠI ĐƠN VỊ VÀ VAI TRÒ"
 SECTION_TARGETS = "MỤC TIÊU CƠ CẤU ĐẠI BIỂU"

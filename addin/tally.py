@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from addin.catalogue import KIND_LABELS, TARGET_LABELS, Catalogue
-from addin.merge import INDEX, STATUS_ERROR, unit_key
+from addin.schema import STATUS_ERROR, MasterRow
+from addin.units import unit_key
 from addin.models import AwardKind, Target
 
 _KIND_BY_LABEL = {label: kind for kind, label in KIND_LABELS.items()}
@@ -90,7 +91,7 @@ def _target(cell: Any) -> Target:
 Category = tuple[str, Target, AwardKind]
 
 
-def tally(rows: Iterable[list[Any]], catalogue: Catalogue, *, years: list[str] | None = None,
+def tally(rows: Iterable[MasterRow], catalogue: Catalogue, *, years: list[str] | None = None,
           count_errors: bool = False, include_empty: bool = False,
           registrations: Iterable[list[Any]] | None = None) -> Tally:
     """Count the master's rows by award category and unit.
@@ -128,7 +129,7 @@ def tally(rows: Iterable[list[Any]], catalogue: Catalogue, *, years: list[str] |
     return Tally(table, units, counted, skipped, sorted(wanted) if wanted else None)
 
 
-def _count(rows: Iterable[list[Any]], catalogue: Catalogue, wanted: set[str] | None, count_errors: bool,
+def _count(rows: Iterable[MasterRow], catalogue: Catalogue, wanted: set[str] | None, count_errors: bool,
            units: list[str]) -> tuple[dict[Category, dict[str, int]], int, int]:
     """Counts by category and unit, rows counted, rows skipped; units seen are appended to `units`."""
     # One column per unit however its lists spell it ("Trường TH X" in DangKy, "Trường Tiểu học X"
@@ -138,19 +139,19 @@ def _count(rows: Iterable[list[Any]], catalogue: Catalogue, wanted: set[str] | N
     counts: dict[Category, dict[str, int]] = {}
     counted = skipped = 0
     for row in rows:
-        unit = row[INDEX["unit"]] or row[INDEX["src_unit"]] or "(chưa rõ đơn vị)"
+        unit = row.unit or row.src_unit or "(chưa rõ đơn vị)"
         unit = names.setdefault(unit_key(str(unit)), unit)
         if unit not in seen_units:
             seen_units.add(unit)
             units.append(unit)
-        if wanted is not None and str(row[INDEX["nam_hoc"]] or "").strip() not in wanted:
+        if wanted is not None and str(row.nam_hoc or "").strip() not in wanted:
             continue
-        if row[INDEX["status"]] == STATUS_ERROR and not count_errors:
+        if row.status == STATUS_ERROR and not count_errors:
             skipped += 1
             continue
         counted += 1
-        target = _target(row[INDEX["target"]])
-        for code, kind in parse_codes(row[INDEX["ma"]]):
+        target = _target(row.target)
+        for code, kind in parse_codes(row.ma):
             if code not in catalogue:
                 continue
             per_unit = counts.setdefault((code, target, kind), {})

@@ -81,7 +81,7 @@ def distinct_units() -> Iterator[None]:
         yield
         return
     try:
-        from addin.merge import unit_key  # "Trường Tiểu học X" and "Trường TH X" are one unit
+        from addin.units import unit_key  # "Trường Tiểu học X" and "Trường TH X" are one unit
     except ImportError:
         unit_key = str.casefold
     seen: dict[str, int] = {}

@@ -25,7 +25,7 @@ from addin.delegates import (
     teaches_directly,
     unit_type_of,
 )
-from addin.merge import KEYS, MASTER_HEADER_ROW
+from addin.schema import LIST_HEADER_ROW as MASTER_HEADER_ROW, LIST_KEYS as KEYS
 
 
 def person(name, unit="Trường TH Hoa Sen", rank=13, award=None, **flags):

@@ -28,8 +28,9 @@ from addin.demo import demo_guests, write_demo_mailbox  # noqa: E402
 from addin.excel.render import cell_value  # noqa: E402
 from addin.feedback import feedback_job  # noqa: E402
 from addin.jobs import merge_job, record_job, register_job, tally_job, validate_job  # noqa: E402
-from addin.workbook.masterbook import REGISTRATIONS, read_master  # noqa: E402
-from addin.merge import HEADERS, INDEX, MASTER_HEADER_ROW  # noqa: E402
+from addin.schema import REGISTRATIONS, MasterRow  # noqa: E402
+from addin.workbook.masterbook import read_master  # noqa: E402
+from addin.schema import LIST_HEADERS as HEADERS, LIST_INDEX as INDEX, LIST_HEADER_ROW as MASTER_HEADER_ROW  # noqa: E402
 
 BUILT = Path(__file__).resolve().parents[1] / "workbooks" / MASTER_NAME
 
@@ -97,8 +98,8 @@ def test_merge_button_writes_the_merged_list_issues_and_log_and_highlights_error
     listing = written(book, "DanhSach")
     header = listing[MASTER_HEADER_ROW - 1]
     assert header[:3] == ["STT", "Đơn vị đề nghị", "Họ và tên"]
-    rows = [r for r in listing[MASTER_HEADER_ROW:] if isinstance(r[0], int)]
-    statuses = Counter(r[INDEX["status"]] for r in rows)
+    rows = [MasterRow(r) for r in listing[MASTER_HEADER_ROW:] if isinstance(r[0], int)]
+    statuses = Counter(r.status for r in rows)
     assert len(rows) == 206 and statuses["Lỗi"] == 2 and statuses["OK"] == 204
     # the same rows as `tdkt merge` writes into the file, column for column
     cli_master = tmp_path / "cli" / MASTER_NAME
@@ -196,7 +197,8 @@ def test_delegates_button_reads_the_guest_list_from_the_book(master: Path):
     finally:
         os.chdir(cwd)
     from addin.workbook.master import SheetData, write_sheets
-    from addin.workbook.masterbook import GUEST_HEADERS
+    from addin.schema import GUEST_COLUMNS, headers
+    GUEST_HEADERS = headers(GUEST_COLUMNS)
 
     write_sheets(master, [SheetData("KhachMoi", GUEST_HEADERS, demo_guests())], keep_backups=0)
     book = open_book(master)
@@ -307,9 +309,11 @@ def test_registration_button_reads_its_own_folder_never_the_inbox(master: Path, 
     assert "chưa có, nay đã được tạo" in alert_text(book) and (tmp_path / "dang-ky").is_dir()
     assert [a["func"] for a in actions(book)] == ["alert"]
     from addin.workbook.master import SheetData, write_sheets
-    from addin.settings import HEADERS, Settings, rows
+    from addin.schema import SETTINGS_COLUMNS, headers
+    from addin.settings import Settings, rows
+    HEADERS_SETTINGS = headers(SETTINGS_COLUMNS)
 
-    write_sheets(master, [SheetData("CauHinh", HEADERS, rows(Settings(registrations_inbox="hop-thu/dk")))],
+    write_sheets(master, [SheetData("CauHinh", HEADERS_SETTINGS, rows(Settings(registrations_inbox="hop-thu/dk")))],
                  keep_backups=0)
     (tmp_path / "hop-thu" / "dk").mkdir()
     (tmp_path / "hop-thu" / "dk" / "a.xlsx").write_bytes(b"")

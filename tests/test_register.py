@@ -16,7 +16,8 @@ from addin.cli import main
 from addin.feedback import feedback_job
 from addin.ingest import header_field
 from addin.jobs import merge_job, register_job, tally_job
-from addin.workbook.masterbook import REGISTRATIONS, read_master
+from addin.schema import REGISTRATIONS
+from addin.workbook.masterbook import read_master
 
 from conftest import Sheet, write_workbook
 

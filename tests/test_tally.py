@@ -15,7 +15,7 @@ import python_calamine as pc
 
 from addin.catalogue import default_catalogue
 from addin.jobs import merge_job, tally_job
-from addin.merge import INDEX, KEYS
+from addin.schema import MasterRow
 from addin.tally import parse_codes, tally
 
 from conftest import SAMPLES, needs_samples
@@ -53,11 +53,8 @@ def sample_master(tmp_path_factory) -> Path:
     return master
 
 
-def row(unit: str, codes: str, *, target: str = "Cá nhân", status: str = "OK", year: str = "2024-2025") -> list:
-    values = [None] * len(KEYS)
-    values[INDEX["unit"]], values[INDEX["ma"]], values[INDEX["target"]] = unit, codes, target
-    values[INDEX["status"]], values[INDEX["nam_hoc"]] = status, year
-    return values
+def row(unit: str, codes: str, *, target: str = "Cá nhân", status: str = "OK", year: str = "2024-2025") -> MasterRow:
+    return MasterRow.of(unit=unit, ma=codes, target=target, status=status, nam_hoc=year)
 
 
 def test_parse_codes_of_a_master_cell() -> None:

@@ -26,28 +26,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from addin.excel.layout import CHECK_SHEET, CONTROL_SHEET, HISTORY_SHEET, PDF_DEFAULT, PDF_SHEET_CELL, REGISTER_SHEET
+from addin import schema
+from addin.excel.layout import PDF_DEFAULT, PDF_SHEET_CELL
 from addin.excel.render import sheet_of, write_sheet
 from addin.models import Severity
-from addin.settings import SHEET as SETTINGS_SHEET
-from addin.workbook.masterbook import (
-    SHEET_ALIASES,
-    SHEET_GUESTS,
-    SHEET_ISSUES,
-    SHEET_LIST,
-    SHEET_LOG,
-    PROPOSALS,
-    ListSheets,
-    MasterContent,
-    content_from_sheets,
-)
+from addin.schema import PROPOSALS, SEVERITY_LABELS, ListSheets
+from addin.workbook.masterbook import MasterContent, content_from_sheets
 
 TITLE = "tdkt - Thi đua, khen thưởng"
 LOG_FILE = Path(tempfile.gettempdir()) / "tdkt-nut-bam.log"
 # What read_content reads: the list's three sheets, the clerk's sheets, and DangKy too (the merge
 # warns about proposals nobody registered for). Each sheet is read at most once per click.
-MASTER_SHEETS = [SHEET_LIST, SHEET_ISSUES, SHEET_LOG, SETTINGS_SHEET, SHEET_GUESTS, SHEET_ALIASES, "DanhMuc", REGISTER_SHEET]
-_SEVERITY = {Severity.ERROR: "Lỗi", Severity.WARNING: "Cảnh báo", Severity.INFO: "Thông tin"}
+MASTER_SHEETS = [schema.LIST, schema.ISSUES, schema.LOG, schema.SETTINGS, schema.GUESTS, schema.ALIASES, schema.CATALOGUE,
+                 schema.REGISTRATIONS_LIST]
+_SEVERITY = SEVERITY_LABELS
 
 
 class ButtonError(Exception):
@@ -207,7 +199,7 @@ def _source_folder(book: Any, setting: str, label: str, what: str) -> Path:
             folder.mkdir(parents=True)
         except OSError:
             raise ButtonError(f"Không có thư mục \"{folder}\" và không tạo được: hãy sửa ô "
-                              f"\"{label}\" ở trang {SETTINGS_SHEET}.") from None
+                              f"\"{label}\" ở trang {schema.SETTINGS}.") from None
         raise ButtonError(f"Thư mục \"{folder}\" ({label.lower()}) chưa có, nay đã được tạo: hãy lưu vào đó "
                           f"{what}, rồi bấm nút lại.")
     if not any(folder.iterdir()):
@@ -251,7 +243,7 @@ def check_submissions(book: Any, status: StatusBar) -> str:
         report = validate_paths([_relative(str(folder), master.parent)], catalogue=content.catalogue,
                                 progress=status.progress("Đang kiểm tra"))
         if history.records:  # an empty register would fail every multi-year title: used once it has rows
-            status.show(f"tdkt: Đang đối chiếu sổ {HISTORY_SHEET}...", force=True)
+            status.show(f"tdkt: Đang đối chiếu sổ {schema.HISTORY}...", force=True)
             check_history(report, history, catalogue, master=master.name)
     headers = ["STT", "Tệp", "Đơn vị", "Kết quả của tệp", "Mức", "Dòng", "Cột", "Giá trị", "Nội dung"]
     labels = {"ok": "Hợp lệ", "invalid": "Có lỗi", "unreadable": "Không đọc được", "ignored": "Bỏ qua"}
@@ -268,13 +260,13 @@ def check_submissions(book: Any, status: StatusBar) -> str:
     bad = sum(1 for s in counted if s.status != "ok")
     title = [f"KẾT QUẢ KIỂM TRA HỒ SƠ TRONG THƯ MỤC {folder}",
              f"Kiểm tra lúc {datetime.now():%H:%M ngày %d/%m/%Y}: {len(counted)} tệp, {bad} tệp cần sửa"
-             + (f"; đối chiếu sổ {HISTORY_SHEET} ({len(history.records)} dòng)." if history.records else ".")]
-    write_sheet(book, SheetData(CHECK_SHEET, headers, rows, title=title,
+             + (f"; đối chiếu sổ {schema.HISTORY} ({len(history.records)} dòng)." if history.records else ".")]
+    write_sheet(book, SheetData(schema.CHECK, headers, rows, title=title,
                                 widths=[6, 34, 30, 14, 10, 7, 20, 24, 80]))
-    book.sheets[CHECK_SHEET].activate()
-    verdict = "Tất cả hợp lệ." if report.valid else f"{bad} tệp cần sửa: xem trang {CHECK_SHEET}."
-    against = (f" Đã đối chiếu tiêu chuẩn nhiều năm với sổ {HISTORY_SHEET} ({len(history.records)} dòng)."
-               if history.records else f" Chưa đối chiếu tiêu chuẩn nhiều năm: trang {HISTORY_SHEET} chưa có dòng nào.")
+    book.sheets[schema.CHECK].activate()
+    verdict = "Tất cả hợp lệ." if report.valid else f"{bad} tệp cần sửa: xem trang {schema.CHECK}."
+    against = (f" Đã đối chiếu tiêu chuẩn nhiều năm với sổ {schema.HISTORY} ({len(history.records)} dòng)."
+               if history.records else f" Chưa đối chiếu tiêu chuẩn nhiều năm: trang {schema.HISTORY} chưa có dòng nào.")
     return f"Đã kiểm tra {len(counted)} tệp, {sum(s.rows for s in counted)} dòng. {verdict}{against}"
 
 
@@ -312,7 +304,7 @@ def merge_submissions(book: Any, status: StatusBar) -> str:
     status.show("tdkt: Đang ghi các trang DanhSach, Loi, NhatKy...", force=True)
     extra = [(None, issue) for issue in report.rejected_issues]
     _write_missing_or_all(book, master_sheets(content, report.outcome, report.files, extra, merged_at, unit=None))
-    book.sheets[SHEET_LIST].activate()
+    book.sheets[schema.LIST].activate()
     issues = report.issues()
     errors = sum(1 for i in issues if i.severity == Severity.ERROR)
     warnings = sum(1 for i in issues if i.severity == Severity.WARNING)
@@ -379,7 +371,8 @@ def import_registrations(book: Any, status: StatusBar) -> str:
     """
     from addin.catalogue import default_catalogue
     from addin.jobs import merge_content, refreshed_proposals
-    from addin.workbook.masterbook import REGISTRATIONS, master_sheets
+    from addin.schema import REGISTRATIONS
+    from addin.workbook.masterbook import master_sheets
 
     reader = sheet_reader(book)
     proposals = read_content(book, reader=reader)
@@ -392,7 +385,7 @@ def import_registrations(book: Any, status: StatusBar) -> str:
     if folder.resolve().is_relative_to(inbox.resolve()) or inbox.resolve().is_relative_to(folder.resolve()):
         raise ButtonError(f"Thư mục đăng ký thi đua \"{folder}\" và thư mục hộp thư \"{inbox}\" lồng nhau: danh sách "
                           "đăng ký và danh sách đề nghị sẽ bị gộp lẫn. Hãy chọn thư mục khác ở ô \"Thư mục đăng ký "
-                          f"thi đua\" của trang {SETTINGS_SHEET}.")
+                          f"thi đua\" của trang {schema.SETTINGS}.")
     merged_at = datetime.now().astimezone().replace(microsecond=0)
     with _in_folder(master.parent):  # files named relative to the master, as the CLI run beside it names them
         report = merge_content(master, registrations, [_relative(str(folder), master.parent)], merged_at=merged_at,
@@ -404,16 +397,16 @@ def import_registrations(book: Any, status: StatusBar) -> str:
                            sheets=REGISTRATIONS)
     refreshed = refreshed_proposals(proposals, report, catalogue, merged_at, unit=None)
     _write_missing_or_all(book, [*sheets, *refreshed])
-    book.sheets[REGISTER_SHEET].activate()
+    book.sheets[schema.REGISTRATIONS_LIST].activate()
     issues = report.issues()
     errors = sum(1 for i in issues if i.severity == Severity.ERROR)
     warnings = sum(1 for i in issues if i.severity == Severity.WARNING)
     warned = ""
     if refreshed:
-        flagged = sum(1 for s in refreshed if s.name == SHEET_ISSUES for r in s.rows if r[0] == "not-registered")
+        flagged = sum(1 for s in refreshed if s.name == schema.ISSUES for r in s.rows if r[0] == "not-registered")
         warned = (f" Trang DanhSach đã được đối chiếu lại: {flagged} đề nghị chưa có trong danh sách đăng ký "
                   "(cảnh báo ở trang Loi).")
-    return (f"Đã nhập {len(report.files)} tệp đăng ký ({_actions_text(report.files)}). Trang {REGISTER_SHEET} có "
+    return (f"Đã nhập {len(report.files)} tệp đăng ký ({_actions_text(report.files)}). Trang {schema.REGISTRATIONS_LIST} có "
             f"{report.rows_total} dòng của {len(report.outcome.by_unit)} đơn vị; {errors} lỗi, {warnings} cảnh báo "
             f"(xem trang {REGISTRATIONS.issues}).{warned} Hãy lưu sổ (Ctrl+S).")
 
@@ -449,14 +442,14 @@ def record_results(book: Any, status: StatusBar) -> str:
     history = history_from_sheets(reader, catalogue, file=str(master))
     report = HistoryReport(str(master))
     at = datetime.now().astimezone().replace(microsecond=0)
-    status.show(f"tdkt: Đang ghi kết quả vào sổ {HISTORY_SHEET}...", force=True)
+    status.show(f"tdkt: Đang ghi kết quả vào sổ {schema.HISTORY}...", force=True)
     new = round_records(report, content, catalogue, master_name=master.name, year=None, decision=None,
                         decision_date=None, issuer=None, at=at)
     outcome = append_history(report, history, new, file=str(master))
     if outcome is not None:
         _write_missing_or_all(book, [*history_sheets(outcome.records, history.extra_headers, catalogue),
                                      *clerk_sheets(content.settings)])
-        book.sheets[HISTORY_SHEET].activate()
+        book.sheets[schema.HISTORY].activate()
     skipped = (f" {report.skipped_errors} dòng còn lỗi ở trang DanhSach chưa được ghi (sửa, gộp lại rồi bấm nút lại)."
                if report.skipped_errors else "")
     ambiguous = [i for i in report.issues if i.code == "ambiguous-identity"]
@@ -464,18 +457,18 @@ def record_results(book: Any, status: StatusBar) -> str:
     if len(ambiguous) > 5:
         notes += f"\n- ... và {len(ambiguous) - 5} người khác."
     if outcome is None:
-        return (f"Sổ {HISTORY_SHEET} đã có đủ kết quả này ({report.unchanged} dòng đã có), không ghi thêm gì.{skipped}")
-    return (f"Đã ghi kết quả vào sổ {HISTORY_SHEET}: {report.added} dòng mới, {report.updated} dòng được bổ sung, "
+        return (f"Sổ {schema.HISTORY} đã có đủ kết quả này ({report.unchanged} dòng đã có), không ghi thêm gì.{skipped}")
+    return (f"Đã ghi kết quả vào sổ {schema.HISTORY}: {report.added} dòng mới, {report.updated} dòng được bổ sung, "
             f"{report.unchanged} dòng đã có; sổ có {report.records_total} dòng.{skipped}"
             f"{' Cần ghi rõ ngày sinh để phân biệt:' + notes if notes else ''} Số, ngày, cấp quyết định khen thưởng "
-            f"ghi thêm ở trang {HISTORY_SHEET} nếu cần. Hãy lưu sổ (Ctrl+S).")
+            f"ghi thêm ở trang {schema.HISTORY} nếu cần. Hãy lưu sổ (Ctrl+S).")
 
 
 @button("lập biểu tổng hợp")
 def make_tally(book: Any, status: StatusBar) -> str:
     """Lập biểu tổng hợp: count DanhSach by award category and unit into sheet TongHop."""
     from addin.jobs import tally_content
-    from addin.workbook.masterbook import SHEET_TALLY, clerk_sheets, tally_sheet
+    from addin.workbook.masterbook import clerk_sheets, tally_sheet
 
     content = read_content(book)
     if not content.rows:
@@ -483,10 +476,10 @@ def make_tally(book: Any, status: StatusBar) -> str:
     result = tally_content(content)
     data = tally_sheet(result, content.settings)
     grid = write_sheet(book, data)
-    _tally_chart(book.sheets[SHEET_TALLY], grid, len(result.units), len(result.rows))
+    _tally_chart(book.sheets[schema.TALLY], grid, len(result.units), len(result.rows))
     _write_missing_or_all(book, clerk_sheets(content.settings))
-    book.sheets[SHEET_TALLY].activate()
-    return (f"Đã lập biểu tổng hợp ở trang {SHEET_TALLY}: {result.grand_total} danh hiệu, hình thức của "
+    book.sheets[schema.TALLY].activate()
+    return (f"Đã lập biểu tổng hợp ở trang {schema.TALLY}: {result.grand_total} danh hiệu, hình thức của "
             f"{len(result.units)} đơn vị ({result.counted_rows} dòng được đếm, {result.skipped_error_rows} dòng "
             "còn lỗi chưa tính). Hãy lưu sổ (Ctrl+S).")
 
@@ -515,7 +508,7 @@ def choose_delegates(book: Any, status: StatusBar) -> str:
     """Lập danh sách đại biểu: choose the conference delegates into sheet DaiBieu."""
     from addin.catalogue import default_catalogue
     from addin.jobs import delegates_content
-    from addin.workbook.masterbook import SHEET_DELEGATES, clerk_sheets, delegates_sheet
+    from addin.workbook.masterbook import clerk_sheets, delegates_sheet
 
     content = read_content(book)
     if not content.rows:
@@ -523,12 +516,12 @@ def choose_delegates(book: Any, status: StatusBar) -> str:
     catalogue = content.catalogue or default_catalogue()
     result, error = delegates_content(content, catalogue=catalogue)
     if error:
-        raise ButtonError(f"{error} (sửa ở trang {SETTINGS_SHEET}, rồi bấm nút lại).")
+        raise ButtonError(f"{error} (sửa ở trang {schema.SETTINGS}, rồi bấm nút lại).")
     write_sheet(book, delegates_sheet(result, content.settings, catalogue))
     _write_missing_or_all(book, clerk_sheets(content.settings))
-    book.sheets[SHEET_DELEGATES].activate()
+    book.sheets[schema.DELEGATES].activate()
     notes = "".join(f"\n- {text}" for text in result.shortfalls[:5])
-    return (f"Đã lập danh sách {result.seats} đại biểu ở trang {SHEET_DELEGATES}: {result.exemplary} đại biểu điển "
+    return (f"Đã lập danh sách {result.seats} đại biểu ở trang {schema.DELEGATES}: {result.exemplary} đại biểu điển "
             f"hình tiên tiến, {result.guests} khách mời.{' Lưu ý:' + notes if notes else ''} Hãy lưu sổ (Ctrl+S).")
 
 
@@ -539,11 +532,11 @@ def export_pdf(book: Any, status: StatusBar) -> str:
 
     master = master_path(book)
     chosen = None
-    if CONTROL_SHEET in [s.name for s in book.sheets]:
-        chosen = book.sheets[CONTROL_SHEET].range(PDF_SHEET_CELL).value
+    if schema.CONTROL in [s.name for s in book.sheets]:
+        chosen = book.sheets[schema.CONTROL].range(PDF_SHEET_CELL).value
     name = str(chosen).strip() if chosen else PDF_DEFAULT
     if name not in [s.name for s in book.sheets]:
-        raise ButtonError(f"Sổ không có trang \"{name}\": hãy chọn lại ở ô {PDF_SHEET_CELL} của trang {CONTROL_SHEET}.")
+        raise ButtonError(f"Sổ không có trang \"{name}\": hãy chọn lại ở ô {PDF_SHEET_CELL} của trang {schema.CONTROL}.")
     out = master.with_name(f"{master.stem}-{name}.pdf")
     status.show(f"tdkt: Đang xuất trang {name} ra PDF...", force=True)
     if getattr(book.app.engine, "name", "") == "excel":

@@ -8,11 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-CONTROL_SHEET = "DieuKhien"
-CHECK_SHEET = "KiemTra"
-REGISTER_SHEET = "DangKy"
-HISTORY_SHEET = "LichSu"
-CONF_SHEET = "xlwings.conf"
+from addin import schema
+
 MODULE = "Buttons"  # the VBA module (macros/Buttons.bas) that holds every button's Sub
 
 
@@ -46,5 +43,5 @@ BUTTONS: list[Button] = [
 # The sheet "Xuất PDF" exports: a dropdown on the control sheet, read when the button runs.
 PDF_LABEL_CELL = "B20"
 PDF_SHEET_CELL = "C20"
-PDF_SHEETS = ["TongHop", "DaiBieu", "DanhSach", "Loi", "KiemTra", "NhatKy"]
-PDF_DEFAULT = "TongHop"
+PDF_SHEETS = schema.PRINTABLE
+PDF_DEFAULT = schema.PRINTABLE[0]

@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from addin import schema
 from addin.workbook.master import SheetData, _split
 
 FONT = "Times New Roman"
 ERROR_FILL, WARNING_FILL, HEADER_FILL = "#F8CBAD", "#FFF2CC", "#DDEBF7"
 # Which column's label decides a row's colour, per sheet (the label "Lỗi" / "Cảnh báo").
-STATUS_COLUMN = {"DanhSach": "Tình trạng", "Loi": "Mức", "KiemTra": "Mức", "DangKy": "Tình trạng", "LoiDangKy": "Mức"}
+STATUS_COLUMN = schema.STATUS_COLUMN
 ERROR_LABEL, WARNING_LABEL = "Lỗi", "Cảnh báo"
 
 # Text Excel would not keep as typed when written as a value: a formula ("=..."), a number or a

@@ -5,7 +5,7 @@ date it applies from and how sure its source is); `checks` holds the rules that 
 """
 
 from addin.rules.checks import Context, Verdict, check_submission, dossier_date, evaluate
-from addin.rules.params import SHEET, Param, RuleTable, default_table, parse_sheet, sheet_rows
+from addin.rules.params import Param, RuleTable, default_table, parse_sheet, sheet_rows
 
-__all__ = ["Context", "Param", "RuleTable", "SHEET", "Verdict", "check_submission", "default_table", "dossier_date",
+__all__ = ["Context", "Param", "RuleTable", "Verdict", "check_submission", "default_table", "dossier_date",
            "evaluate", "parse_sheet", "sheet_rows"]

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Callable, Iterable
 
 from addin.catalogue import Catalogue, default_catalogue
+from addin.units import unit_key
 from addin.history import (
     DISCIPLINE_LEVELS,
     LEVEL_NAMES,
@@ -469,7 +470,6 @@ def _issue(n: Nominee, v: Verdict, ctx: Context, column: str | None, value: str 
 def check_submission(sub: Submission, register: list[YearRecord], table: RuleTable, *, today: date,
                      members: list[Nominee] | None = None, catalogue: Catalogue | None = None) -> list[Issue]:
     """Every history, collective and cap check for one submission, under the basis of its date."""
-    from addin.merge import unit_key
 
     catalogue = catalogue or default_catalogue()
     when = dossier_date(sub, today)

@@ -17,20 +17,11 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from addin.models import Issue, Rating, Severity
+from addin.schema import RULE_COLUMNS, RULES
+from addin.units import unit_key
 from addin.text import clean, fold, parse_date
 
-SHEET = "QuyDinh"
-# (key, header, width): read back by header text
-COLUMNS: list[tuple[str, str, float]] = [
-    ("quy_tac", "Quy tắc", 14),
-    ("tham_so", "Tham số", 30),
-    ("gia_tri", "Giá trị", 22),
-    ("ap_dung_tu", "Áp dụng từ ngày", 13),
-    ("don_vi", "Đơn vị", 22),
-    ("can_cu", "Căn cứ", 48),
-    ("muc", "Mức tin cậy", 9),
-    ("y_nghia", "Ý nghĩa", 70),
-]
+COLUMNS = RULE_COLUMNS  # QuyDinh, read back by header text
 HEADERS = [h for _, h, _ in COLUMNS]
 STATUS_LABELS = {"V": "đã đối chiếu văn bản", "R": "theo nguồn thứ cấp, cần kiểm tra", "K": "cách làm thường gặp"}
 DEFAULTS = Path(__file__).resolve().parent.parent / "data" / "quy_dinh.csv"
@@ -178,7 +169,6 @@ class RuleTable:
 
     def resolve(self, rule: str, name: str, on: date, unit: str | None = None) -> Param | None:
         """The row in force on `on` (a unit's own row first); the earliest row before any basis."""
-        from addin.merge import unit_key
 
         rows = [p for p in self.params if p.rule == rule and p.name == name]
         if not rows:
@@ -218,7 +208,7 @@ def parse_sheet(rows: list[list[Any]], *, file: str, first_row: int) -> RuleTabl
             continue
 
         def problem(column: str, value: Any, text: str) -> None:
-            table.issues.append(Issue(code="invalid-rule-parameter", severity=Severity.WARNING, file=file, sheet=SHEET,
+            table.issues.append(Issue(code="invalid-rule-parameter", severity=Severity.WARNING, file=file, sheet=RULES,
                                       row=excel_row, column=column, value=None if value is None else str(value),
                                       message=text))
 

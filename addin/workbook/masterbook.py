@@ -13,67 +13,37 @@ from typing import Any, Callable
 
 import python_calamine as pc
 
-from addin.merge import (
+from addin import catalogue as catalogue_mod
+from addin import schema
+from addin import settings as settings_mod
+from addin.merge import FileOutcome, MergeOutcome, UnitVersion
+from addin.merge import state_of as _state_of
+from addin.models import Issue, Severity
+from addin.schema import (
     ACTION_LABELS,
-    COLUMNS,
-    HEADERS,
-    INDEX,
     ISSUE_COLUMNS,
-    KEYS,
-    LABEL_ACTIONS,
     LABEL_SEVERITY,
+    LIST_COLUMNS,
+    LIST_HEADER_ROW,
+    LIST_KEYS,
+    LIST_PRINTED,
     LOG_COLUMNS,
-    MASTER_HEADER_ROW,
+    PROPOSALS,
+    REGISTRATIONS,
     SEVERITY_LABELS,
     STATUS_ERROR,
     STATUS_WARNING,
-    Aliases,
-    FileOutcome,
-    MergeOutcome,
-    UnitVersion,
-    unit_key,
+    ListSheets,
+    MasterRow,
 )
-from addin.models import Issue, Severity
 from addin.text import clean
-from addin import catalogue as catalogue_mod
-from addin import settings as settings_mod
+from addin.units import Aliases
 from addin.workbook.master import OfficialLayout, SheetData, write_sheets
 from addin.workbook.reader import UnreadableFile
 
-SHEET_LIST, SHEET_ISSUES, SHEET_LOG, SHEET_ALIASES = "DanhSach", "Loi", "NhatKy", "BiDanh"
-SHEET_GUESTS = "KhachMoi"
 # Excel keeps at most 65,530 hyperlinks per sheet; past that Loi still gives the row number.
 MAX_LINKS = 65_530
-GUEST_KEYS = ["stt", "ho_ten", "chuc_vu", "don_vi", "gioi_tinh", "dan_toc", "ghi_chu"]
-GUEST_HEADERS = ["STT", "Họ và tên", "Chức vụ", "Đơn vị", "Giới tính", "Dân tộc", "Ghi chú"]
-TITLE_LIST = "DANH SÁCH TỔNG HỢP ĐỀ NGHỊ KHEN THƯỞNG"
-ALIAS_HEADERS = ["Tên đơn vị như ghi trong tệp", "Tên đơn vị chuẩn"]
-
-
-@dataclass(frozen=True)
-class ListSheets:
-    """The sheets of one merged list: the rows, their issues and their log.
-
-    Proposals (DanhSach) and start-of-year registrations (DangKy) are merged by the same rules
-    into the same columns; each keeps its own issues and log, so a unit's registration never
-    replaces its proposal list or the reverse.
-    """
-
-    rows: str
-    issues: str
-    log: str
-    title: str
-    renamed: tuple[tuple[str, str], ...] = ()  # COLUMNS key -> header, where this list says it otherwise
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {**HEADERS, **dict(self.renamed)}
-
-
-SHEET_REGISTRATIONS = "DangKy"
-PROPOSALS = ListSheets(SHEET_LIST, SHEET_ISSUES, SHEET_LOG, TITLE_LIST)
-REGISTRATIONS = ListSheets(SHEET_REGISTRATIONS, "LoiDangKy", "NhatKyDangKy", "DANH SÁCH ĐĂNG KÝ THI ĐUA, KHEN THƯỞNG",
-                           renamed=(("unit", "Đơn vị đăng ký"), ("de_nghi", "Đăng ký danh hiệu, khen thưởng")))
+GUEST_KEYS = [c.key for c in schema.GUEST_COLUMNS]
 
 
 @dataclass
@@ -81,7 +51,7 @@ class MasterContent:
     """What the master holds now."""
 
     unit: str | None = None  # the master's own unit (title line of DanhSach)
-    rows: list[list[Any]] = field(default_factory=list)
+    rows: list[MasterRow] = field(default_factory=list)
     issues: list[tuple[str | None, Issue]] = field(default_factory=list)  # (unit, issue)
     log: list[list[Any]] = field(default_factory=list)
     aliases: Aliases = field(default_factory=Aliases)
@@ -91,7 +61,7 @@ class MasterContent:
     guests: list[dict[str, Any]] = field(default_factory=list)  # KhachMoi rows, filled by the clerk
     initial_guests: list[list[Any]] = field(default_factory=list)  # KhachMoi rows for a new master (demo)
     catalogue: Any = None  # the DanhMuc sheet's catalogue, which overrides the defaults when present
-    registrations: list[list[Any]] = field(default_factory=list)  # DangKy rows (COLUMNS order)
+    registrations: list[MasterRow] = field(default_factory=list)  # DangKy rows
 
 
 def _sheet_rows(book: pc.CalamineWorkbook, name: str) -> list[list[Any]] | None:
@@ -133,8 +103,17 @@ def read_master(path: Path, sheets: ListSheets = PROPOSALS) -> MasterContent:
         book.close()
 
 
-def _read_list(listing: list[list[Any]] | None, headers: dict[str, str]) -> tuple[str | None, list[list[Any]]]:
-    """The unit named in a list sheet's title block (DanhSach, DangKy), and its rows in COLUMNS order."""
+def _moment(value: Any) -> Any:
+    """A time read back from the sheet, made timezone-aware (a date alone: its midnight)."""
+    if isinstance(value, datetime):
+        return value.astimezone()
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day).astimezone()
+    return value
+
+
+def _read_list(listing: list[list[Any]] | None, headers: dict[str, str]) -> tuple[str | None, list[MasterRow]]:
+    """The unit named in a list sheet's title block (DanhSach, DangKy), and its rows."""
     unit, rows = None, []
     if listing:
         h = _find_header(listing, headers["stt"])
@@ -144,25 +123,19 @@ def _read_list(listing: list[list[Any]] | None, headers: dict[str, str]) -> tupl
             if issuer:
                 unit = issuer[-1]
             header = [clean(str(v)) for v in listing[h]]
-            position = {headers[k]: k for k in KEYS}
+            position = {headers[k]: at for at, k in enumerate(LIST_KEYS)}
             columns = [(i, position[t]) for i, t in enumerate(header) if t in position]
             for raw in listing[h + 1:]:
                 if not raw or not isinstance(raw[0], (int, float)) or isinstance(raw[0], bool):
                     continue  # every row of ours is numbered: the rest is the signature block
-                row: list[Any] = [None] * len(KEYS)
-                for i, key in columns:
+                row = MasterRow.blank()
+                for i, at in columns:
                     if i < len(raw):
-                        row[INDEX[key]] = _value(raw[i])
-                for key in ("nam_sinh", "src_row"):
-                    row[INDEX[key]] = _as_int(row[INDEX[key]])
-                if isinstance(row[INDEX["ngay_sinh"]], datetime):
-                    row[INDEX["ngay_sinh"]] = row[INDEX["ngay_sinh"]].date()
-                for key in ("sent_at", "merged_at"):
-                    moment = row[INDEX[key]]
-                    if isinstance(moment, datetime):
-                        row[INDEX[key]] = moment.astimezone()
-                    elif isinstance(moment, date):
-                        row[INDEX[key]] = datetime(moment.year, moment.month, moment.day).astimezone()
+                        row[at] = _value(raw[i])
+                row.nam_sinh, row.src_row = _as_int(row.nam_sinh), _as_int(row.src_row)
+                if isinstance(row.ngay_sinh, datetime):
+                    row.ngay_sinh = row.ngay_sinh.date()
+                row.sent_at, row.merged_at = _moment(row.sent_at), _moment(row.merged_at)
                 rows.append(row)
     return unit, rows
 
@@ -176,13 +149,13 @@ def content_from_sheets(sheet_rows: Callable[[str], list[list[Any]] | None],
     """
     content = MasterContent()
     content.unit, content.rows = _read_list(sheet_rows(sheets.rows), sheets.headers)
-    if sheets.rows == SHEET_REGISTRATIONS:
+    if sheets.rows == REGISTRATIONS.rows:
         content.registrations = content.rows
     else:
-        content.registrations = _read_list(sheet_rows(SHEET_REGISTRATIONS), REGISTRATIONS.headers)[1]
+        content.registrations = _read_list(sheet_rows(REGISTRATIONS.rows), REGISTRATIONS.headers)[1]
     issues = sheet_rows(sheets.issues)
     if issues:
-        h = _find_header(issues, ISSUE_COLUMNS[0][1])
+        h = _find_header(issues, ISSUE_COLUMNS[0].header)
         if h is not None:
             for raw in issues[h + 1:]:
                 raw = list(raw) + [""] * (len(ISSUE_COLUMNS) - len(raw))
@@ -201,96 +174,43 @@ def content_from_sheets(sheet_rows: Callable[[str], list[list[Any]] | None],
                 )))
     log = sheet_rows(sheets.log)
     if log:
-        h = _find_header(log, LOG_COLUMNS[0][1])
+        h = _find_header(log, LOG_COLUMNS[0].header)
         if h is not None:
             for raw in log[h + 1:]:
                 if any(v not in ("", None) for v in raw):
                     raw = [_value(v) for v in raw] + [None] * (len(LOG_COLUMNS) - len(raw))
                     content.log.append(raw[: len(LOG_COLUMNS)])
-    config = sheet_rows(settings_mod.SHEET)
+    config = sheet_rows(schema.SETTINGS)
     if config:
-        h = _find_header(config, settings_mod.HEADERS[0])
+        h = _find_header(config, schema.SETTINGS_COLUMNS[0].header)
         if h is not None:
             content.settings = settings_mod.parse(config[h + 1:])
             content.has_settings = True
-    guests = sheet_rows(SHEET_GUESTS)
+    guests = sheet_rows(schema.GUESTS)
     if guests:
-        h = _find_header(guests, GUEST_HEADERS[0])
+        h = _find_header(guests, schema.GUEST_COLUMNS[0].header)
         if h is not None:
             for raw in guests[h + 1:]:
-                raw = [_value(v) for v in raw] + [None] * (len(GUEST_HEADERS) - len(raw))
+                raw = [_value(v) for v in raw] + [None] * (len(GUEST_KEYS) - len(raw))
                 if raw[1]:
                     content.guests.append({k: raw[i] for i, k in enumerate(GUEST_KEYS)})
-    aliases = sheet_rows(SHEET_ALIASES)
+    aliases = sheet_rows(schema.ALIASES)
     if aliases:
-        h = _find_header(aliases, ALIAS_HEADERS[0])
+        h = _find_header(aliases, schema.ALIAS_COLUMNS[0].header)
         if h is not None:
             for raw in aliases[h + 1:]:
                 if len(raw) >= 2 and isinstance(raw[0], str) and isinstance(raw[1], str) and raw[0].strip() and raw[1].strip():
                     content.alias_pairs.append((clean(raw[0]), clean(raw[1])))
             content.aliases = Aliases(content.alias_pairs)
-    catalogue_rows = sheet_rows(catalogue_mod.SHEET)
+    catalogue_rows = sheet_rows(schema.CATALOGUE)
     if catalogue_rows:
         content.catalogue = catalogue_mod.catalogue_from_sheet(catalogue_rows)
     return content
 
 
 def state_of(content: MasterContent) -> dict[str, UnitVersion]:
-    """Per submitting unit: the version the master holds, from the log and the rows."""
-    # Names go through the alias table as it is now, not as it was when they were merged: a
-    # variant name merged as a unit of its own before the clerk typed its alias is then the
-    # same unit, and of its two versions the one sent later is kept (as in `decide`).
-    aliases = content.aliases
-    state: dict[str, UnitVersion] = {}
-    files: dict[str, str] = {}  # unit key -> file of the version kept (its issues are in Loi)
-    log_index = {key: i for i, (key, _, _) in enumerate(LOG_COLUMNS)}
-    for entry in content.log:
-        action = LABEL_ACTIONS.get(str(entry[log_index["action"]] or ""))
-        unit = entry[log_index["unit"]]
-        sha = entry[log_index["sha256"]]
-        if action not in ("added", "replaced") or not unit or not sha:
-            continue
-        name = aliases.resolve(str(unit)) or str(unit)
-        key = unit_key(name)
-        sent = entry[log_index["sent_at"]]
-        sent = sent.astimezone() if isinstance(sent, datetime) else None
-        previous = state.get(key)
-        if previous is not None and previous.sha256 != sha and _sent_before(sent, previous.sent_at):
-            previous.superseded.add(str(sha))  # joined by an alias, and older than the one kept
-            continue
-        version = UnitVersion(name, str(sha), sent, [], [])
-        if previous is not None:
-            version.superseded = previous.superseded | {previous.sha256}
-        state[key] = version
-        files[key] = str(entry[log_index["path"]] or "")
-    for row in content.rows:
-        src_unit = str(row[INDEX["src_unit"]] or row[INDEX["unit"]] or "")
-        name = aliases.resolve(src_unit) or src_unit
-        key = unit_key(name)
-        version = state.get(key)
-        if version is None:
-            version = state[key] = UnitVersion(name, str(row[INDEX["sha256"]] or ""), row[INDEX["sent_at"]], [], [])
-        if row[INDEX["sha256"]] in version.superseded:
-            continue  # rows of a version replaced since, once the alias joined the two names
-        if row[INDEX["unit"]] == row[INDEX["src_unit"]]:
-            row[INDEX["unit"]] = name  # the file's own unit, named as `decide` names it
-        row[INDEX["src_unit"]] = name
-        version.rows.append(row)
-    for unit, issue in content.issues:
-        if not unit:
-            continue
-        key = unit_key(aliases.resolve(str(unit)) or str(unit))
-        version = state.get(key)
-        if version is not None and (not files.get(key) or issue.file == files[key]):
-            version.issues.append(issue)
-    return state
-
-
-def _sent_before(a: datetime | None, b: datetime | None) -> bool:
-    """Whether a was sent strictly before b (an unknown time counts as earlier)."""
-    if b is None:
-        return False
-    return a is None or a < b
+    """Per submitting unit: the version the master holds (see addin.merge.state_of)."""
+    return _state_of(content.log, content.rows, content.issues, content.aliases)
 
 
 def _log_row(outcome: FileOutcome, at: datetime) -> list[Any]:
@@ -320,30 +240,30 @@ def master_sheets(content: MasterContent, outcome: MergeOutcome, files: list[Fil
     """
     rows = outcome.rows
     for i, row in enumerate(rows):
-        row[INDEX["stt"]] = i + 1
+        row.stt = i + 1
     row_styles = {}
     for i, row in enumerate(rows):
-        if row[INDEX["status"]] == STATUS_ERROR:
+        if row.status == STATUS_ERROR:
             row_styles[i] = "error"
-        elif row[INDEX["status"]] == STATUS_WARNING:
+        elif row.status == STATUS_WARNING:
             row_styles[i] = "warning"
     settings = content.settings
     if unit:
         settings.unit_name = unit
     elif not settings.unit_name and content.unit:
         settings.unit_name = content.unit
-    years = sorted({str(r[INDEX["nam_hoc"]]) for r in rows if r[INDEX["nam_hoc"]]})
+    years = sorted({str(r.nam_hoc) for r in rows if r.nam_hoc})
     headers = sheets.headers
     listing = SheetData(
-        sheets.rows, [headers[k] for k, _, _ in COLUMNS], rows, widths=[w for _, _, w in COLUMNS],
-        row_styles=row_styles, print_columns=INDEX["xep_loai"] + 1,
+        sheets.rows, [headers[k] for k in LIST_KEYS], rows, widths=schema.widths(LIST_COLUMNS),
+        row_styles=row_styles, print_columns=LIST_PRINTED,
         layout=official_layout(settings, sheets.title, "Năm học " + ", ".join(years) if years else "(Tổng hợp từ hồ sơ các đơn vị)"),
     )
     issue_rows, links, styles = [], {}, {}
     all_issues = list(zip(outcome.issues, outcome.issue_rows, outcome.issue_units))
     all_issues += [(issue, None, issue_unit) for issue_unit, issue in extra_issues]
     for n, (issue, at_row, issue_unit) in enumerate(all_issues):
-        master_row = None if at_row is None else at_row + MASTER_HEADER_ROW + 1
+        master_row = None if at_row is None else at_row + LIST_HEADER_ROW + 1
         issue_rows.append([issue.code, SEVERITY_LABELS[issue.severity], issue_unit, issue.file, issue.sheet,
                            issue.row, issue.column, issue.value, issue.message, master_row])
         if master_row is not None and len(links) < MAX_LINKS:
@@ -352,12 +272,13 @@ def master_sheets(content: MasterContent, outcome: MergeOutcome, files: list[Fil
             styles[n] = "error"
         elif issue.severity == Severity.WARNING:
             styles[n] = "warning"
-    issue_headers = [h for _, h, _ in ISSUE_COLUMNS[:-1]] + [f"Dòng trong {sheets.rows}"]
+    issue_headers = schema.headers(ISSUE_COLUMNS[:-1]) + [f"Dòng trong {sheets.rows}"]
     issues_sheet = SheetData(sheets.issues, issue_headers, issue_rows,
-                             widths=[w for _, _, w in ISSUE_COLUMNS], links=links, row_styles=styles)
+                             widths=schema.widths(ISSUE_COLUMNS), links=links, row_styles=styles)
     log = content.log + [_log_row(f, merged_at) for f in files]
-    log_sheet = SheetData(sheets.log, [h for _, h, _ in LOG_COLUMNS], log, widths=[w for _, _, w in LOG_COLUMNS])
-    aliases = SheetData(SHEET_ALIASES, ALIAS_HEADERS, [], widths=[45, 45], only_if_missing=True)
+    log_sheet = SheetData(sheets.log, schema.headers(LOG_COLUMNS), log, widths=schema.widths(LOG_COLUMNS))
+    aliases = SheetData(schema.ALIASES, schema.headers(schema.ALIAS_COLUMNS), [], widths=schema.widths(schema.ALIAS_COLUMNS),
+                        only_if_missing=True)
     return [listing, issues_sheet, log_sheet, aliases, *clerk_sheets(settings, content.initial_guests)]
 
 
@@ -376,10 +297,12 @@ def official_layout(settings: settings_mod.Settings, title: str, subtitle: str) 
 def clerk_sheets(settings: settings_mod.Settings, guests: list[list[Any]] | None = None) -> list[SheetData]:
     """The sheets the clerk fills in (settings, guests, award catalogue): created once, then only read."""
     return [
-        SheetData(settings_mod.SHEET, settings_mod.HEADERS, settings_mod.rows(settings), widths=[42, 24, 70],
+        SheetData(schema.SETTINGS, schema.headers(schema.SETTINGS_COLUMNS), settings_mod.rows(settings),
+                  widths=schema.widths(schema.SETTINGS_COLUMNS),
                   only_if_missing=True, autofilter=False),
-        SheetData(SHEET_GUESTS, GUEST_HEADERS, guests or [], widths=[6, 28, 24, 32, 10, 10, 24], only_if_missing=True),
-        SheetData(catalogue_mod.SHEET, [h for _, h, _ in catalogue_mod.SHEET_COLUMNS], catalogue_mod.default_sheet_rows(),
+        SheetData(schema.GUESTS, schema.headers(schema.GUEST_COLUMNS), guests or [], widths=schema.widths(schema.GUEST_COLUMNS),
+                  only_if_missing=True),
+        SheetData(schema.CATALOGUE, [h for _, h, _ in catalogue_mod.SHEET_COLUMNS], catalogue_mod.default_sheet_rows(),
                   widths=[w for _, _, w in catalogue_mod.SHEET_COLUMNS], only_if_missing=True),
     ]
 
@@ -387,8 +310,6 @@ def clerk_sheets(settings: settings_mod.Settings, guests: list[list[Any]] | None
 # ---------------------------------------------------------------------------
 # Printed tables built from DanhSach
 
-SHEET_TALLY = "TongHop"
-TITLE_TALLY = "BIỂU TỔNG HỢP KẾT QUẢ ĐỀ NGHỊ KHEN THƯỞNG"
 
 
 def tally_sheet(tally: Any, settings: settings_mod.Settings, *, with_registrations: bool = False) -> SheetData:
@@ -437,15 +358,15 @@ def tally_sheet(tally: Any, settings: settings_mod.Settings, *, with_registratio
             kind = book.add_chart({"type": "column"})
             first = last - len(units) + 1
             for col, name in ((2, "Đăng ký"), (3, "Đề nghị")):
-                kind.add_series({"name": name, "categories": [SHEET_TALLY, first, 1, last, 1],
-                                 "values": [SHEET_TALLY, first, col, last, col]})
+                kind.add_series({"name": name, "categories": [schema.TALLY, first, 1, last, 1],
+                                 "values": [schema.TALLY, first, col, last, col]})
         for i, _ in enumerate(tally.rows):
             r = header_row + 1 + i
             if step == 1:
                 kind.add_series({
-                    "name": [SHEET_TALLY, r, 1],
-                    "categories": [SHEET_TALLY, header_row, first_unit_col, header_row, last_unit_col],
-                    "values": [SHEET_TALLY, r, first_unit_col, r, last_unit_col],
+                    "name": [schema.TALLY, r, 1],
+                    "categories": [schema.TALLY, header_row, first_unit_col, header_row, last_unit_col],
+                    "values": [schema.TALLY, r, first_unit_col, r, last_unit_col],
                 })
         title = ("Số đăng ký và số đề nghị theo đơn vị" if with_registrations
                  else "Số danh hiệu, hình thức đề nghị theo đơn vị")
@@ -463,9 +384,9 @@ def tally_sheet(tally: Any, settings: settings_mod.Settings, *, with_registratio
             [i, unit, sum((r.registered or {}).get(unit, 0) for r in tally.rows), unit_totals[unit]]
             for i, unit in enumerate(units, start=1)]))
     return SheetData(
-        SHEET_TALLY, headers, rows, widths=[6, 46] + [unit_width] * (len(headers) - 2),
+        schema.TALLY, headers, rows, widths=[6, 46] + [unit_width] * (len(headers) - 2),
         footer_rows=[totals], notes=[note], autofilter=False, wrap=True, decorate=chart, extra_tables=extra_tables,
-        layout=official_layout(settings, TITLE_TALLY, f"({years})"),
+        layout=official_layout(settings, schema.TITLE_TALLY, f"({years})"),
     )
 
 
@@ -474,8 +395,6 @@ def write_printed(path: Path, sheets: list[SheetData], content: MasterContent, k
     return write_sheets(path, [*sheets, *clerk_sheets(content.settings)], keep_backups=keep_backups)
 
 
-SHEET_DELEGATES = "DaiBieu"
-TITLE_DELEGATES = "DANH SÁCH ĐẠI BIỂU DỰ HỘI NGHỊ ĐIỂN HÌNH TIÊN TIẾN"
 
 
 def delegates_sheet(result: Any, settings: settings_mod.Settings, catalogue: Any) -> SheetData:
@@ -503,11 +422,11 @@ def delegates_sheet(result: Any, settings: settings_mod.Settings, catalogue: Any
              f"{result.guests} khách mời."]
     notes += [f"Lưu ý: {text}" for text in result.shortfalls]
     return SheetData(
-        SHEET_DELEGATES, headers, rows, widths=[6, 26, 30, 34, 18, 30, 12], autofilter=False, wrap=True,
+        schema.DELEGATES, headers, rows, widths=[6, 26, 30, 34, 18, 30, 12], autofilter=False, wrap=True,
         notes=notes,
         extra_tables=[("CƠ CẤU ĐẠI BIỂU", ["STT", "Đơn vị", "Đại biểu điển hình", "Khách mời", "Tổng số", "Nữ (tỷ lệ)",
                                            "Dân tộc thiểu số (tỷ lệ)"], composition)],
-        layout=official_layout(settings, TITLE_DELEGATES, "(Kèm theo Kế hoạch tổ chức hội nghị)"),
+        layout=official_layout(settings, schema.TITLE_DELEGATES, "(Kèm theo Kế hoạch tổ chức hội nghị)"),
         print_columns=len(headers) - 1,
     )
 
@@ -553,7 +472,7 @@ def history_from_sheets(sheet_rows: Callable[[str], list[list[Any]] | None], cat
     from addin import history, rules
 
     out = HistoryBook(rules=rules.default_table())
-    register = sheet_rows(history.SHEET)
+    register = sheet_rows(schema.HISTORY)
     h = _find_header(register, history.HEADERS["stt"]) if register else None
     if register and h is not None:
         out.has_register = True
@@ -567,8 +486,8 @@ def history_from_sheets(sheet_rows: Callable[[str], list[list[Any]] | None], cat
             record = history.record_from_row(values, catalogue, row=offset, extra=extra)
             if record is not None:
                 out.records.append(record)
-    table = sheet_rows(rules.SHEET)
-    h = _find_header(table, rules.params.HEADERS[0]) if table else None
+    table = sheet_rows(schema.RULES)
+    h = _find_header(table, schema.RULE_COLUMNS[0].header) if table else None
     if table and h is not None:
         out.has_rules = True
         out.rules = rules.parse_sheet(table[h + 1:], file=file, first_row=h + 2)
@@ -583,12 +502,12 @@ def history_sheets(records: list[Any], extra_headers: list[str], catalogue: Any)
     for i, record in enumerate(records, start=1):
         row = history.record_to_row(record, catalogue)
         row[0] = i
-        width = len(history.COLUMNS) + len(extra_headers)
+        width = len(schema.HISTORY_COLUMNS) + len(extra_headers)
         rows.append((row + [None] * width)[:width])
-    register = SheetData(history.SHEET, [h for _, h, _ in history.COLUMNS] + extra_headers, rows,
-                         widths=[w for _, _, w in history.COLUMNS] + [16] * len(extra_headers))
-    table = SheetData(rules.SHEET, rules.params.HEADERS, rules.sheet_rows(),
-                      widths=[w for _, _, w in rules.params.COLUMNS], only_if_missing=True, wrap=True)
+    register = SheetData(schema.HISTORY, schema.headers(schema.HISTORY_COLUMNS) + extra_headers, rows,
+                         widths=schema.widths(schema.HISTORY_COLUMNS) + [16] * len(extra_headers))
+    table = SheetData(schema.RULES, schema.headers(schema.RULE_COLUMNS), rules.sheet_rows(),
+                      widths=schema.widths(schema.RULE_COLUMNS), only_if_missing=True, wrap=True)
     return [register, table]
 
 
