@@ -8,10 +8,11 @@ from pathlib import Path
 
 import click
 
+from addin import schema
 from addin.models import Report, Severity, Submission
 
 _STATUS_LABELS = {"ok": "hợp lệ", "invalid": "có lỗi", "unreadable": "không đọc được", "ignored": "bỏ qua"}
-_SEVERITY_LABELS = {Severity.ERROR: "Lỗi", Severity.WARNING: "Cảnh báo", Severity.INFO: "Thông tin"}
+_SEVERITY_LABELS = schema.SEVERITY_LABELS
 
 
 def _utf8_stdout() -> None:
@@ -122,7 +123,7 @@ _ACTION_LABELS_CLI = {"added": "thêm mới", "replaced": "thay bản trước",
                       "rejected": "từ chối", "ignored": "bỏ qua"}
 
 
-def render_merge(report, sheet: str = "DanhSach", issues_sheet: str = "Loi") -> str:
+def render_merge(report, sheet: str = schema.LIST, issues_sheet: str = schema.ISSUES) -> str:
     """A readable account of a merge, in Vietnamese."""
     lines = []
     for f in report.files:
@@ -199,10 +200,10 @@ def register(master: str, sources: tuple[str, ...], as_json: bool, unit: str | N
                           progress=_progress_printer(not as_json and sys.stderr.isatty(), "Đang gộp"))
     if as_json:
         data = report.to_json_dict()
-        data["sheet"] = "DangKy"
+        data["sheet"] = schema.REGISTRATIONS_LIST
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        click.echo(render_merge(report, "DangKy", "LoiDangKy"))
+        click.echo(render_merge(report, schema.REGISTRATIONS_LIST, schema.REGISTRATIONS_ISSUES))
     rejected = any(f.action == "rejected" for f in report.files)
     sys.exit(1 if report.error or rejected else 0)
 
@@ -220,7 +221,7 @@ def feedback(master: str, sources: tuple[str, ...], out: str | None, as_json: bo
     vị được tìm lại trong thư mục hộp thư (CauHinh) và các SOURCES chỉ ra; tệp gốc không bị sửa.
     Thoát với mã 0 khi đã ghi đủ, 1 khi có đơn vị không tạo được bản góp ý.
     """
-    from addin.feedback import feedback_job
+    from addin.jobs import feedback_job
 
     report = feedback_job(master, list(sources), out=out)
     if as_json:
@@ -459,8 +460,7 @@ def build_workbooks(outdir: str) -> None:
 def demo(out: str) -> None:
     """Chạy thử trên dữ liệu mẫu: hộp thư hồ sơ của các đơn vị, kiểm tra, gộp vào sổ tổng hợp."""
     from addin.demo import demo_guests, demo_settings, write_demo_mailbox
-    from addin.jobs import delegates_job, merge_job, tally_job
-    from addin.validate import validate_paths
+    from addin.jobs import delegates_job, merge_job, tally_job, validate_paths
 
     folder = Path(out)
     inbox = folder / "hop-thu"

@@ -27,7 +27,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from addin.schema import LIST_HEADER_ROW, LIST_KEYS, STATUS_ERROR, MasterRow
 from addin.units import unit_key
-from addin.text import clean, fold, name_key, parse_gender
+from addin.text import clean, fold, is_ethnic_minority, is_yes, name_key, parse_gender
 
 # ---------------------------------------------------------------------------
 # Data shapes
@@ -214,21 +214,12 @@ def _text(value: Any) -> str:
     return "" if value is None else clean(str(value))
 
 
-def _is_minority(dan_toc: Any) -> bool:
-    text = re.sub(r"^dân tộc\s+", "", fold(_text(dan_toc)))
-    return text not in ("", "-", "kinh")
-
-
-def _truthy(value: Any) -> bool:
-    if isinstance(value, str):
-        return fold(value) in ("x", "có", "co", "1", "true", "yes")
-    return bool(value)
 
 
 def _in_difficult_area(row: Mapping[str, Any], unit: str, difficult_units: set[str]) -> bool:
     """DanhSach has no column for it: a "vung_dbkk" value, the unit's setting, or a note in Ghi chú."""
     return (
-        _truthy(row.get("vung_dbkk"))
+        is_yes(row.get("vung_dbkk"))
         or unit_key(unit) in difficult_units
         or bool(_DIFFICULT.search(fold(_text(row.get("ghi_chu")))))
     )
@@ -281,7 +272,7 @@ def candidates_from_rows(
             award=award[0],
             rank=award[1],
             female=parse_gender(row.get("gioi_tinh")) == "nu",
-            ethnic_minority=_is_minority(row.get("dan_toc")),
+            ethnic_minority=is_ethnic_minority(row.get("dan_toc")),
             difficult_area=_in_difficult_area(row, unit, difficult),
             direct_teaching=teaches_directly(position),
             student=role == "hoc_sinh",
@@ -294,6 +285,20 @@ def candidates_from_rows(
         if kept is None or _rank_key(candidate, ()) < _rank_key(kept, ()):
             best[person] = candidate
     return rank_candidates(best.values())
+
+
+def guests_from_rows(rows: Iterable[Mapping[str, Any]]) -> list[Candidate]:
+    """Guests from the clerk's KhachMoi rows, classified by the same parsers as candidates."""
+    guests = []
+    for row in rows:
+        name = _text(row.get("ho_ten"))
+        if not name:
+            continue
+        guests.append(Candidate(name=name, unit=_text(row.get("don_vi")), award=None, rank=None,
+                                female=parse_gender(row.get("gioi_tinh")) == "nu",
+                                ethnic_minority=is_ethnic_minority(row.get("dan_toc")),
+                                role=role_of(_text(row.get("chuc_vu")))))
+    return guests
 
 
 # ---------------------------------------------------------------------------

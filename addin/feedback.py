@@ -1,5 +1,6 @@
-"""Sending back what is wrong (tdkt feedback): for each unit whose latest list has problems, a
-marked copy of its own workbook, a covering text to paste into an email, and a reply draft.
+"""Sending back what is wrong, the pure parts: which units get what, the covering text, the reply draft.
+
+The job that finds the units' files and writes the outbox is addin.jobs.feedback.
 
 The problems are the master's (Loi: what the clerk sees, cross-unit duplicates and
 registration warnings included). The unit's file is found again by its SHA-256 among the
@@ -8,22 +9,18 @@ inbox folder and any sources named, and read again only to learn which column ea
 
 from __future__ import annotations
 
-import email.policy
 import email.utils
-import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
-from addin.catalogue import Catalogue, default_catalogue
-from addin.ingest import header_field, read_submission
+from addin.catalogue import Catalogue
+from addin.ingest import header_field
+from addin.merge import UnitVersion
 from addin.models import Issue, Severity, Submission
-from addin.workbook.feedback_book import Problem, write_feedback_book
-from addin.workbook.reader import UnreadableFile
 
-OUTBOX = "tra-lai"
 _PROBLEMS = (Severity.ERROR, Severity.WARNING)
 _XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 MAX_LISTED = 10  # problems named in the covering text; the workbook lists all of them
@@ -67,30 +64,11 @@ def _str(path: Path | None) -> str | None:
     return None if path is None else str(path)
 
 
-@dataclass
-class FeedbackReport:
-    master: str
-    out: str | None = None
-    units: list[UnitFeedback] = field(default_factory=list)  # units with problems, in master order
-    clean_units: list[str] = field(default_factory=list)  # units with nothing to send back
-    error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None and all(u.error is None for u in self.units)
-
-    def to_json_dict(self) -> dict[str, Any]:
-        """The `tdkt feedback --json` shape (a contract: extend only by adding fields)."""
-        return {"master": self.master, "out": self.out, "units": [u.to_json() for u in self.units],
-                "clean_units": list(self.clean_units),
-                "written": sum(1 for u in self.units if u.workbook is not None), "error": self.error}
-
-
 # ---------------------------------------------------------------------------
 # Pure parts
 
 
-def units_with_problems(state: dict[str, Any]) -> tuple[list[UnitFeedback], list[str]]:
+def units_with_problems(state: dict[str, UnitVersion]) -> tuple[list[UnitFeedback], list[str]]:
     """From the master's per-unit state: the units whose latest version has errors or warnings, and the rest."""
 
     plan, clean = [], []
@@ -189,105 +167,3 @@ def reply_message(*, to: str, subject: str | None, message_id: str | None, body:
     msg.set_content(body)
     msg.add_attachment(attachment, maintype=_XLSX_TYPE[0], subtype=_XLSX_TYPE[1], filename=attachment_name)
     return msg
-
-
-# ---------------------------------------------------------------------------
-# The job
-
-
-def inbox_folder(master: Path, setting: str | None) -> Path:
-    """The folder units' files are saved to: CauHinh's "Thư mục hộp thư", relative to the master."""
-    folder = Path((setting or "").strip() or "hop-thu")
-    return folder if folder.is_absolute() else master.parent / folder
-
-
-def default_outbox(master: Path, inbox: Path) -> Path:
-    """Beside the master, but never inside the inbox: the next merge would read the copies as lists."""
-    out = master.parent / OUTBOX
-    try:
-        if out.resolve().is_relative_to(inbox.resolve()):
-            return inbox.parent / OUTBOX
-    except OSError:
-        pass
-    return out
-
-
-def feedback_job(master: str | Path, sources: Iterable[str] = (), *, out: str | Path | None = None,
-                 catalogue: Catalogue | None = None, now: datetime | None = None) -> FeedbackReport:
-    """Write the feedback workbook, covering text and reply draft of every unit with problems."""
-    from addin.jobs import open_master
-
-    master = Path(master)
-    report = FeedbackReport(str(master))
-    content, report.error = open_master(master)
-    if content is None:
-        return report
-    inbox = inbox_folder(master, content.settings.inbox)
-    return feedback_content(master, content, sources, inbox=inbox, out=out, catalogue=catalogue, now=now)
-
-
-def feedback_content(master: Path, content: Any, sources: Iterable[str] = (), *, inbox: Path,
-                     out: str | Path | None = None, catalogue: Catalogue | None = None,
-                     now: datetime | None = None,
-                     progress: Callable[[int, int, str], None] | None = None) -> FeedbackReport:
-    """The feedback files of a master's content read already (from the file, or from the open book).
-
-    Writes only into the outbox (default: beside the master); the master itself is not changed.
-    """
-    from addin.inbox import collect_sources, safe_filename
-    from addin.workbook.masterbook import state_of
-
-    report = FeedbackReport(str(master))
-    catalogue = catalogue or content.catalogue or default_catalogue()
-    report.units, report.clean_units = units_with_problems(state_of(content))
-    outbox = Path(out) if out is not None else default_outbox(master, inbox)
-    report.out = str(outbox)
-    if not report.units:
-        return report
-    roots = ([str(inbox)] if inbox.is_dir() else []) + [str(s) for s in sources]
-    office = content.settings.unit_name or content.unit or ""
-    with tempfile.TemporaryDirectory(prefix="tdkt-") as work:
-        found = collect_sources(roots, Path(work))
-        by_sha = {s.sha256: s for s in found if s.usable and s.sha256}
-        for done, fb in enumerate(report.units):
-            if progress:
-                progress(done, len(report.units), fb.unit)
-            src = by_sha.get(fb.sha256)
-            if src is None:
-                where = f"thư mục hộp thư \"{inbox}\"" if inbox.is_dir() else f"thư mục hộp thư \"{inbox}\" (chưa có thư mục này)"
-                fb.error = (f"Không tìm thấy tệp đơn vị đã gửi (\"{fb.file}\") trong {where} hay các tệp được chỉ ra: "
-                            "hãy chỉ ra tệp đó, ví dụ tdkt feedback SỔ TỆP-CỦA-ĐƠN-VỊ.")
-                continue
-            fb.source, fb.sender = src.shown, src.sender
-            try:
-                _write_unit(fb, src, outbox, catalogue, office, content.settings.preparer, now, safe_filename)
-            except (OSError, UnreadableFile) as exc:
-                fb.error = f"Không ghi được bản góp ý cho {fb.unit}: {getattr(exc, 'strerror', None) or exc}."
-            except Exception as exc:  # a file openpyxl cannot rebuild must not stop the other units
-                fb.error = f"Không tạo được bản góp ý từ tệp \"{src.shown}\" ({type(exc).__name__}): hãy gửi lỗi theo trang Loi."
-        if progress:
-            progress(len(report.units), len(report.units), "")
-    return report
-
-
-def _write_unit(fb: UnitFeedback, src: Any, outbox: Path, catalogue: Catalogue, office: str, preparer: str,
-                now: datetime | None, safe_filename: Any) -> None:
-    submission = read_submission(src.path, display_path=src.shown, catalogue=catalogue)
-    problems = [Problem(i, locate(i, submission, catalogue)) for i in fb.issues]
-    outbox.mkdir(parents=True, exist_ok=True)
-    workbook = outbox / safe_filename(f"{fb.unit} - Lỗi cần sửa.xlsx")
-    if workbook.resolve() == Path(src.path).resolve():
-        raise OSError(0, "tệp ra trùng với tệp gốc của đơn vị")  # the unit's file is never written
-    fb.cells = write_feedback_book(Path(src.path), workbook, problems, unit=fb.unit, shown=fb.file)
-    fb.workbook = workbook
-    fb.text = covering_text(fb, sent_at=src.sent_at if src.sent_from == "email" else None,
-                            attachment=workbook.name, office=office, preparer=preparer)
-    fb.text_file = outbox / safe_filename(f"{fb.unit} - Thư trả lời.txt")
-    fb.text_file.write_text(fb.text + "\n", encoding="utf-8")
-    if src.sender:
-        message = reply_message(to=src.sender, subject=src.subject, message_id=src.message_id, body=fb.text,
-                                attachment=workbook.read_bytes(), attachment_name=workbook.name, now=now)
-        fb.reply = outbox / safe_filename(f"{fb.unit} - Thư trả lời.eml")
-        # Folded at 78 columns, Python's generator drops the space between two encoded words
-        # ("năm học" comes back "nămhọc"); RFC 5322 allows lines of 998.
-        fb.reply.write_bytes(message.as_bytes(policy=email.policy.SMTP.clone(max_line_length=998)))

@@ -17,7 +17,7 @@ from typing import Any, Iterable
 from addin.catalogue import KIND_LABELS, Catalogue
 from addin.models import AwardKind, Issue, Nominee, Rating, Severity, Submission, Target
 from addin.schema import HISTORY, HISTORY_COLUMNS, LIST, STATUS_ERROR, TARGET_COLLECTIVE, MasterRow
-from addin.text import clean, find_school_year, fold, name_key, parse_date
+from addin.text import clean, find_school_year, fold, is_yes, name_key, parse_date
 from addin.units import unit_key
 
 COLUMNS = HISTORY_COLUMNS  # LichSu, read back by header text
@@ -168,14 +168,6 @@ def _int(value: Any) -> int | None:
     return int(m.group()) if m else None
 
 
-def yes(value: Any) -> bool:
-    """A tick as clerks type it: Có, x, ✓, 1, TRUE."""
-    if isinstance(value, bool):
-        return value
-    key = fold(str(value or ""))
-    return key in ("có", "co", "x", "✓", "✔", "v", "1", "true", "yes", "đúng")
-
-
 def _rating(value: Any) -> Rating | None:
     from addin.ingest import parse_rating
 
@@ -229,7 +221,7 @@ def record_from_row(values: dict[str, Any], catalogue: Catalogue, *, row: int | 
         so_qd_sang_kien=_text(values.get("so_qd_sang_kien")),
         ky_luat=_text(values.get("ky_luat")), ky_luat_tu=_date(values.get("ky_luat_tu")),
         ky_luat_den=_date(values.get("ky_luat_den")),
-        thai_san=yes(values.get("thai_san")), dang_xem_xet=yes(values.get("dang_xem_xet")),
+        thai_san=is_yes(values.get("thai_san")), dang_xem_xet=is_yes(values.get("dang_xem_xet")),
         nam_vao_nganh=_int(values.get("nam_vao_nganh")), so_nam_giang_day=_int(values.get("so_nam_giang_day")),
         so_nam_dbkk=_int(values.get("so_nam_dbkk")),
         ghi_chu=_text(values.get("ghi_chu")), nguon=_text(values.get("nguon")),
@@ -314,7 +306,7 @@ def record_from_nominee(n: Nominee, *, nam_hoc: str | None, source: str, at: dat
         so_qd_sang_kien=so_qd_sang_kien,
         ky_luat=_text(values.get("ky_luat")), ky_luat_tu=_date(values.get("ky_luat_tu")),
         ky_luat_den=_date(values.get("ky_luat_den")),
-        thai_san=yes(values.get("thai_san")), dang_xem_xet=yes(values.get("dang_xem_xet")),
+        thai_san=is_yes(values.get("thai_san")), dang_xem_xet=is_yes(values.get("dang_xem_xet")),
         nam_vao_nganh=_int(values.get("nam_vao_nganh")), so_nam_giang_day=_int(values.get("so_nam_giang_day")),
         so_nam_dbkk=_int(values.get("so_nam_dbkk")),
         ghi_chu=n.ghi_chu, nguon=source, ghi_luc=at,

@@ -223,6 +223,20 @@ ACTION_LABELS = {
 }
 LABEL_ACTIONS = {v: k for k, v in ACTION_LABELS.items()}
 
+# A checked file's outcome, as KiemTra shows it
+FILE_STATUS_LABELS = {"ok": "Hợp lệ", "invalid": "Có lỗi", "unreadable": "Không đọc được", "ignored": "Bỏ qua"}
+CHECK_COLUMNS = _columns(
+    ("stt", "STT", 6),
+    ("file", "Tệp", 34),
+    ("unit", "Đơn vị", 30),
+    ("status", "Kết quả của tệp", 14),
+    ("severity", "Mức", 10),
+    ("row", "Dòng", 7),
+    ("column", "Cột", 20),
+    ("value", "Giá trị", 24),
+    ("message", "Nội dung", 80),
+)
+
 
 # ---------------------------------------------------------------------------
 # The merged lists: proposals (DanhSach) and registrations (DangKy) share the columns

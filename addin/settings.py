@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from addin.text import clean, fold
+from addin.text import clean, fold, is_yes, parse_number
 
 SECTION_UNIT_QUOTAS = "CHỈ TIÊU ĐẠI BIỂU THEO ĐƠN VỊ"
 SECTION_ROLE_QUOTAS = "CHỈ TIÊU THEO LOẠI ĐƠN VỊ VÀ VAI TRÒ"
@@ -71,26 +71,9 @@ class Settings:
 
 
 def _number(value: Any, default: float, *, share: bool = False) -> float:
-    """A number as typed ("150", "0,3", "30%"); for a share, 30 and "30%" both mean 0.3."""
-    if isinstance(value, bool):
-        return default
-    if isinstance(value, (int, float)):
-        number = float(value)
-    elif isinstance(value, str):
-        text = value.strip().replace("%", "").replace(",", ".")
-        try:
-            number = float(text)
-        except ValueError:
-            return default
-        if "%" in value:
-            return number / 100
-    else:
-        return default
-    return number / 100 if share and number > 1 else number
-
-
-def _yes(value: Any) -> bool:
-    return fold(str(value or "")) in ("có", "co", "yes", "true", "1", "x")
+    """A number as typed ("150", "0,3", "30%"), else the default; for a share, 30 and "30%" both mean 0.3."""
+    number = parse_number(value, share=share)
+    return default if number is None else number
 
 
 def parse(rows: Iterable[list[Any]]) -> Settings:
@@ -128,7 +111,7 @@ def parse(rows: Iterable[list[Any]]) -> Settings:
         elif key in by_label:
             attr, default = by_label[key]
             if isinstance(getattr(Settings, attr, None), bool):  # yes/no settings, typed "Có"/"Không"
-                setattr(settings, attr, _yes(value))
+                setattr(settings, attr, is_yes(value))
             elif isinstance(default, int):
                 setattr(settings, attr, int(_number(value, default)))
             elif isinstance(default, float):

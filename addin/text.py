@@ -264,3 +264,67 @@ def parse_gender(value: object) -> str | None:
     if value is None:
         return None
     return _gender(str(value))
+
+
+# ---------------------------------------------------------------------------
+# Yes/no, numbers and ethnicity as clerks type them: one parser each, for every sheet and list
+
+_YES = frozenset({"có", "co", "x", "✓", "✔", "v", "1", "true", "yes", "đúng", "dung", "c"})
+_NO = frozenset({"không", "khong", "0", "false", "no", "k", "-", "sai"})
+
+
+def parse_yes(value: object) -> bool | None:
+    """True for a tick (Có, x, ✓, 1, TRUE), False for a no (Không, 0, FALSE), None when empty or unclear."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return None if value != value else value != 0  # NaN is no answer
+    key = fold(str(value or ""))
+    if key in _YES:
+        return True
+    if key in _NO:
+        return False
+    return None
+
+
+def is_yes(value: object) -> bool:
+    """Whether a cell says yes (an empty or unclear cell does not)."""
+    return parse_yes(value) is True
+
+
+def parse_number(value: object, *, share: bool = False) -> float | None:
+    """A number as typed: 150, "150", "0,3" (Vietnamese decimal comma), "30%"; None when it is not one.
+
+    With `share`, 30 and "30%" both mean 0.3 (a share typed as a percentage).
+    """
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        number = float(value)
+        percent = False
+    else:
+        text = str(value).strip()
+        percent = text.endswith("%")
+        text = text.rstrip("%").strip().replace(" ", "")
+        if text.count(",") == 1 and "." not in text:
+            text = text.replace(",", ".")
+        try:
+            number = float(text)
+        except ValueError:
+            return None
+    if number != number or number in (float("inf"), float("-inf")):
+        return None
+    if percent:
+        return number / 100
+    return number / 100 if share and number > 1 else number
+
+
+_MAJORITY = frozenset({"kinh", "việt", "viet", "người kinh", "việt nam"})
+_ETHNIC_PREFIX = re.compile(r"^(?:dân tộc|dt)[\s.:]+")
+
+
+def is_ethnic_minority(value: object) -> bool:
+    """Whether a "Dân tộc" cell names an ethnic minority: given, and not Kinh ("Dân tộc Kinh", "kinh", "DT: Kinh")."""
+    key = fold(str(value or "")).strip()
+    key = _ETHNIC_PREFIX.sub("", key).strip()
+    return key not in ("", "-") and key not in _MAJORITY

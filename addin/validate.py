@@ -8,17 +8,14 @@ that one row can show (multi-year criteria need the award history: see the rules
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Iterable
 
 from addin.catalogue import Catalogue, TARGET_LABELS, default_catalogue
 from addin.ingest import read_submission
-from addin.models import Issue, Nominee, Rating, Report, Severity, Submission, Target
+from addin.models import Issue, Nominee, Rating, Severity, Submission, Target
 from addin.text import name_key
 
 _RATING_ORDER = {Rating.HTXSNV: 0, Rating.HTTNV: 1, Rating.HTNV: 2, Rating.KHTNV: 3}
 LAW_2022 = "Luật Thi đua, khen thưởng 2022"
-
-Progress = Callable[[int, int, str], None]  # (done, total, current file)
 
 
 def _issue(n: Nominee, code: str, severity: Severity, column: str | None, value: str | None, message: str) -> Issue:
@@ -151,30 +148,3 @@ def validate_file(path: Path, shown: str, catalogue: Catalogue | None = None) ->
     submission.issues.sort(key=lambda i: (i.sheet or "", i.row or 0))
     submission.status = "invalid" if submission.has_errors() else "ok"
     return submission
-
-
-def validate_paths(paths: Iterable[str], catalogue: Catalogue | None = None, progress: Progress | None = None) -> Report:
-    """Validate every workbook found under the given files and folders, emails and zip archives."""
-    import tempfile
-
-    from addin.inbox import collect_sources
-    from addin.ingest import gc_paused
-
-    catalogue = catalogue or default_catalogue()
-    report = Report()
-    with tempfile.TemporaryDirectory(prefix="tdkt-") as work:
-        found = collect_sources(paths, Path(work))
-        with gc_paused():
-            for done, src in enumerate(found):
-                if progress:
-                    progress(done, len(found), src.shown)
-                if src.ignored:
-                    report.submissions.append(Submission(path=src.shown, status="ignored", reason=src.ignored))
-                elif src.rejected:
-                    issue = Issue(code="unreadable-file", severity=Severity.ERROR, file=src.shown, message=src.rejected)
-                    report.submissions.append(Submission(path=src.shown, status="unreadable", reason=src.rejected, issues=[issue]))
-                else:
-                    report.submissions.append(validate_file(src.path, src.shown, catalogue))
-    if progress:
-        progress(len(found), len(found), "")
-    return report

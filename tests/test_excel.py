@@ -26,7 +26,7 @@ import addin.excel as buttons  # noqa: E402
 from addin.build import MASTER_NAME  # noqa: E402
 from addin.demo import demo_guests, write_demo_mailbox  # noqa: E402
 from addin.excel.render import cell_value  # noqa: E402
-from addin.feedback import feedback_job  # noqa: E402
+from addin.jobs import feedback_job  # noqa: E402
 from addin.jobs import merge_job, record_job, register_job, tally_job, validate_job  # noqa: E402
 from addin.schema import REGISTRATIONS, MasterRow  # noqa: E402
 from addin.workbook.masterbook import read_master  # noqa: E402

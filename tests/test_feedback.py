@@ -13,7 +13,7 @@ import openpyxl
 from click.testing import CliRunner
 
 from addin.cli import main
-from addin.feedback import feedback_job
+from addin.jobs import feedback_job
 from addin.jobs import merge_job
 from addin.workbook.feedback_book import FILLS, SHEET_FEEDBACK
 

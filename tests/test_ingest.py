@@ -28,7 +28,8 @@ from addin.text import (
     parse_date,
     parse_gender,
 )
-from addin.validate import validate_file, validate_paths
+from addin.jobs import validate_paths
+from addin.validate import validate_file
 from conftest import Sheet
 
 HEADER = ["STT", "Họ và tên", "Ngày sinh", "Giới tính", "Chức vụ", "Đơn vị công tác",

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from addin.cli import main
-from addin.feedback import feedback_job
+from addin.jobs import feedback_job
 from addin.ingest import header_field
 from addin.jobs import merge_job, register_job, tally_job
 from addin.schema import REGISTRATIONS

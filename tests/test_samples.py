@@ -13,7 +13,8 @@ import pytest
 from addin.catalogue import default_catalogue
 from addin.ingest import find_header, read_submission
 from addin.models import Nominee, Severity, Submission, Target
-from addin.validate import validate_file, validate_paths
+from addin.jobs import validate_paths
+from addin.validate import validate_file
 from addin.workbook.reader import read_workbook
 
 LE_QUY_DON = "THCS Le Quy Don - DS de nghi KT 2024-2025.xlsx"

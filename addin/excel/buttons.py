@@ -26,12 +26,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from addin import schema
+from addin import jobs, schema
 from addin.excel.layout import PDF_DEFAULT, PDF_SHEET_CELL
 from addin.excel.render import sheet_of, write_sheet
 from addin.models import Severity
-from addin.schema import PROPOSALS, SEVERITY_LABELS, ListSheets
-from addin.workbook.masterbook import MasterContent, content_from_sheets
+from addin.schema import PROPOSALS, REGISTRATIONS, ListSheets
+from addin.workbook.masterbook import MasterContent, content_from_sheets, history_from_sheets
 
 TITLE = "tdkt - Thi đua, khen thưởng"
 LOG_FILE = Path(tempfile.gettempdir()) / "tdkt-nut-bam.log"
@@ -39,7 +39,6 @@ LOG_FILE = Path(tempfile.gettempdir()) / "tdkt-nut-bam.log"
 # warns about proposals nobody registered for). Each sheet is read at most once per click.
 MASTER_SHEETS = [schema.LIST, schema.ISSUES, schema.LOG, schema.SETTINGS, schema.GUESTS, schema.ALIASES, schema.CATALOGUE,
                  schema.REGISTRATIONS_LIST]
-_SEVERITY = SEVERITY_LABELS
 
 
 class ButtonError(Exception):
@@ -227,46 +226,22 @@ def check_submissions(book: Any, status: StatusBar) -> str:
     When the book's register LichSu has rows, every proposal is also checked against it under the
     rule set of the dossier's date (QuyDinh), as `tdkt validate --history MASTER` does.
     """
-    from addin.catalogue import default_catalogue
-    from addin.jobs import check_history
-    from addin.validate import validate_paths
-    from addin.workbook.master import SheetData
-    from addin.workbook.masterbook import history_from_sheets
-
     reader = sheet_reader(book)
     content = read_content(book, reader=reader)
     folder = inbox_folder(book, content)
     master = master_path(book)
-    catalogue = content.catalogue or default_catalogue()
-    history = history_from_sheets(reader, catalogue, file=str(master))
     with _in_folder(master.parent):
-        report = validate_paths([_relative(str(folder), master.parent)], catalogue=content.catalogue,
-                                progress=status.progress("Đang kiểm tra"))
-        if history.records:  # an empty register would fail every multi-year title: used once it has rows
-            status.show(f"tdkt: Đang đối chiếu sổ {schema.HISTORY}...", force=True)
-            check_history(report, history, catalogue, master=master.name)
-    headers = ["STT", "Tệp", "Đơn vị", "Kết quả của tệp", "Mức", "Dòng", "Cột", "Giá trị", "Nội dung"]
-    labels = {"ok": "Hợp lệ", "invalid": "Có lỗi", "unreadable": "Không đọc được", "ignored": "Bỏ qua"}
-    rows: list[list[Any]] = []
-    for s in report.submissions:
-        shown = s.path
-        if not s.issues:
-            rows.append([len(rows) + 1, shown, s.unit, labels[s.status], None, None, None, None,
-                         s.reason or f"{s.rows} dòng, không có lỗi."])
-        for i in s.issues:
-            rows.append([len(rows) + 1, shown, s.unit, labels[s.status], _SEVERITY[i.severity], i.row, i.column,
-                         i.value, i.message])
-    counted = [s for s in report.submissions if s.status != "ignored"]
-    bad = sum(1 for s in counted if s.status != "ok")
-    title = [f"KẾT QUẢ KIỂM TRA HỒ SƠ TRONG THƯ MỤC {folder}",
-             f"Kiểm tra lúc {datetime.now():%H:%M ngày %d/%m/%Y}: {len(counted)} tệp, {bad} tệp cần sửa"
-             + (f"; đối chiếu sổ {schema.HISTORY} ({len(history.records)} dòng)." if history.records else ".")]
-    write_sheet(book, SheetData(schema.CHECK, headers, rows, title=title,
-                                widths=[6, 34, 30, 14, 10, 7, 20, 24, 80]))
+        report = jobs.check_content(content, [_relative(str(folder), master.parent)], master=master,
+                                    history=history_from_sheets(reader, jobs.effective_catalogue(content),
+                                                                file=str(master)),
+                                    folder=str(folder), progress=status.progress("Đang kiểm tra"))
+    _write_missing_or_all(book, report.sheets)
     book.sheets[schema.CHECK].activate()
-    verdict = "Tất cả hợp lệ." if report.valid else f"{bad} tệp cần sửa: xem trang {schema.CHECK}."
-    against = (f" Đã đối chiếu tiêu chuẩn nhiều năm với sổ {schema.HISTORY} ({len(history.records)} dòng)."
-               if history.records else f" Chưa đối chiếu tiêu chuẩn nhiều năm: trang {schema.HISTORY} chưa có dòng nào.")
+    counted = [s for s in report.validation.submissions if s.status != "ignored"]
+    bad = sum(1 for s in counted if s.status != "ok")
+    verdict = "Tất cả hợp lệ." if report.validation.valid else f"{bad} tệp cần sửa: xem trang {schema.CHECK}."
+    against = (f" Đã đối chiếu tiêu chuẩn nhiều năm với sổ {schema.HISTORY} ({report.register_rows} dòng)."
+               if report.register_rows else f" Chưa đối chiếu tiêu chuẩn nhiều năm: trang {schema.HISTORY} chưa có dòng nào.")
     return f"Đã kiểm tra {len(counted)} tệp, {sum(s.rows for s in counted)} dòng. {verdict}{against}"
 
 
@@ -291,26 +266,21 @@ def _relative(path: str, folder: Path) -> str:
 @button("gộp hồ sơ")
 def merge_submissions(book: Any, status: StatusBar) -> str:
     """Gộp hồ sơ các đơn vị: merge the inbox into DanhSach, Loi and NhatKy of the open book."""
-    from addin.jobs import merge_content
-    from addin.workbook.masterbook import master_sheets
-
     content = read_content(book)
     master = master_path(book)
     folder = inbox_folder(book, content)
-    merged_at = datetime.now().astimezone().replace(microsecond=0)
     with _in_folder(master.parent):  # files named relative to the master in DanhSach, Loi, NhatKy
-        report = merge_content(master, content, [_relative(str(folder), master.parent)], merged_at=merged_at,
-                               progress=status.progress("Đang gộp"))
-    status.show("tdkt: Đang ghi các trang DanhSach, Loi, NhatKy...", force=True)
-    extra = [(None, issue) for issue in report.rejected_issues]
-    _write_missing_or_all(book, master_sheets(content, report.outcome, report.files, extra, merged_at, unit=None))
+        report = jobs.merge_content(master, content, [_relative(str(folder), master.parent)],
+                                    merged_at=jobs.now_here(), progress=status.progress("Đang gộp"))
+    status.show(f"tdkt: Đang ghi các trang {schema.LIST}, {schema.ISSUES}, {schema.LOG}...", force=True)
+    _write_missing_or_all(book, report.sheets)
     book.sheets[schema.LIST].activate()
     issues = report.issues()
     errors = sum(1 for i in issues if i.severity == Severity.ERROR)
     warnings = sum(1 for i in issues if i.severity == Severity.WARNING)
     return (f"Đã gộp {len(report.files)} tệp ({_actions_text(report.files)}). Sổ có {report.rows_total} dòng của "
-            f"{len(report.outcome.by_unit)} đơn vị; {errors} lỗi, {warnings} cảnh báo (xem trang Loi, các dòng lỗi "
-            "tô đỏ ở trang DanhSach). Hãy lưu sổ (Ctrl+S).")
+            f"{len(report.outcome.by_unit)} đơn vị; {errors} lỗi, {warnings} cảnh báo (xem trang {schema.ISSUES}, các "
+            f"dòng lỗi tô đỏ ở trang {schema.LIST}). Hãy lưu sổ (Ctrl+S).")
 
 
 @button("trả lại đơn vị")
@@ -321,16 +291,14 @@ def send_feedback(book: Any, status: StatusBar) -> str:
     DanhSach, Loi and NhatKy; the units' files are found in the inbox folder of CauHinh. Nothing is
     written into the book: the files go into the outbox folder (tra-lai) beside it.
     """
-    from addin.feedback import default_outbox, feedback_content
-
     content = read_content(book)
     master = master_path(book)
     if not content.rows and not content.log:
         raise ButtonError("Trang DanhSach chưa có dòng nào: hãy bấm \"Gộp hồ sơ các đơn vị\" trước.")
     inbox = inbox_folder(book, content)
-    outbox = default_outbox(master, inbox)
+    outbox = jobs.default_outbox(master, inbox)
     with _in_folder(master.parent):
-        report = feedback_content(master, content, inbox=Path(_relative(str(inbox), master.parent)), out=outbox,
+        report = jobs.feedback_content(master, content, inbox=Path(_relative(str(inbox), master.parent)), out=outbox,
                                   progress=status.progress("Đang lập tệp trả lại"))
     if not report.units:
         return (f"Không đơn vị nào cần trả lại: hồ sơ {len(report.clean_units)} đơn vị trong sổ không có lỗi hay "
@@ -369,11 +337,6 @@ def import_registrations(book: Any, status: StatusBar) -> str:
     CauHinh ("Thư mục đăng ký thi đua", by default dang-ky beside the book). DanhSach and Loi are
     rewritten too when the book has proposals, so their not-registered warnings follow.
     """
-    from addin.catalogue import default_catalogue
-    from addin.jobs import merge_content, refreshed_proposals
-    from addin.schema import REGISTRATIONS
-    from addin.workbook.masterbook import master_sheets
-
     reader = sheet_reader(book)
     proposals = read_content(book, reader=reader)
     registrations = read_content(book, REGISTRATIONS, reader=reader)
@@ -386,17 +349,13 @@ def import_registrations(book: Any, status: StatusBar) -> str:
         raise ButtonError(f"Thư mục đăng ký thi đua \"{folder}\" và thư mục hộp thư \"{inbox}\" lồng nhau: danh sách "
                           "đăng ký và danh sách đề nghị sẽ bị gộp lẫn. Hãy chọn thư mục khác ở ô \"Thư mục đăng ký "
                           f"thi đua\" của trang {schema.SETTINGS}.")
-    merged_at = datetime.now().astimezone().replace(microsecond=0)
     with _in_folder(master.parent):  # files named relative to the master, as the CLI run beside it names them
-        report = merge_content(master, registrations, [_relative(str(folder), master.parent)], merged_at=merged_at,
-                               progress=status.progress("Đang nhập đăng ký"), sheets=REGISTRATIONS)
-    status.show("tdkt: Đang ghi các trang DangKy, LoiDangKy, NhatKyDangKy...", force=True)
-    catalogue = proposals.catalogue or default_catalogue()
-    extra = [(None, issue) for issue in report.rejected_issues]
-    sheets = master_sheets(registrations, report.outcome, report.files, extra, merged_at, unit=None,
-                           sheets=REGISTRATIONS)
-    refreshed = refreshed_proposals(proposals, report, catalogue, merged_at, unit=None)
-    _write_missing_or_all(book, [*sheets, *refreshed])
+        report = jobs.register_content(master, proposals, registrations, [_relative(str(folder), master.parent)],
+                                       merged_at=jobs.now_here(), progress=status.progress("Đang nhập đăng ký"))
+    status.show(f"tdkt: Đang ghi các trang {REGISTRATIONS.rows}, {REGISTRATIONS.issues}, {REGISTRATIONS.log}...",
+                force=True)
+    _write_missing_or_all(book, report.sheets)
+    refreshed = [s for s in report.sheets if s.name in (schema.LIST, schema.ISSUES)]
     book.sheets[schema.REGISTRATIONS_LIST].activate()
     issues = report.issues()
     errors = sum(1 for i in issues if i.severity == Severity.ERROR)
@@ -429,26 +388,18 @@ def record_results(book: Any, status: StatusBar) -> str:
     book: LichSu is read from the book (the clerk's corrections and own columns kept) and written
     back whole; QuyDinh is created when the book has none.
     """
-    from addin.catalogue import default_catalogue
-    from addin.jobs import HistoryReport, append_history, round_records
-    from addin.workbook.masterbook import clerk_sheets, history_from_sheets, history_sheets
-
     reader = sheet_reader(book)
     content = read_content(book, reader=reader)
     master = master_path(book)
     if not content.rows:
-        raise ButtonError("Trang DanhSach chưa có dòng nào: hãy bấm \"Gộp hồ sơ các đơn vị\" trước.")
-    catalogue = content.catalogue or default_catalogue()
-    history = history_from_sheets(reader, catalogue, file=str(master))
-    report = HistoryReport(str(master))
-    at = datetime.now().astimezone().replace(microsecond=0)
+        raise ButtonError(f"Trang {schema.LIST} chưa có dòng nào: hãy bấm \"Gộp hồ sơ các đơn vị\" trước.")
+    history = history_from_sheets(reader, jobs.effective_catalogue(content), file=str(master))
+    report = jobs.HistoryReport(str(master))
     status.show(f"tdkt: Đang ghi kết quả vào sổ {schema.HISTORY}...", force=True)
-    new = round_records(report, content, catalogue, master_name=master.name, year=None, decision=None,
-                        decision_date=None, issuer=None, at=at)
-    outcome = append_history(report, history, new, file=str(master))
+    outcome = jobs.record_content(report, content, history, master_name=master.name, year=None, decision=None,
+                                  decision_date=None, issuer=None, at=jobs.now_here(), file=str(master))
     if outcome is not None:
-        _write_missing_or_all(book, [*history_sheets(outcome.records, history.extra_headers, catalogue),
-                                     *clerk_sheets(content.settings)])
+        _write_missing_or_all(book, report.sheets)
         book.sheets[schema.HISTORY].activate()
     skipped = (f" {report.skipped_errors} dòng còn lỗi ở trang DanhSach chưa được ghi (sửa, gộp lại rồi bấm nút lại)."
                if report.skipped_errors else "")
@@ -467,17 +418,14 @@ def record_results(book: Any, status: StatusBar) -> str:
 @button("lập biểu tổng hợp")
 def make_tally(book: Any, status: StatusBar) -> str:
     """Lập biểu tổng hợp: count DanhSach by award category and unit into sheet TongHop."""
-    from addin.jobs import tally_content
-    from addin.workbook.masterbook import clerk_sheets, tally_sheet
-
     content = read_content(book)
     if not content.rows:
-        raise ButtonError("Trang DanhSach chưa có dòng nào: hãy bấm \"Gộp hồ sơ các đơn vị\" trước.")
-    result = tally_content(content)
-    data = tally_sheet(result, content.settings)
-    grid = write_sheet(book, data)
+        raise ButtonError(f"Trang {schema.LIST} chưa có dòng nào: hãy bấm \"Gộp hồ sơ các đơn vị\" trước.")
+    report = jobs.tally_content(content, master=master_path(book))
+    result = report.tally
+    grid = write_sheet(book, report.sheets[0])
     _tally_chart(book.sheets[schema.TALLY], grid, len(result.units), len(result.rows))
-    _write_missing_or_all(book, clerk_sheets(content.settings))
+    _write_missing_or_all(book, report.sheets[1:])
     book.sheets[schema.TALLY].activate()
     return (f"Đã lập biểu tổng hợp ở trang {schema.TALLY}: {result.grand_total} danh hiệu, hình thức của "
             f"{len(result.units)} đơn vị ({result.counted_rows} dòng được đếm, {result.skipped_error_rows} dòng "
@@ -506,19 +454,14 @@ def _tally_chart(sheet: Any, grid: Any, units: int, categories: int) -> None:
 @button("lập danh sách đại biểu")
 def choose_delegates(book: Any, status: StatusBar) -> str:
     """Lập danh sách đại biểu: choose the conference delegates into sheet DaiBieu."""
-    from addin.catalogue import default_catalogue
-    from addin.jobs import delegates_content
-    from addin.workbook.masterbook import clerk_sheets, delegates_sheet
-
     content = read_content(book)
     if not content.rows:
-        raise ButtonError("Trang DanhSach chưa có dòng nào: hãy bấm \"Gộp hồ sơ các đơn vị\" trước.")
-    catalogue = content.catalogue or default_catalogue()
-    result, error = delegates_content(content, catalogue=catalogue)
-    if error:
-        raise ButtonError(f"{error} (sửa ở trang {schema.SETTINGS}, rồi bấm nút lại).")
-    write_sheet(book, delegates_sheet(result, content.settings, catalogue))
-    _write_missing_or_all(book, clerk_sheets(content.settings))
+        raise ButtonError(f"Trang {schema.LIST} chưa có dòng nào: hãy bấm \"Gộp hồ sơ các đơn vị\" trước.")
+    report = jobs.delegates_content(content, master=master_path(book))
+    if report.error:
+        raise ButtonError(f"{report.error} (sửa ở trang {schema.SETTINGS}, rồi bấm nút lại).")
+    result = report.result
+    _write_missing_or_all(book, report.sheets)
     book.sheets[schema.DELEGATES].activate()
     notes = "".join(f"\n- {text}" for text in result.shortfalls[:5])
     return (f"Đã lập danh sách {result.seats} đại biểu ở trang {schema.DELEGATES}: {result.exemplary} đại biểu điển "

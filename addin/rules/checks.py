@@ -13,6 +13,7 @@ from datetime import date
 from typing import Callable, Iterable
 
 from addin.catalogue import Catalogue, default_catalogue
+from addin.text import is_yes
 from addin.units import unit_key
 from addin.history import (
     DISCIPLINE_LEVELS,
@@ -29,7 +30,6 @@ from addin.history import (
     school_year_of,
     year_label,
     year_start,
-    yes,
 )
 from addin.models import AwardKind, Issue, Nominee, Rating, Severity, Submission, Target
 from addin.rules.params import Param, RuleTable
@@ -448,7 +448,7 @@ def _row_history(records: list[YearRecord], n: Nominee, Y: int, ctx: Context) ->
     yr.awards |= {(a.code, a.kind) for a in n.awards if a.code in LDTT_OR_ABOVE}
     if n.ten_sang_kien or n.so_qd_sang_kien:
         yr.initiatives.append(initiative_level(found.get("cap_sang_kien")) or 1)
-    yr.maternity = yr.maternity or yes(found.get("thai_san"))
+    yr.maternity = yr.maternity or is_yes(found.get("thai_san"))
     for name in ("nam_vao_nganh", "so_nam_giang_day", "so_nam_dbkk"):
         value = found.get(name)
         if value not in (None, ""):
@@ -456,7 +456,7 @@ def _row_history(records: list[YearRecord], n: Nominee, Y: int, ctx: Context) ->
                 setattr(h, name, int(float(str(value).strip().split()[0].replace(",", "."))))
             except (ValueError, IndexError):
                 pass
-    under_review = yes(found.get("dang_xem_xet"))
+    under_review = is_yes(found.get("dang_xem_xet"))
     return h, under_review
 
 

@@ -19,7 +19,7 @@ from typing import Any, Iterable
 from addin.models import Issue, Rating, Severity
 from addin.schema import RULE_COLUMNS, RULES
 from addin.units import unit_key
-from addin.text import clean, fold, parse_date
+from addin.text import clean, fold, parse_date, parse_yes
 
 COLUMNS = RULE_COLUMNS  # QuyDinh, read back by header text
 HEADERS = [h for _, h, _ in COLUMNS]
@@ -79,12 +79,10 @@ def parse_value(kind: str, raw: Any) -> tuple[Any, str | None]:
             return None, "cần một tỷ lệ từ 0 đến 100%"
         return number, None
     if kind == "co_khong":
-        key = fold(text or str(raw))
-        if key in ("có", "co", "x", "1", "true", "yes"):
-            return True, None
-        if key in ("không", "khong", "0", "false", "no"):
-            return False, None
-        return None, "ghi Có hoặc Không"
+        answer = parse_yes(text or raw)
+        if answer is None:
+            return None, "ghi Có hoặc Không"
+        return answer, None
     if kind == "cap":
         from addin.history import initiative_level
 

@@ -18,7 +18,7 @@ from addin import schema
 from addin import settings as settings_mod
 from addin.merge import FileOutcome, MergeOutcome, UnitVersion
 from addin.merge import state_of as _state_of
-from addin.models import Issue, Severity
+from addin.models import Issue, Report, Severity
 from addin.schema import (
     ACTION_LABELS,
     ISSUE_COLUMNS,
@@ -38,7 +38,7 @@ from addin.schema import (
 )
 from addin.text import clean
 from addin.units import Aliases
-from addin.workbook.master import OfficialLayout, SheetData, write_sheets
+from addin.workbook.master import OfficialLayout, SheetData
 from addin.workbook.reader import UnreadableFile
 
 # Excel keeps at most 65,530 hyperlinks per sheet; past that Loi still gives the row number.
@@ -218,19 +218,6 @@ def _log_row(outcome: FileOutcome, at: datetime) -> list[Any]:
             outcome.sha256, outcome.sent_at, outcome.sender]
 
 
-def write_master(path: Path, content: MasterContent, outcome: MergeOutcome, files: list[FileOutcome],
-                 extra_issues: list[tuple[str | None, Issue]], merged_at: datetime, *, unit: str | None,
-                 keep_backups: int = 10, sheets: ListSheets = PROPOSALS,
-                 also: list[SheetData] | None = None) -> Path | None:
-    """Write DanhSach, Loi, NhatKy (and BiDanh when missing) into the master; return the backup.
-
-    `sheets` names the list written (DangKy for registrations); `also` are more sheets written in
-    the same atomic save.
-    """
-    return write_sheets(path, [*master_sheets(content, outcome, files, extra_issues, merged_at, unit=unit, sheets=sheets),
-                               *(also or [])], keep_backups=keep_backups)
-
-
 def master_sheets(content: MasterContent, outcome: MergeOutcome, files: list[FileOutcome],
                   extra_issues: list[tuple[str | None, Issue]], merged_at: datetime, *,
                   unit: str | None, sheets: ListSheets = PROPOSALS) -> list[SheetData]:
@@ -305,6 +292,26 @@ def clerk_sheets(settings: settings_mod.Settings, guests: list[list[Any]] | None
         SheetData(schema.CATALOGUE, [h for _, h, _ in catalogue_mod.SHEET_COLUMNS], catalogue_mod.default_sheet_rows(),
                   widths=[w for _, _, w in catalogue_mod.SHEET_COLUMNS], only_if_missing=True),
     ]
+
+
+def check_sheet(report: Report, folder: str, *, at: datetime, register_rows: int = 0) -> SheetData:
+    """KiemTra: every checked file and each of its problems, one row each (the check button, `validate --into`)."""
+    labels = schema.FILE_STATUS_LABELS
+    rows: list[list[Any]] = []
+    for s in report.submissions:
+        if not s.issues:
+            rows.append([len(rows) + 1, s.path, s.unit, labels[s.status], None, None, None, None,
+                         s.reason or f"{s.rows} dòng, không có lỗi."])
+        for i in s.issues:
+            rows.append([len(rows) + 1, s.path, s.unit, labels[s.status], SEVERITY_LABELS[i.severity], i.row,
+                         i.column, i.value, i.message])
+    counted = [s for s in report.submissions if s.status != "ignored"]
+    bad = sum(1 for s in counted if s.status != "ok")
+    title = [f"KẾT QUẢ KIỂM TRA HỒ SƠ TRONG THƯ MỤC {folder}",
+             f"Kiểm tra lúc {at:%H:%M ngày %d/%m/%Y}: {len(counted)} tệp, {bad} tệp cần sửa"
+             + (f"; đối chiếu sổ {schema.HISTORY} ({register_rows} dòng)." if register_rows else ".")]
+    return SheetData(schema.CHECK, schema.headers(schema.CHECK_COLUMNS), rows, title=title,
+                     widths=schema.widths(schema.CHECK_COLUMNS))
 
 
 # ---------------------------------------------------------------------------
@@ -388,13 +395,6 @@ def tally_sheet(tally: Any, settings: settings_mod.Settings, *, with_registratio
         footer_rows=[totals], notes=[note], autofilter=False, wrap=True, decorate=chart, extra_tables=extra_tables,
         layout=official_layout(settings, schema.TITLE_TALLY, f"({years})"),
     )
-
-
-def write_printed(path: Path, sheets: list[SheetData], content: MasterContent, keep_backups: int = 10) -> Path | None:
-    """Write printed tables (TongHop, DaiBieu) into the master, creating the clerk's sheets if missing."""
-    return write_sheets(path, [*sheets, *clerk_sheets(content.settings)], keep_backups=keep_backups)
-
-
 
 
 def delegates_sheet(result: Any, settings: settings_mod.Settings, catalogue: Any) -> SheetData:
@@ -509,10 +509,3 @@ def history_sheets(records: list[Any], extra_headers: list[str], catalogue: Any)
     table = SheetData(schema.RULES, schema.headers(schema.RULE_COLUMNS), rules.sheet_rows(),
                       widths=schema.widths(schema.RULE_COLUMNS), only_if_missing=True, wrap=True)
     return [register, table]
-
-
-def write_history(path: Path, records: list[Any], extra_headers: list[str], content: MasterContent, catalogue: Any,
-                  keep_backups: int = 10) -> Path | None:
-    """Write LichSu (and QuyDinh, CauHinh... when missing) into the master, created when missing."""
-    return write_sheets(path, [*history_sheets(records, extra_headers, catalogue), *clerk_sheets(content.settings)],
-                        keep_backups=keep_backups)

@@ -1,0 +1,171 @@
+"""What every job shares: the report shape, the one loop over sources, opening and saving a master."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from addin.catalogue import Catalogue, default_catalogue
+from addin.inbox import Source, collect_sources
+from addin.ingest import gc_paused
+from addin.models import Issue, Severity
+from addin.schema import PROPOSALS, ListSheets
+from addin.workbook.master import MasterLocked, SheetData, backup_dir, write_sheets
+from addin.workbook.masterbook import MasterContent, read_master
+from addin.workbook.reader import UnreadableFile
+
+Progress = Callable[[int, int, str], None]
+
+# Codes of a job's failure (the master could not be used or written): issues like any other.
+MASTER_UNUSABLE = "master-unusable"
+MASTER_NOT_WRITTEN = "master-not-written"
+
+
+@dataclass
+class JobReport:
+    """What every job reports: the master it worked on, the backup it made, and why it failed, as an Issue.
+
+    `error` (the failure's message, or None) is what the JSON contracts print.
+    """
+
+    master: str
+    backup: Path | None = None
+    failure: Issue | None = None
+    # The sheets the job produced, in the order written: the CLI writes them into the file,
+    # a button into the open book.
+    sheets: list[SheetData] = field(default_factory=list, repr=False)
+
+    @property
+    def error(self) -> str | None:
+        return self.failure.message if self.failure else None
+
+    @error.setter
+    def error(self, message: str | None) -> None:
+        self.failure = None if message is None else Issue(code=MASTER_NOT_WRITTEN, severity=Severity.ERROR,
+                                                          file=self.master, message=message)
+
+    def fail(self, code: str, message: str) -> None:
+        """Record why the job could not do its work (the first reason is kept)."""
+        if self.failure is None:
+            self.failure = Issue(code=code, severity=Severity.ERROR, file=self.master, message=message)
+
+    def failure_json(self) -> dict[str, Any] | None:
+        return self.failure.model_dump(mode="json") if self.failure else None
+
+
+def now_here(now: datetime | None = None) -> datetime:
+    """The moment a job runs, timezone-aware, to the second (what NhatKy and LichSu record)."""
+    return (now or datetime.now()).astimezone().replace(microsecond=0)
+
+
+def effective_catalogue(content: MasterContent | None, catalogue: Catalogue | None = None) -> Catalogue:
+    """The award catalogue a job uses: the one given, else the master's DanhMuc (over the defaults), else the defaults."""
+    if catalogue is not None:
+        return catalogue
+    if content is not None and content.catalogue is not None:
+        return content.catalogue
+    return default_catalogue()
+
+
+def opened(report: JobReport, master: Path, *, must_exist: bool = True,
+           sheets: ListSheets = PROPOSALS) -> MasterContent | None:
+    """The master's content (`sheets`: the list read as its rows), or None with the report's failure saying why."""
+    if must_exist and not master.exists():
+        content, why = None, f"Chưa có sổ tổng hợp \"{master}\": hãy gộp hồ sơ trước (tdkt merge)."
+    else:
+        try:
+            content, why = read_master(master, sheets), None
+        except UnreadableFile as exc:
+            content, why = None, str(exc)
+    if content is None:
+        report.fail(MASTER_UNUSABLE, why or "")
+    return content
+
+
+def save(report: JobReport, master: Path, sheets: list[SheetData], keep_backups: int) -> JobReport:
+    """Write the job's sheets into the master atomically; a failure becomes the report's, the old master intact."""
+    report.sheets = sheets
+    try:
+        report.backup = write_sheets(master, sheets, keep_backups=keep_backups)
+    except (MasterLocked, UnreadableFile) as exc:
+        report.fail(MASTER_NOT_WRITTEN, str(exc))
+    except OSError as exc:
+        report.fail(MASTER_NOT_WRITTEN,
+                    f"Không ghi được sổ tổng hợp \"{master.name}\": {exc.strerror or exc}. Sổ cũ vẫn nguyên vẹn.")
+    return report
+
+
+# ---------------------------------------------------------------------------
+# The one loop over sources
+
+
+@dataclass(frozen=True)
+class Found:
+    """One source met by a job's loop: the file to read, or why it is skipped or rejected."""
+
+    source: Source
+    skipped: str | None = None  # an Office lock file, the master itself or one of its backups
+    rejection: Issue | None = None  # a container that could not be opened: the file's unreadable-file issue
+
+    @property
+    def shown(self) -> str:
+        return self.source.shown
+
+    @property
+    def path(self) -> Path:
+        return self.source.path
+
+
+@contextmanager
+def sources_found(paths: Iterable[str]) -> Iterator[list[Source]]:
+    """Every spreadsheet under the paths (emails and archives opened into a temporary folder, removed after)."""
+    with tempfile.TemporaryDirectory(prefix="tdkt-") as work:
+        yield collect_sources(paths, Path(work))
+
+
+def each_source(paths: Iterable[str], *, master: Path | None = None,
+                progress: Progress | None = None) -> Iterator[Found]:
+    """The sources under the paths, one at a time, as every job reads them.
+
+    Progress is reported per file; the garbage collector is paused for the bulk read; a file that
+    is the target master itself (or one of its backups) is skipped, never read as a unit's list.
+    The extracted files exist while the loop runs.
+    """
+    with sources_found(paths) as found:
+        total = len(found)
+        with gc_paused():
+            for done, src in enumerate(found):
+                if progress:
+                    progress(done, total, src.shown)
+                skipped = src.ignored or (master is not None and src.container is None and own_file(master, src.path))
+                if skipped:
+                    yield Found(src, skipped=skipped)
+                elif src.rejected:
+                    yield Found(src, rejection=Issue(code="unreadable-file", severity=Severity.ERROR, file=src.shown,
+                                                     message=src.rejected))
+                else:
+                    yield Found(src)
+        if progress:
+            progress(total, total, "")
+
+
+def own_file(master: Path, path: Path) -> str | None:
+    """Why a file found among the sources is the master itself or one of its backups, if it is.
+
+    Clerks keep the master in the folder the units' files are saved to: merged in, it would
+    come back as a unit of its own, doubling every row on each run.
+    """
+    try:
+        here, master = path.resolve(), master.resolve()
+    except OSError:
+        return None
+    if here == master:
+        return "đây là chính sổ tổng hợp đang được gộp"
+    if here.parent == backup_dir(master):
+        return "bản sao lưu của sổ tổng hợp"
+    return None

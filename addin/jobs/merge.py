@@ -1,0 +1,174 @@
+"""Merging units' lists into the master: proposals (`tdkt merge`) and registrations (`tdkt register`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from addin import schema
+from addin.catalogue import Catalogue
+from addin.jobs.common import JobReport, Progress, each_source, effective_catalogue, now_here, opened, save
+from addin.merge import Candidate, FileOutcome, MergeOutcome, RowsCheck, assemble, decide
+from addin.models import Issue
+from addin.register import unregistered_check
+from addin.schema import PROPOSALS, REGISTRATIONS, ListSheets
+from addin.settings import Settings
+from addin.validate import validate_file
+from addin.workbook.master import SheetData
+from addin.workbook.masterbook import MasterContent, master_sheets, state_of
+
+
+@dataclass
+class MergeReport(JobReport):
+    files: list[FileOutcome] = field(default_factory=list)
+    outcome: MergeOutcome | None = None
+    rejected_issues: list[Issue] = field(default_factory=list)  # of files that could not be read
+
+    @property
+    def rows_total(self) -> int:
+        return len(self.outcome.rows) if self.outcome else 0
+
+    def issues(self) -> list[Issue]:
+        """Every issue in the master's Loi after the merge, then those of files rejected now."""
+        return (list(self.outcome.issues) if self.outcome else []) + self.rejected_issues
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The `tdkt merge --json` shape (a contract: extend only by adding fields)."""
+        return {
+            "master": self.master,
+            "files": [
+                {
+                    "path": f.path,
+                    "unit": f.unit,
+                    "rows": f.rows,
+                    "action": f.action,
+                    "reason": f.reason,
+                    "sha256": f.sha256,
+                    "sent_at": f.sent_at.isoformat() if f.sent_at else None,
+                    "sender": f.sender,
+                }
+                for f in self.files
+            ],
+            "rows_total": self.rows_total,
+            "by_unit": dict(self.outcome.by_unit) if self.outcome else {},
+            "issues": [i.model_dump(mode="json") for i in self.issues()],
+            "written": self.error is None,
+            "error": self.error,
+            "backup": str(self.backup) if self.backup else None,
+        }
+
+
+def merge_job(master: str | Path, sources: list[str], *, unit: str | None = None, keep_backups: int = 10,
+              progress: Progress | None = None, catalogue: Catalogue | None = None,
+              now: datetime | None = None, initial_settings: Settings | None = None,
+              initial_guests: list[list[Any]] | None = None) -> MergeReport:
+    """Merge unit submissions (files, folders, .eml, .zip) into the master workbook (created when missing).
+
+    initial_settings and initial_guests fill CauHinh and KhachMoi when the master has none yet.
+    """
+    master = Path(master)
+    report = MergeReport(str(master))
+    content = opened(report, master, must_exist=False)
+    if content is None:
+        return report
+    if not content.has_settings and initial_settings is not None:
+        content.settings = initial_settings
+    content.initial_guests = initial_guests or []
+    report = merge_content(master, content, sources, merged_at=now_here(now), progress=progress,
+                           catalogue=catalogue, unit=unit)
+    return save(report, master, report.sheets, keep_backups)
+
+
+def merge_content(master: Path, content: MasterContent, sources: list[str], *, merged_at: datetime,
+                  progress: Progress | None = None, catalogue: Catalogue | None = None,
+                  sheets: ListSheets = PROPOSALS, unit: str | None = None) -> MergeReport:
+    """Merge the sources into a master's content read already (from the file, or from the open book).
+
+    Writes nothing: the report's `sheets` are what the CLI writes into the file and a button
+    into the open book.
+    """
+    report = MergeReport(str(master))
+    catalogue = effective_catalogue(content, catalogue)
+    state = state_of(content)
+    candidates: list[Candidate] = []
+    ignored: list[FileOutcome] = []
+    for found in each_source(sources, master=master, progress=progress):
+        src = found.source
+        if found.skipped:
+            ignored.append(FileOutcome(src.shown, None, 0, "ignored", found.skipped, src.sha256 or None, src.sent_at,
+                                       src.sender))
+        elif found.rejection:
+            report.rejected_issues.append(found.rejection)
+            candidates.append(Candidate(src.shown, src.sha256, src.sent_at, src.sender, None, src.rejected))
+        else:
+            submission = validate_file(src.path, src.shown, catalogue)
+            if submission.status == "unreadable":
+                report.rejected_issues += submission.issues
+            candidate = Candidate(src.shown, src.sha256, src.sent_at, src.sender, submission)
+            candidate.compact(merged_at)
+            candidates.append(candidate)
+    decided = decide(state, candidates, content.aliases, merged_at)
+    report.files = ignored + decided
+    checks = registration_checks(content, catalogue) if sheets is PROPOSALS else []
+    report.outcome = assemble(state, checks)
+    extra = [(None, issue) for issue in report.rejected_issues]
+    report.sheets = master_sheets(content, report.outcome, report.files, extra, merged_at, unit=unit, sheets=sheets)
+    return report
+
+
+def registration_checks(content: MasterContent, catalogue: Catalogue,
+                        registrations: list[schema.MasterRow] | None = None) -> list[RowsCheck]:
+    """The not-registered check over DanhSach, when the master has registrations and the setting is on.
+
+    It runs wherever DanhSach is assembled (every merge, and every registration), so the
+    warnings follow both lists and the setting in CauHinh.
+    """
+    registrations = content.registrations if registrations is None else registrations
+    if not registrations or not content.settings.check_registrations:
+        return []
+    return [unregistered_check(registrations, catalogue)]
+
+
+def register_job(master: str | Path, sources: list[str], *, unit: str | None = None, keep_backups: int = 10,
+                 progress: Progress | None = None, catalogue: Catalogue | None = None,
+                 now: datetime | None = None) -> MergeReport:
+    """Merge start-of-year registration lists (đăng ký thi đua) into DangKy, by the rules of merge.
+
+    DanhSach's not-registered warnings are refreshed in the same save, so registering after the
+    proposals arrived needs no second merge.
+    """
+    master = Path(master)
+    report = MergeReport(str(master))
+    proposals = opened(report, master, must_exist=False)
+    registrations = opened(report, master, must_exist=False, sheets=REGISTRATIONS) if proposals else None
+    if proposals is None or registrations is None:
+        return report
+    report = register_content(master, proposals, registrations, sources, merged_at=now_here(now),
+                              progress=progress, catalogue=catalogue, unit=unit)
+    return save(report, master, report.sheets, keep_backups)
+
+
+def register_content(master: Path, proposals: MasterContent, registrations: MasterContent, sources: list[str], *,
+                     merged_at: datetime, progress: Progress | None = None, catalogue: Catalogue | None = None,
+                     unit: str | None = None) -> MergeReport:
+    """Merge registration lists into DangKy of a master read already; DanhSach and Loi are refreshed with it."""
+    catalogue = effective_catalogue(proposals, catalogue)
+    report = merge_content(master, registrations, sources, merged_at=merged_at, progress=progress,
+                           catalogue=catalogue, sheets=REGISTRATIONS, unit=unit)
+    report.sheets += refreshed_proposals(proposals, report, catalogue, merged_at, unit=unit)
+    return report
+
+
+def refreshed_proposals(proposals: MasterContent, report: MergeReport, catalogue: Catalogue, merged_at: datetime, *,
+                        unit: str | None) -> list[SheetData]:
+    """DanhSach and Loi again, their not-registered warnings checked against the registrations just merged.
+
+    Written in the same save as DangKy (the CLI) or with it into the open book (the button).
+    """
+    if not proposals.rows or report.outcome is None:
+        return []
+    outcome = assemble(state_of(proposals), registration_checks(proposals, catalogue, report.outcome.rows))
+    return [s for s in master_sheets(proposals, outcome, [], [], merged_at, unit=unit)
+            if s.name in (schema.LIST, schema.ISSUES)]

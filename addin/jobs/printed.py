@@ -1,0 +1,115 @@
+"""The printed tables made from DanhSach: the award tally (`tdkt tally`) and the delegate list (`tdkt delegates`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from addin import delegates as core
+from addin.catalogue import Catalogue
+from addin.jobs.common import MASTER_UNUSABLE, JobReport, effective_catalogue, opened, save
+from addin.tally import Tally, tally
+from addin.workbook.masterbook import MasterContent, clerk_sheets, delegates_sheet, tally_sheet
+
+
+@dataclass
+class TallyReport(JobReport):
+    tally: Tally | None = None
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The `tdkt tally --json` shape (a contract: extend only by adding fields)."""
+        data = self.tally.to_json() if self.tally is not None else {"rows": [], "grand_total": 0}
+        data["master"], data["written"], data["error"] = self.master, self.error is None, self.error
+        return data
+
+
+def tally_job(master: str | Path, *, years: list[str] | None = None, include_empty: bool = False,
+              keep_backups: int = 10, catalogue: Catalogue | None = None,
+              with_registrations: bool = False) -> TallyReport:
+    """Count DanhSach by award category and unit, and write the TongHop sheet.
+
+    with_registrations: count DangKy too and show the registered count beside the proposed one.
+    """
+    master = Path(master)
+    report = TallyReport(str(master))
+    content = opened(report, master)
+    if content is None:
+        return report
+    report = tally_content(content, master=master, years=years, include_empty=include_empty, catalogue=catalogue,
+                           with_registrations=with_registrations)
+    return save(report, master, report.sheets, keep_backups)
+
+
+def tally_content(content: MasterContent, *, master: Path | str = "", years: list[str] | None = None,
+                  include_empty: bool = False, catalogue: Catalogue | None = None,
+                  with_registrations: bool = False) -> TallyReport:
+    """The award tally of a master's content, and the sheets showing it (TongHop, the clerk's sheets when missing)."""
+    report = TallyReport(str(master))
+    report.tally = tally(content.rows, effective_catalogue(content, catalogue), years=years,
+                         include_empty=include_empty, count_errors=content.settings.tally_counts_errors,
+                         registrations=content.registrations if with_registrations else None)
+    report.sheets = [tally_sheet(report.tally, content.settings, with_registrations=with_registrations),
+                     *clerk_sheets(content.settings)]
+    return report
+
+
+@dataclass
+class DelegatesReport(JobReport):
+    result: core.Result | None = None
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The `tdkt delegates --json` shape (a contract: extend only by adding fields)."""
+        r = self.result
+        if r is None:
+            return {"seats": 0, "guests": 0, "exemplary": 0, "by_unit": {}, "delegates": [], "composition": {},
+                    "shortfalls": [], "master": self.master, "written": False, "error": self.error}
+        return {
+            "seats": r.seats, "guests": r.guests, "exemplary": r.exemplary, "by_unit": dict(r.by_unit),
+            "delegates": [{"name": d.name, "unit": d.unit, "award": d.award, "role": d.role, "flags": list(d.flags)}
+                          for d in r.delegates],
+            "composition": r.composition, "shortfalls": list(r.shortfalls),
+            "master": self.master, "written": self.error is None, "error": self.error,
+        }
+
+
+def delegates_job(master: str | Path, *, seats: int | None = None, guest_share: float | None = None,
+                  keep_backups: int = 10, catalogue: Catalogue | None = None) -> DelegatesReport:
+    """Choose the conference delegates from DanhSach and KhachMoi, and write the DaiBieu sheet."""
+    master = Path(master)
+    report = DelegatesReport(str(master))
+    content = opened(report, master)
+    if content is None:
+        return report
+    report = delegates_content(content, master=master, seats=seats, guest_share=guest_share, catalogue=catalogue)
+    if report.failure is not None:
+        return report
+    return save(report, master, report.sheets, keep_backups)
+
+
+def delegates_content(content: MasterContent, *, master: Path | str = "", seats: int | None = None,
+                      guest_share: float | None = None, catalogue: Catalogue | None = None) -> DelegatesReport:
+    """The delegate selection of a master's content and its sheets; a failure says why the settings cannot work."""
+    report = DelegatesReport(str(master))
+    catalogue = effective_catalogue(content, catalogue)
+    s = content.settings
+    if s.exemplary_from not in catalogue:
+        report.fail(MASTER_UNUSABLE, f"Cài đặt \"Danh hiệu thấp nhất để chọn điển hình\" là \"{s.exemplary_from}\", "
+                                     "không có trong danh mục: hãy ghi một mã như CSTDCS.")
+        return report
+    settings = core.Settings(
+        seats=seats if seats is not None else s.seats,
+        guest_share=guest_share if guest_share is not None else s.guest_share,
+        exemplary_max_rank=catalogue[s.exemplary_from].rank,
+        unit_quotas=dict(s.unit_quotas), type_role_quotas={k: dict(v) for k, v in s.type_role_quotas.items()},
+        targets=dict(s.targets),
+    )
+    candidates = [c for c in core.candidates_from_rows(content.rows, catalogue)
+                  if c.rank is not None and c.rank <= settings.exemplary_max_rank]
+    try:
+        report.result = core.select_delegates(candidates, core.guests_from_rows(content.guests), settings)
+    except ValueError as exc:  # settings the clerk typed that cannot work (a share above 1, ...)
+        report.fail(MASTER_UNUSABLE, str(exc))
+        return report
+    report.sheets = [delegates_sheet(report.result, content.settings, catalogue), *clerk_sheets(content.settings)]
+    return report

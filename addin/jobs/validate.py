@@ -1,0 +1,26 @@
+"""Checking units' workbooks without merging them (`tdkt validate`, the check button)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from addin.catalogue import Catalogue, default_catalogue
+from addin.jobs.common import Progress, each_source
+from addin.models import Report, Submission
+from addin.validate import validate_file
+
+
+def validate_paths(paths: Iterable[str], catalogue: Catalogue | None = None,
+                   progress: Progress | None = None) -> Report:
+    """Validate every workbook found under the given files and folders, emails and zip archives."""
+    catalogue = catalogue or default_catalogue()
+    report = Report()
+    for found in each_source(paths, progress=progress):
+        if found.skipped:
+            report.submissions.append(Submission(path=found.shown, status="ignored", reason=found.skipped))
+        elif found.rejection:
+            report.submissions.append(Submission(path=found.shown, status="unreadable", reason=found.rejection.message,
+                                                 issues=[found.rejection]))
+        else:
+            report.submissions.append(validate_file(found.path, found.shown, catalogue))
+    return report
