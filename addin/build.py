@@ -17,6 +17,10 @@ import xlsxwriter
 
 from addin import catalogue as catalogue_mod
 from addin import schema
+from addin.merge import assemble
+from addin.schema import REGISTRATIONS
+from addin.workbook.master import write_sheets
+from addin.workbook.masterbook import MasterContent, history_sheets, master_sheets
 from addin.excel.layout import (
     BUTTONS,
     MODULE,
@@ -141,10 +145,6 @@ def _base_master(path: Path, vba: bytes) -> None:
 
 def build_master(out: Path) -> Path:
     """The master .xlsm: control sheet with buttons, the merge's sheets (empty), the clerk's sheets."""
-    from addin.merge import assemble
-    from addin.workbook.master import write_sheets
-    from addin.schema import REGISTRATIONS
-    from addin.workbook.masterbook import MasterContent, history_sheets, master_sheets
 
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="tdkt-build-", dir=out.parent) as work:

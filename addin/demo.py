@@ -25,6 +25,8 @@ from typing import Any
 
 import xlsxwriter
 
+from addin.settings import Settings
+
 __all__ = [
     "DemoFile",
     "generate_unit_workbooks",
@@ -1488,7 +1490,6 @@ def _corrected_copy(path: Path) -> Path:
 
 def demo_settings() -> "Settings":
     """The demo master's CauHinh: a Sở's office, with the plan of domain.md §1 (200 seats, 30% guests)."""
-    from addin.settings import Settings
 
     return Settings(
         parent_agency="UBND tỉnh Trà Giang", unit_name="Sở Giáo dục và Đào tạo", place="Trà Giang",

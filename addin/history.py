@@ -15,6 +15,7 @@ from datetime import date, datetime
 from typing import Any, Iterable
 
 from addin.catalogue import KIND_LABELS, Catalogue
+from addin.ingest import parse_rating
 from addin.models import AwardKind, Issue, Nominee, Rating, Severity, Submission, Target
 from addin.schema import HISTORY, HISTORY_COLUMNS, LIST, STATUS_ERROR, TARGET_COLLECTIVE, MasterRow
 from addin.text import clean, find_school_year, fold, is_yes, name_key, parse_date
@@ -169,7 +170,6 @@ def _int(value: Any) -> int | None:
 
 
 def _rating(value: Any) -> Rating | None:
-    from addin.ingest import parse_rating
 
     text = _text(value)
     return parse_rating(text) if text else None

@@ -13,6 +13,7 @@ from datetime import date
 from typing import Callable, Iterable
 
 from addin.catalogue import Catalogue, default_catalogue
+from addin.delegates import role_of
 from addin.text import is_yes
 from addin.units import unit_key
 from addin.history import (
@@ -302,7 +303,6 @@ def check_after_prior(code: str, h: History, Y: int, ctx: Context) -> Verdict:
 
 
 def _is_manager(position: str | None) -> bool:
-    from addin.delegates import role_of
 
     return role_of(position) == "lanh_dao"
 

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from addin.models import Issue, Rating, Severity
+from addin.history import DISCIPLINE_LEVELS, LEVEL_NAMES, discipline_level, initiative_level
+from addin.ingest import parse_rating
 from addin.schema import RULE_COLUMNS, RULES
 from addin.units import unit_key
 from addin.text import clean, fold, parse_date, parse_yes
@@ -84,17 +86,14 @@ def parse_value(kind: str, raw: Any) -> tuple[Any, str | None]:
             return None, "ghi Có hoặc Không"
         return answer, None
     if kind == "cap":
-        from addin.history import initiative_level
 
         level = initiative_level(text)
         return (level, None) if level else (None, "ghi cơ sở, tỉnh hoặc toàn quốc")
     if kind == "ky_luat":
-        from addin.history import discipline_level
 
         level = discipline_level(text)
         return (level, None) if level else (None, "ghi một hình thức kỷ luật, ví dụ cảnh cáo")
     if kind == "xep_loai":
-        from addin.ingest import parse_rating
 
         rating = parse_rating(text or "")
         return (rating, None) if isinstance(rating, Rating) else (None, "ghi HTXSNV, HTTNV, HTNV hoặc KHTNV")
@@ -106,7 +105,6 @@ def parse_value(kind: str, raw: Any) -> tuple[Any, str | None]:
 
 def display_value(p: Param) -> Any:
     """The value as written in the sheet."""
-    from addin.history import DISCIPLINE_LEVELS, LEVEL_NAMES
 
     v = p.value
     if v is None:

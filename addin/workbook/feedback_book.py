@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from addin.models import Issue, Severity
+from addin.schema import SEVERITY_LABELS
+from addin.workbook.reader import read_workbook
 
 SHEET_FEEDBACK = "Lỗi cần sửa"
 FILLS = {Severity.ERROR: "FFF8CBAD", Severity.WARNING: "FFFFF2CC"}  # as the master's Lỗi / Cảnh báo rows
-SEVERITY_TEXT = {Severity.ERROR: "Lỗi", Severity.WARNING: "Cảnh báo", Severity.INFO: "Thông tin"}
+SEVERITY_TEXT = SEVERITY_LABELS
 _OPENPYXL_SUFFIXES = {".xlsx", ".xlsm"}
 _FONT = "Times New Roman"
 
@@ -55,7 +57,6 @@ def _from_values(source: Path) -> Any:
     """A workbook rebuilt from the values and merges calamine reads (.xls, .xlsb, .ods)."""
     import openpyxl
 
-    from addin.workbook.reader import read_workbook
 
     raw = read_workbook(source)
     book = openpyxl.Workbook()

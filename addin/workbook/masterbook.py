@@ -14,6 +14,8 @@ from typing import Any, Callable
 import python_calamine as pc
 
 from addin import catalogue as catalogue_mod
+from addin import history, rules
+from addin.delegates import FLAGS
 from addin import schema
 from addin import settings as settings_mod
 from addin.merge import FileOutcome, MergeOutcome, UnitVersion
@@ -399,7 +401,6 @@ def tally_sheet(tally: Any, settings: settings_mod.Settings, *, with_registratio
 
 def delegates_sheet(result: Any, settings: settings_mod.Settings, catalogue: Any) -> SheetData:
     """The DaiBieu sheet: the delegates by unit, then guests; the composition; the shortfalls."""
-    from addin.delegates import FLAGS
 
     flag_labels = {slug: label for slug, label in FLAGS.values()}
     headers = ["STT", "Họ và tên", "Đơn vị", "Danh hiệu, hình thức khen thưởng", "Thành phần", "Ưu tiên",
@@ -452,7 +453,6 @@ class HistoryBook:
 
 def read_history(path: Path, catalogue: Any) -> HistoryBook:
     """Read LichSu and QuyDinh (empty register and default rules when the master or the sheets are missing)."""
-    from addin import rules
 
     if not path.exists():
         return HistoryBook(rules=rules.default_table())
@@ -469,7 +469,6 @@ def read_history(path: Path, catalogue: Any) -> HistoryBook:
 def history_from_sheets(sheet_rows: Callable[[str], list[list[Any]] | None], catalogue: Any, *,
                         file: str) -> HistoryBook:
     """LichSu and QuyDinh from their cell values (calamine's, or an open book's via xlwings), as content_from_sheets."""
-    from addin import history, rules
 
     out = HistoryBook(rules=rules.default_table())
     register = sheet_rows(schema.HISTORY)
@@ -496,7 +495,6 @@ def history_from_sheets(sheet_rows: Callable[[str], list[list[Any]] | None], cat
 
 def history_sheets(records: list[Any], extra_headers: list[str], catalogue: Any) -> list[SheetData]:
     """LichSu with every record (the clerk's own columns kept after ours) and QuyDinh when missing."""
-    from addin import history, rules
 
     rows = []
     for i, record in enumerate(records, start=1):
