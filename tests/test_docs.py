@@ -46,3 +46,25 @@ def test_readme_names_the_two_fresh_machine_commands():
     assert "pip install -e '.[dev]' && XLWINGS_LICENSE_KEY=noncommercial python -m pytest" in README
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "pip install -q -e '.[dev]'" in ci and "XLWINGS_LICENSE_KEY=noncommercial python -m pytest" in ci
+
+
+def _where_things_live() -> dict[str, str]:
+    """The README's map of modules: listed path -> its line."""
+    section = README.split("## Where things live", 1)[1].split("Where common changes go", 1)[0]
+    return {m.group(1): m.group(0) for m in re.finditer(r"^- `([^`]+)`:.*$", section, flags=re.M)}
+
+
+def test_the_map_of_modules_is_in_step_with_the_tree():
+    listed = _where_things_live()
+    for path in listed:
+        assert (ROOT / path).exists(), f"README lists {path}, which does not exist"
+    package = ROOT / "addin"
+    for module in sorted(package.glob("*.py")):
+        if module.name != "__init__.py":
+            assert f"addin/{module.name}" in listed, f"addin/{module.name} is missing from 'Where things live'"
+    for sub in sorted(p for p in package.iterdir() if (p / "__init__.py").exists()):
+        line = listed.get(f"addin/{sub.name}/")
+        assert line, f"addin/{sub.name}/ is missing from 'Where things live'"
+        for module in sorted(sub.glob("*.py")):
+            if module.name != "__init__.py":
+                assert f"`{module.name}`" in line, f"addin/{sub.name}/{module.name} is not named in its package's line"
