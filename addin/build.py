@@ -18,6 +18,7 @@ import xlsxwriter
 from addin import catalogue as catalogue_mod
 from addin import schema
 from addin.merge import assemble
+from addin.rules import row as row_criteria
 from addin.schema import REGISTRATIONS
 from addin.workbook.master import write_sheets
 from addin.workbook.masterbook import MasterContent, history_sheets, master_sheets
@@ -182,7 +183,7 @@ TEMPLATE_HELP = [
     "2. Mỗi người hoặc tập thể một dòng, từ dòng 9. Không chèn thêm dòng tiêu đề, không gộp ô trong bảng.",
     "3. Ngày sinh ghi ngày/tháng/năm (ví dụ 05/09/1985); chỉ biết năm thì ghi năm.",
     "4. Giới tính, Xếp loại và Danh hiệu chọn trong danh sách thả xuống; đề nghị hai hình thức thì ghi cách nhau dấu chấm phẩy.",
-    "5. Chiến sĩ thi đua cơ sở cần xếp loại HTXSNV hoặc có sáng kiến (ghi tên và số quyết định công nhận).",
+    *(f"5. {line}" if i == 0 else f"   {line}" for i, line in enumerate(row_criteria.help_lines())),
     "6. Lưu tệp dạng .xlsx và gửi qua thư điện tử; gửi lại cả danh sách khi sửa (bản sau thay bản trước).",
     "",
     "DANH MỤC DANH HIỆU, HÌNH THỨC KHEN THƯỞNG",

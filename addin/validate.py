@@ -11,11 +11,10 @@ from pathlib import Path
 
 from addin.catalogue import Catalogue, TARGET_LABELS, default_catalogue
 from addin.ingest import read_submission
-from addin.models import Issue, Nominee, Rating, Severity, Submission, Target
+from addin.models import Issue, Nominee, Severity, Submission, Target
+from addin.rules.row import check_row
 from addin.text import name_key
 
-_RATING_ORDER = {Rating.HTXSNV: 0, Rating.HTTNV: 1, Rating.HTNV: 2, Rating.KHTNV: 3}
-LAW_2022 = "Luật Thi đua, khen thưởng 2022"
 
 
 def _issue(n: Nominee, code: str, severity: Severity, column: str | None, value: str | None, message: str) -> Issue:
@@ -108,33 +107,7 @@ def check_nominee(n: Nominee, catalogue: Catalogue, columns: dict[str, str], *, 
         if award.kind not in entry.kinds:
             out.append(_issue(n, "invalid-award-kind", Severity.WARNING, award.column, award.raw,
                               f"\"{entry.name}\" không có hình thức đột xuất hay chuyên đề: kiểm tra lại."))
-    out.extend(_row_criteria(n, columns))
-    return out
-
-
-def _row_criteria(n: Nominee, columns: dict[str, str]) -> list[Issue]:
-    """Criteria visible in one row: the yearly rating and the initiative (sáng kiến)."""
-    out: list[Issue] = []
-    if n.target != Target.CA_NHAN:
-        return out
-    codes = {a.code for a in n.awards}
-    rating = n.xep_loai
-    has_initiative = bool(n.ten_sang_kien or n.so_qd_sang_kien)
-    rating_rank = _RATING_ORDER.get(rating) if rating else None
-    column = _award_column(n, columns)
-    if "CSTDCS" in codes:
-        if rating_rank is not None and rating_rank > 0 and not has_initiative:
-            out.append(_issue(n, "criteria-not-met", Severity.ERROR, column, "Chiến sĩ thi đua cơ sở",
-                              f"Chiến sĩ thi đua cơ sở cần xếp loại Hoàn thành xuất sắc nhiệm vụ hoặc có sáng kiến "
-                              f"được công nhận (Điều 23 {LAW_2022}); dòng này xếp loại {rating.value} và không có sáng kiến."))
-        elif rating_rank is None and not has_initiative and "xep_loai" in columns:
-            out.append(_issue(n, "criteria-not-met", Severity.WARNING, column, "Chiến sĩ thi đua cơ sở",
-                              f"Chưa ghi xếp loại hay sáng kiến: không kiểm tra được tiêu chuẩn Chiến sĩ thi đua cơ sở "
-                              f"(Điều 23 {LAW_2022})."))
-    if codes & {"LDTT", "CSTDCS"} and rating_rank is not None and rating_rank > 1:
-        out.append(_issue(n, "criteria-not-met", Severity.ERROR, columns.get("xep_loai", column), rating.value,
-                          f"Danh hiệu Lao động tiên tiến và Chiến sĩ thi đua cần xếp loại từ Hoàn thành tốt nhiệm vụ "
-                          f"trở lên (Điều 24 {LAW_2022}); dòng này xếp loại {rating.value}."))
+    out.extend(check_row(n, columns, _award_column(n, columns)))
     return out
 
 
