@@ -97,20 +97,21 @@ class _Vocabulary:
         self.kinds = {tuple(self._words(w)): kind for w, kind in _KIND_WORDS.items()}
         self.before_kind = self._word("theo")  # "theo chuyên đề"
 
-    def _key(self, text: str) -> str:
+    def key(self, text: str) -> str:
+        """The text folded (and without diacritics in the plain vocabulary): what is memoised on."""
         key = fold(text)
         return key if self.accents else strip_accents(key)
 
     def _word(self, word: str) -> str:
-        return _iy(self._key(word))
+        return _iy(self.key(word))
 
     def _words(self, text: str) -> list[str]:
-        return [_iy(w) for w in _TOKEN.findall(self._key(text))]
+        return [_iy(w) for w in _TOKEN.findall(self.key(text))]
 
     def readings(self, text: str) -> list[Words]:
         """The word sequences a text may stand for, abbreviations expanded; the likeliest first."""
         options = []
-        for token in _TOKEN.findall(_YEARS.sub(" ", self._key(text))):
+        for token in _TOKEN.findall(_YEARS.sub(" ", self.key(text))):
             word = _iy(token)
             options.append(self.abbreviations.get(word) or ((word,),))
         return [tuple(w for part in reading for w in part) for reading in islice(product(*options), _MAX_READINGS)]
@@ -166,6 +167,7 @@ class _Index:
         self.reduced: dict[Words, str | None] = {}  # ... and fillers out
         self.prefixes: dict[Words, str | None] = {}  # names written with "..." at the end
         self.entries: list[tuple[Words, str]] = []  # every reduced key, for the nearest names
+        self._found: dict[tuple[str, bool], tuple[str | None, AwardKind]] = {}  # by normalised text
 
     def add(self, written: str, code: str) -> None:
         stripped = written.strip()
@@ -186,6 +188,15 @@ class _Index:
 
     def find(self, text: str, prefix: bool) -> tuple[str | None, AwardKind]:
         """(code, kind) of a text; with `prefix`, names with "..." may leave words over."""
+        key = (self.vocabulary.key(text), prefix)
+        found = self._found.get(key)
+        if found is None:
+            found = self._find(key[0], prefix)
+            if len(self._found) < 100_000:
+                self._found[key] = found
+        return found
+
+    def _find(self, text: str, prefix: bool) -> tuple[str | None, AwardKind]:
         vocabulary = self.vocabulary
         first_kind = None
         for reading in vocabulary.readings(text):
@@ -214,6 +225,7 @@ _QUOTED = re.compile(r"[“\"«„‘]([^”\"»“’]*)(?:[”\"»“’]|$)")
 _THEMED = re.compile(r"\b(?:chuyên\s+đề|chuyen\s+de|cđ)\b", re.IGNORECASE)
 _ISSUER = re.compile(r"(?:của|cấp|cua|cap)\b")
 _THEME_EDGES = " :;,.-–—()[]"
+_NEXT_AWARD = re.compile(r"[;+\n]")
 _SPLIT = re.compile(r"\s*(?:[;+\n]|\s-\s|,)\s*")
 
 
@@ -229,7 +241,8 @@ def _readings(text: str) -> list[tuple[str, str | None]]:
         out.append((rest, theme))
     if m := _THEMED.search(rest):
         after = rest[m.end() :].strip(_THEME_EDGES)
-        if after and not _ISSUER.match(fold(after)):
+        # (what follows a ";" is the next award of the cell, not more theme)
+        if after and not _ISSUER.match(fold(after)) and not _NEXT_AWARD.search(rest, m.end()):
             out.append((rest[: m.end()], "; ".join(t for t in (after, theme) if t)))
     return out
 
