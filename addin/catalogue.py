@@ -295,7 +295,8 @@ class Catalogue:
                 for written, theme in order:
                     code, kind = index.find(written, prefix)
                     if code:
-                        return AwardMatch(code, kind, theme)
+                        # Quotes in a one-off or regular award hold a reason or a school's name, not a theme.
+                        return AwardMatch(code, kind, theme if kind == AwardKind.CHUYEN_DE else None)
         return AwardMatch(None, self._indexes[0].find(readings[0][0], False)[1])
 
     def match(self, text: str) -> tuple[AwardMatch, ...]:

@@ -49,6 +49,9 @@ def read(text: str, catalogue: Catalogue | None = None) -> list[tuple[str | None
         ("Bằng khen của Bộ trưởng Bộ GD&ĐT chuyên đề “Chuyển đổi số”", "BK_BO", CD, "Chuyển đổi số"),
         ("Giấy khen chuyên đề “An toàn giao thông” của Giám đốc Sở", "GK", CD, "An toàn giao thông"),
         (f"BK UBND tỉnh chuyên đề “{THEME}", "BK_TINH", CD, THEME),  # the closing quote forgotten
+        # quotes that are not a theme: a one-off award's reason, a school's name
+        ("Bằng khen đột xuất “Phòng chống dịch Covid-19” của Chủ tịch UBND tỉnh", "BK_TINH", DX, None),
+        ("Giấy khen của Hiệu trưởng trường “Nguyễn Du”", "GK", TX, None),
         # an unquoted theme after "chuyên đề"
         ("GK chuyên đề chuyển đổi số", "GK", CD, "chuyển đổi số"),
         ("BK UBND tỉnh chuyên đề: Học tập và làm theo Bác", "BK_TINH", CD, "Học tập và làm theo Bác"),
