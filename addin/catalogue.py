@@ -65,9 +65,11 @@ class AwardMatch:
 Words = tuple[str, ...]
 
 # Words that do not say which award it is. They are dropped only after the words as written
-# failed to match, so a filler that does tell two awards apart ("chủ tịch") still counts.
-_FILLERS = ("của", "cấp", "danh hiệu", "đề nghị", "tặng", "khen thưởng", "hình thức", "chủ tịch", "và",
-            "&", "hạng", "công nhận", "đạt")
+# failed to match; the issuer's title last, so that where it does tell two awards apart
+# ("Bằng khen của Chủ tịch Công đoàn" and "Bằng khen Công đoàn") it still counts.
+_FILLERS = ("của", "cấp", "danh hiệu", "đề nghị", "tặng", "khen thưởng", "hình thức", "và", "&", "hạng",
+            "công nhận", "đạt")
+_LAST_FILLERS = ("chủ tịch",)
 _KIND_WORDS = {"đột xuất": AwardKind.DOT_XUAT, "chuyên đề": AwardKind.CHUYEN_DE,
                "thường xuyên": AwardKind.THUONG_XUYEN}
 _TOKEN = re.compile(r"[^\W_]+|&")
@@ -94,6 +96,7 @@ class _Vocabulary:
             self.abbreviations.setdefault(
                 self._word(short), tuple(tuple(self._words(e)) for e in long if self._words(e)))
         self.fillers = sorted((tuple(self._words(f)) for f in _FILLERS), key=len, reverse=True)
+        self.all_fillers = sorted((tuple(self._words(f)) for f in _FILLERS + _LAST_FILLERS), key=len, reverse=True)
         self.kinds = {tuple(self._words(w)): kind for w, kind in _KIND_WORDS.items()}
         self.before_kind = self._word("theo")  # "theo chuyên đề"
 
@@ -134,12 +137,13 @@ class _Vocabulary:
             i += 2
         return tuple(kept), kind or AwardKind.THUONG_XUYEN
 
-    def reduced(self, words: Words) -> Words:
-        """The words less the fillers."""
+    def reduced(self, words: Words, last: bool = True) -> Words:
+        """The words less the fillers; with `last` False, the issuer's title ("chủ tịch") stays."""
+        fillers = self.all_fillers if last else self.fillers
         kept: list[str] = []
         i = 0
         while i < len(words):
-            for filler in self.fillers:
+            for filler in fillers:
                 if words[i : i + len(filler)] == filler:
                     i += len(filler)
                     break
@@ -164,7 +168,8 @@ class _Index:
     def __init__(self, vocabulary: _Vocabulary):
         self.vocabulary = vocabulary
         self.exact: dict[Words, str] = {}  # the words as written (kind words out)
-        self.reduced: dict[Words, str | None] = {}  # ... and fillers out
+        self.fewer: dict[Words, str | None] = {}  # ... fillers out but the issuer's title
+        self.reduced: dict[Words, str | None] = {}  # ... all fillers out
         self.prefixes: dict[Words, str | None] = {}  # names written with "..." at the end
         self.entries: list[tuple[Words, str]] = []  # every reduced key, for the nearest names
         self._found: dict[tuple[str, bool], tuple[str | None, AwardKind]] = {}  # by normalised text
@@ -184,6 +189,7 @@ class _Index:
             _put(self.prefixes, reduced, code)
         else:
             self.exact.setdefault(words, code)
+            _put(self.fewer, self.vocabulary.reduced(words, last=False), code)
             _put(self.reduced, reduced, code)
 
     def find(self, text: str, prefix: bool) -> tuple[str | None, AwardKind]:
@@ -203,7 +209,8 @@ class _Index:
             words, kind = vocabulary.without_kind(reading)
             first_kind = first_kind or kind
             if not prefix:
-                code = self.exact.get(words) or self.reduced.get(vocabulary.reduced(words))
+                code = (self.exact.get(words) or self.fewer.get(vocabulary.reduced(words, last=False))
+                        or self.reduced.get(vocabulary.reduced(words)))
             else:
                 reduced = vocabulary.reduced(words)
                 code = next((c for n in range(len(reduced), 0, -1) if (c := self.prefixes.get(reduced[:n]))), None)

@@ -163,6 +163,19 @@ def test_names_that_are_not_in_the_catalogue(written: str) -> None:
     assert [c for c, _, _ in read(written)] == [None]
 
 
+def test_a_filler_that_tells_two_awards_apart_still_counts() -> None:
+    catalogue = catalogue_from_sheet(sheet([
+        ["BK_CD", "Bằng khen của Công đoàn ngành", "IC", 12, "TX", ""],
+        ["BK_CT_CD", "Bằng khen của Chủ tịch Công đoàn ngành", "IC", 12, "TX", ""],
+    ]))
+    assert catalogue is not None
+    assert read("Bằng khen Công đoàn ngành", catalogue) == [("BK_CD", TX, None)]
+    assert read("BK của Chủ tịch Công đoàn ngành", catalogue) == [("BK_CT_CD", TX, None)]
+    assert read("BK CT Công đoàn ngành", catalogue) == [("BK_CT_CD", TX, None)]
+    # where it tells nothing apart, "chủ tịch" is a filler like "của"
+    assert read("BK Chủ tịch tỉnh", catalogue) == [("BK_TINH", TX, None)]
+
+
 def test_a_cell_naming_several_awards_keeps_a_theme_with_commas_whole() -> None:
     assert read(f"BK UBND tỉnh chuyên đề “{THEME}”; LĐTT") == [("BK_TINH", CD, THEME), ("LDTT", TX, None)]
     assert read("CSTĐCS, Giấy khen đột xuất") == [("CSTDCS", TX, None), ("GK", DX, None)]
