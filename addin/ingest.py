@@ -665,9 +665,7 @@ class _Reader:
             for match in proposals:
                 if match.code is None:
                     self.issue("unknown-award", Severity.ERROR, excel_row, header, award_text,
-                               f"Không có \"{award_text}\" trong danh mục danh hiệu, hình thức khen thưởng: "
-                               "ghi đúng tên (ví dụ Lao động tiên tiến, Chiến sĩ thi đua cơ sở, Giấy khen) "
-                               "hoặc bổ sung vào danh mục.")
+                               unknown_award_message(award_text, self.catalogue))
 
         rating = rating_raw = None
         if self.i_rating is not None:
@@ -714,7 +712,8 @@ class _Reader:
         if not award_text:
             return award_text, []
         return award_text, [
-            fast_model(AwardProposal, {"raw": award_text, "column": header, "code": m.code, "kind": m.kind})
+            fast_model(AwardProposal, {"raw": award_text, "column": header, "code": m.code, "kind": m.kind,
+                                       "theme": m.theme})
             for m in self.catalogue.match(award_text)
         ]
 
@@ -726,6 +725,18 @@ class _Reader:
         if codes and all(self.catalogue[c].targets == {Target.TAP_THE} for c in codes):
             return Target.TAP_THE
         return Target.CA_NHAN
+
+
+def unknown_award_message(award_text: str, catalogue: Catalogue) -> str:
+    """What to tell the clerk about an award the catalogue does not have: the nearest names first."""
+    near = catalogue.nearest(award_text)
+    if not near:
+        return (f"Không có \"{award_text}\" trong danh mục danh hiệu, hình thức khen thưởng: "
+                "ghi đúng tên (ví dụ Lao động tiên tiến, Chiến sĩ thi đua cơ sở, Giấy khen) "
+                "hoặc bổ sung vào danh mục.")
+    guess = near[0] if len(near) == 1 else ", ".join(near[:-1]) + " hoặc " + near[-1]
+    return (f"Không có \"{award_text}\" trong danh mục danh hiệu, hình thức khen thưởng. Có phải: {guess}? "
+            "Ghi đúng tên, hoặc bổ sung cách viết này vào trang DanhMuc của sổ tổng hợp.")
 
 
 # The workplace starts at the first unit word after a separator; "tổ trưởng" and "tổ phó" are

@@ -79,6 +79,7 @@ class AwardProposal(BaseModel):
     column: str  # header text of the cell it came from
     code: str | None = None  # catalogue code, None when unrecognised
     kind: AwardKind = AwardKind.THUONG_XUYEN
+    theme: str | None = None  # a themed (chuyên đề) award's theme, as written: “Chuyển đổi số”
 
 
 class Nominee(BaseModel):

@@ -550,8 +550,8 @@ def test_awards_read_from_cells_keep_what_was_written(workbook) -> None:
                                            person(2, "Hà Thu", award="Huy hiệu Ngôi sao Giáo dục")])
     s = read_submission(path)
     assert [[a.model_dump(mode="json") for a in n.awards] for n in s.nominees] == [
-        [{"raw": "Bk ubnd tỉnh - đột xuất", "column": AWARD, "code": "BK_TINH", "kind": "dot_xuat"}],
-        [{"raw": "Huy hiệu Ngôi sao Giáo dục", "column": AWARD, "code": None, "kind": "thuong_xuyen"}],
+        [{"raw": "Bk ubnd tỉnh - đột xuất", "column": AWARD, "code": "BK_TINH", "kind": "dot_xuat", "theme": None}],
+        [{"raw": "Huy hiệu Ngôi sao Giáo dục", "column": AWARD, "code": None, "kind": "thuong_xuyen", "theme": None}],
     ]
     assert [(i.row, i.column, i.code, i.value) for i in s.issues] == [
         (3, AWARD, "unknown-award", "Huy hiệu Ngôi sao Giáo dục"),
