@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from addin.catalogue import SHEET, SHEET_COLUMNS, Catalogue, catalogue_from_sheet, default_catalogue, default_sheet_rows
+from addin.catalogue import SHEET_COLUMNS, Catalogue, catalogue_from_sheet, default_catalogue, default_sheet_rows
+from addin.schema import CATALOGUE as SHEET
 from addin.ingest import read_submission
 from addin.models import AwardKind
 from addin.workbook.master import SheetData, write_sheets
