@@ -352,7 +352,7 @@ def make_variant(seed: int, unit: Unit | None = None, *, force: dict[str, Any] |
             codes = [INDIVIDUAL_AWARDS[rng.randrange(len(INDIVIDUAL_AWARDS))]]
             if multi_year:
                 codes = [rng.choice([("LDTT", TX), ("LDTT", TX), ("CSTDCS", TX)])]
-            if per_award and codes[0] == ("CSTDCS", TX) or per_award and rng.random() < 0.3:
+            if per_award and (codes[0] == ("CSTDCS", TX) or rng.random() < 0.3):
                 codes = [("LDTT", TX), ("CSTDCS", TX)] if codes[0] == ("CSTDCS", TX) else [codes[0], ("GK", TX)]
             for code, kind in codes:
                 text, tag = award_spelling(rng, code, kind, plain)
@@ -429,8 +429,8 @@ def make_variant(seed: int, unit: Unit | None = None, *, force: dict[str, Any] |
         parts = [[e for e in entries if e.target == CA_NHAN], [e for e in entries if e.target == TAP_THE]]
     else:
         parts = [sorted(entries, key=lambda e: e.target == TAP_THE) if sections else entries]
-        if not sections:
-            rng.shuffle(parts[0]) if not multi_year else None
+        if not sections and not multi_year:
+            rng.shuffle(parts[0])
     sheets: list[SheetPlan] = []
     truth: list[TruthRow] = []
     for name, part in zip(sheet_names, parts):
@@ -952,6 +952,7 @@ def measure_merge(variants: list[Variant], paths: list[Path], master: Path) -> d
     m.update({
         "files": len(variants), "truth_rows": sum(len(v.rows) for v in variants), "master_rows": len(rows),
         "master_rows_missing": missing, "files_not_added": len(not_added),
+        "files_logged": len({f.path for f in report.files} & set(by_path)),
         "not_added_actions": Counter(f.action for f in not_added),
         "units_confused": len(confused), "variants_in_confused_units": sum(len(ix) for ix in confused.values()),
         "confused_examples": [(u, [variants[i].unit for i in ix][:4]) for u, ix in list(confused.items())[:6]],
