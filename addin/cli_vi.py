@@ -47,7 +47,7 @@ def _number_text(value: float) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Parameter types: click's own checks, with Vietnamese messages and metavars
-class _VietnameseType:
+class VietnameseType:
     """Shows `metavar` after an option in the help (arguments keep their own names, e.g. MASTER)."""
 
     metavar = "GIÁ_TRỊ"
@@ -56,11 +56,11 @@ class _VietnameseType:
         return self.metavar if isinstance(param, click.Option) else None
 
 
-class Text(_VietnameseType, click.types.StringParamType):
+class Text(VietnameseType, click.types.StringParamType):
     """Free text (a unit name, a school year, a decision number)."""
 
 
-class Path(_VietnameseType, click.Path):
+class Path(VietnameseType, click.Path):
     """click.Path with Vietnamese messages: does not exist, is a folder, is a file, no permission."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -152,7 +152,7 @@ class _Range:
         return number
 
 
-class Int(_VietnameseType, click.types.IntParamType):
+class Int(VietnameseType, click.types.IntParamType):
     """A whole number."""
 
     metavar = "SỐ"
@@ -173,7 +173,7 @@ class IntRange(_Range, Int, click.IntRange):
         return self.check_range(Int.convert(self, value, param, ctx), param, ctx)
 
 
-class Float(_VietnameseType, click.types.FloatParamType):
+class Float(VietnameseType, click.types.FloatParamType):
     """A decimal number with a decimal comma or point ("0,3" or "0.3"), or a percentage ("30%")."""
 
     metavar = "SỐ"
@@ -193,7 +193,7 @@ class FloatRange(_Range, Float, click.FloatRange):
         return self.check_range(Float.convert(self, value, param, ctx), param, ctx)
 
 
-class Choice(_VietnameseType, click.Choice):
+class Choice(VietnameseType, click.Choice):
     """One of a fixed list of values."""
 
     def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str | None:
@@ -210,7 +210,7 @@ class Choice(_VietnameseType, click.Choice):
 
 def localize_type(kind: click.ParamType) -> click.ParamType:
     """The Vietnamese twin of one of click's parameter types (the same checks, our messages)."""
-    if isinstance(kind, _VietnameseType):
+    if isinstance(kind, VietnameseType):
         return kind
     if isinstance(kind, click.Path):
         return Path(exists=kind.exists, file_okay=kind.file_okay, dir_okay=kind.dir_okay, writable=kind.writable,
