@@ -356,3 +356,13 @@ def test_a_crash_in_a_real_process_leaves_no_traceback(tmp_path: Path):
         f"Chi tiết kỹ thuật đã được ghi vào {log}: hãy gửi tệp này cho người hỗ trợ kỹ thuật.",
     ]
     assert "ZeroDivisionError: chia cho 0" in log.read_text(encoding="utf-8")
+
+
+def test_the_readme_and_the_guide_say_what_the_cli_prints():
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    guide = (root / "docs" / "huong-dan-su-dung.md").read_text(encoding="utf-8")
+    for text in (readme, guide):
+        assert cli_vi.LOG_NAME in text and "0,3" in text and "30%" in text
+    assert cli_vi.USAGE_PREFIX.strip() in readme and "Đã dừng theo yêu cầu." in readme
+    assert re.search(r"exit\s+130", readme)
