@@ -17,13 +17,13 @@ from __future__ import annotations
 import difflib
 import math
 import os
+import pathlib
 import platform
 import stat
 import sys
 import tempfile
 import traceback
 from datetime import datetime
-import pathlib
 from typing import Any
 
 import click
@@ -91,7 +91,7 @@ class Path(VietnameseType, click.Path):
                 self.fail(f"không có quyền đọc \"{shown}\".", param, ctx)
             if self.writable and not os.access(target, os.W_OK):
                 self.fail(f"không có quyền ghi vào \"{shown}\".", param, ctx)
-            if getattr(self, "executable", False) and not os.access(target, os.X_OK):
+            if self.executable and not os.access(target, os.X_OK):
                 self.fail(f"không có quyền chạy \"{shown}\".", param, ctx)
         return super().convert(value, param, ctx)  # the checks above pass, so click's do too
 
@@ -147,8 +147,8 @@ class _Range:
             if too_high:
                 return self.max
         if too_low or too_high:
-            self.fail(f"{_number_text(number)} nằm ngoài khoảng cho phép ({self.describe_range()}).",  # type: ignore[attr-defined]
-                      param, ctx)
+            message = f"{_number_text(number)} nằm ngoài khoảng cho phép ({self.describe_range()})."
+            self.fail(message, param, ctx)  # type: ignore[attr-defined]
         return number
 
 
@@ -200,7 +200,7 @@ class Choice(VietnameseType, click.Choice):
         return "[" + "|".join(map(str, self.choices)) + "]" if isinstance(param, click.Option) else None
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        fold = (lambda s: str(s)) if self.case_sensitive else (lambda s: str(s).casefold())
+        fold = str if self.case_sensitive else (lambda s: str(s).casefold())
         for choice in self.choices:
             if fold(choice) == fold(value):
                 return choice
@@ -215,7 +215,7 @@ def localize_type(kind: click.ParamType) -> click.ParamType:
     if isinstance(kind, click.Path):
         return Path(exists=kind.exists, file_okay=kind.file_okay, dir_okay=kind.dir_okay, writable=kind.writable,
                     readable=kind.readable, resolve_path=kind.resolve_path, allow_dash=kind.allow_dash,
-                    path_type=kind.type, **({"executable": kind.executable} if hasattr(kind, "executable") else {}))
+                    path_type=kind.type, executable=kind.executable)
     bounds = lambda r: dict(min=r.min, max=r.max, min_open=r.min_open, max_open=r.max_open, clamp=r.clamp)  # noqa: E731
     if isinstance(kind, click.IntRange):
         return IntRange(**bounds(kind))
@@ -356,13 +356,14 @@ class Group(_Vietnamese, click.Group):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         rest = super().parse_args(ctx, args)
-        # click's own "Missing command." is English (it comes from invoke); `tdkt --json` ends here
+        # click's own "Missing command." (a group option but no command) is English and comes from invoke
         protected = ctx._protected_args if hasattr(ctx, "_protected_args") else ctx.protected_args
         if not protected and not rest and not ctx.resilient_parsing and not self.invoke_without_command:
             raise MissingCommand(ctx)
         return rest
 
-    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
+    def resolve_command(self, ctx: click.Context,
+                        args: list[str]) -> tuple[str | None, click.Command | None, list[str]]:
         name = args[0] if args else ""
         known = self.get_command(ctx, name) is not None or (
             ctx.token_normalize_func is not None and self.get_command(ctx, ctx.token_normalize_func(name)) is not None)
@@ -480,14 +481,14 @@ def write_error_log(exc: BaseException, args: list[str]) -> pathlib.Path | None:
     text = (f"=== {datetime.now().isoformat(timespec='seconds')} tdkt {ours}, Python {platform.python_version()}, "
             f"{platform.platform()}\n$ tdkt {' '.join(map(str, args))}\n"
             + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)) + "\n")
-    for folder in (pathlib.Path(tempfile.gettempdir()), pathlib.Path.home()):
-        path = folder / LOG_NAME
+    for folder in (lambda: pathlib.Path(tempfile.gettempdir()), pathlib.Path.home):
         try:
+            path = folder() / LOG_NAME  # Path.home() raises RuntimeError when there is no home folder
             fresh = not path.exists() or path.stat().st_size > _LOG_LIMIT
             with path.open("w" if fresh else "a", encoding="utf-8") as log:
                 log.write(text)
             return path
-        except OSError:
+        except (OSError, RuntimeError):
             continue
     return None
 

@@ -102,7 +102,7 @@ def test_option_extras_are_vietnamese():
 
 # ---------------------------------------------------------------------------------------------
 # Usage errors: exit 2, nothing on stdout, the usage line, where help is, and the Vietnamese reason
-@pytest.mark.parametrize(("args", "usage", "message"), [
+USAGE_ERRORS = [
     ([], "", None),
     (["validate"], "validate", "Thiếu đối số PATHS."),
     (["tally"], "tally", "Thiếu đối số MASTER."),
@@ -134,7 +134,11 @@ def test_option_extras_are_vietnamese():
     (["tally", "so.xlsx", "--year"], "tally", "Tùy chọn --year cần một giá trị đi kèm."),
     (["validate", "--json=1", "so.xlsx"], "validate", "Tùy chọn --json không nhận giá trị."),
     (["tally", "so.xlsx", "thua", "nua"], "tally", "Thừa đối số không dùng đến: thua nua."),
-], ids=lambda v: " ".join(v) if isinstance(v, list) else None)
+]
+
+
+@pytest.mark.parametrize(("args", "usage", "message"), USAGE_ERRORS,
+                         ids=[" ".join(args) or "(no arguments)" for args, _, _ in USAGE_ERRORS])
 def test_usage_errors_are_vietnamese(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                      args: list[str], usage: str, message: str | None):
     monkeypatch.chdir(tmp_path)
@@ -159,7 +163,8 @@ def test_usage_errors_are_vietnamese(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 def test_choice_and_the_group_machinery_on_a_small_program():
     @click.group(cls=cli_vi.Group)
-    def app() -> None:
+    @click.option("--chi-tiet", is_flag=True, help="In chi tiết.")
+    def app(chi_tiet: bool) -> None:
         """Chương trình thử."""
 
     @app.command()
@@ -179,7 +184,10 @@ def test_choice_and_the_group_machinery_on_a_small_program():
     shown = " ".join(runner.invoke(app, ["out", "--help"]).output.split())
     assert "--kind [pdf|xlsx] Loại tệp. [bắt buộc]" in shown
     assert "--share SỐ Tỷ lệ. [mặc định: 0,5]" in shown
-    assert_no_english(bad.output + shown)
+    no_command = runner.invoke(app, ["--chi-tiet"])
+    assert no_command.exit_code == 2
+    assert no_command.stderr.splitlines()[-1] == "Lỗi: Thiếu tên lệnh: hãy ghi một lệnh, ví dụ tdkt validate."
+    assert_no_english(bad.output + shown + no_command.output)
 
 
 @pytest.mark.parametrize(("text", "value"), [
