@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from addin import schema
+from addin import cli_vi, schema
 from addin.models import Report, Severity, Submission
 
 _STATUS_LABELS = {"ok": "hợp lệ", "invalid": "có lỗi", "unreadable": "không đọc được", "ignored": "bỏ qua"}
@@ -25,8 +25,8 @@ def _utf8_stdout() -> None:
                 pass
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="tdkt")
+@click.group(cls=cli_vi.Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="tdkt", message=cli_vi.VERSION_MESSAGE, help=cli_vi.VERSION_OPTION_HELP)
 def main() -> None:
     """tdkt: kiểm tra, gộp và tổng hợp hồ sơ thi đua, khen thưởng ngành giáo dục."""
     _utf8_stdout()
@@ -301,8 +301,8 @@ def tally(master: str, years: tuple[str, ...], all_categories: bool, with_regist
 @main.command()
 @click.argument("master", type=click.Path(exists=True, dir_okay=False))
 @click.option("--seats", type=click.IntRange(1, 100_000), default=None, help="Tổng số đại biểu (mặc định: theo trang CauHinh).")
-@click.option("--guest-share", type=click.FloatRange(0, 1), default=None,
-              help="Tỷ lệ ghế dành cho khách mời, ví dụ 0.3 (mặc định: theo trang CauHinh).")
+@click.option("--guest-share", type=cli_vi.FloatRange(0, 1), default=None, metavar="TỶ_LỆ",
+              help="Tỷ lệ ghế dành cho khách mời, ví dụ 0,3 hoặc 30% (mặc định: theo trang CauHinh).")
 @click.option("--json", "as_json", is_flag=True, help="In kết quả dạng một đối tượng JSON.")
 def delegates(master: str, seats: int | None, guest_share: float | None, as_json: bool) -> None:
     """Lập danh sách đại biểu dự hội nghị (trang DaiBieu) từ danh sách đã gộp và trang KhachMoi.

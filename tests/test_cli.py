@@ -194,7 +194,7 @@ def test_usage_errors_exit_2_and_print_no_report(tmp_path: Path, args: list[str]
 
     assert result.returncode == 2, result.stdout + result.stderr
     assert result.stdout == ""  # no half report for a batch job to misread
-    assert "Usage" in result.stderr
+    assert "Cách dùng:" in result.stderr and "Usage" not in result.stderr
 
 
 # ---------------------------------------------------------------------------------------------
@@ -368,7 +368,7 @@ def test_help_exits_0(tmp_path: Path, args: list[str]) -> None:
                             encoding="utf-8", timeout=60)
 
     assert result.returncode == 0, result.stderr
-    assert "Usage" in result.stdout
+    assert "Cách dùng:" in result.stdout and "Usage" not in result.stdout
     if args[0] == "validate":
         assert "--json" in result.stdout and "thư mục" in result.stdout
     if args == ["--help"]:

@@ -232,8 +232,6 @@ _CASE_FAILS = {
     "unit-only-in-file-name": "issue 11: unit identity: the unit named only by a diacritic-free file name",
     "multi-year-spaced-years": "issue 11: multi-year duplicates: the same person in another school year, or "
                                "with another award, is warned as a duplicate",
-    "award-kind-inside-phrase": "issue 11: award names: the kind inside the phrase",
-    "award-ki-niem-chuong-spellings": "issue 11: award names: Kỉ niệm chương, KNC Vì sự nghiệp GD",
     "column-numbers-under-two-row-header": "issue 11: a column-number row under a two-row header whose lower "
                                            "row is empty is read as a nominee",
     "footer-date-above-signature": "issue 11: the date line above the signature block is read as a nominee",

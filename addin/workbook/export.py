@@ -31,12 +31,18 @@ def find_soffice() -> str | None:
 
 def _only_sheet(source: Path, target: Path, sheet: str) -> None:
     """A copy of the workbook where every sheet but `sheet` is hidden (hidden sheets don't print)."""
-    with zipfile.ZipFile(source) as z:
-        parts = [(info, z.read(info)) for info in z.infolist()]
-    names = []
-    for info, data in parts:
-        if info.filename == "xl/workbook.xml":
-            names = re.findall(r'<sheet\b[^>]*\bname="([^"]*)"', data.decode("utf-8"))
+    damaged = ExportError(f"Không đọc được sổ \"{source.name}\": tệp không phải sổ Excel (.xlsx, .xlsm) hoặc "
+                          f"đã bị hỏng. Hãy mở thử bằng Excel, hoặc dùng bản sao lưu trong thư mục "
+                          f"{source.stem}.sao-luu bên cạnh sổ.")
+    try:
+        with zipfile.ZipFile(source) as z:
+            parts = [(info, z.read(info)) for info in z.infolist()]
+        workbook = next((data for info, data in parts if info.filename == "xl/workbook.xml"), None)
+        if workbook is None:  # a zip, but not a workbook
+            raise damaged
+        names = re.findall(r'<sheet\b[^>]*\bname="([^"]*)"', workbook.decode("utf-8"))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, UnicodeDecodeError, EOFError, ValueError) as exc:
+        raise damaged from exc
     wanted = sheet.replace("&", "&amp;")
     if wanted not in names:
         shown = ", ".join(n.replace("&amp;", "&") for n in names)
