@@ -24,7 +24,6 @@ from addin.workbook.master import write_sheets
 from addin.workbook.masterbook import MasterContent, history_sheets, master_sheets
 from addin.excel.layout import (
     BUTTONS,
-    MODULE,
     PDF_DEFAULT,
     PDF_LABEL_CELL,
     PDF_SHEET_CELL,

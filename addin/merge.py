@@ -363,5 +363,3 @@ def _set_status(rows: list[MasterRow], issues: list[Issue], issue_rows: list[int
             f"{SEVERITY_LABELS[x.severity]}: {x.message}" for x in found
         ) or None
 
-
-ProgressFn = Callable[[int, int, str], None]

@@ -38,8 +38,6 @@ TEMPLATE_LIST = LIST  # the unit template sends its list on a sheet named like t
 
 SHEET_ORDER = [CONTROL, LIST, ISSUES, LOG, CHECK, REGISTRATIONS_LIST, REGISTRATIONS_ISSUES, REGISTRATIONS_LOG,
                TALLY, DELEGATES, HISTORY, GUESTS, SETTINGS, RULES, CATALOGUE, ALIASES, XLWINGS_CONF]
-# Sheets the clerk fills in: created once, then only read (never overwritten by a run).
-CLERK_SHEETS = (GUESTS, SETTINGS, RULES, CATALOGUE, ALIASES)
 # The sheets "Xuất PDF" offers, first the default.
 PRINTABLE = [TALLY, DELEGATES, LIST, ISSUES, CHECK, LOG]
 # Which column colours a row by its severity or status, per sheet (the open book's conditional format).
@@ -297,10 +295,6 @@ class MasterRow(list):
     @property
     def is_collective(self) -> bool:
         return self[LIST_INDEX["target"]] == TARGET_COLLECTIVE
-
-    def proposer(self) -> str:
-        """The unit that proposed the row, else the unit that sent it."""
-        return self[LIST_INDEX["unit"]] or self[LIST_INDEX["src_unit"]] or ""
 
 
 def _named(i: int, header: str) -> property:

@@ -54,9 +54,6 @@ class JobReport:
         if self.failure is None:
             self.failure = Issue(code=code, severity=Severity.ERROR, file=self.master, message=message)
 
-    def failure_json(self) -> dict[str, Any] | None:
-        return self.failure.model_dump(mode="json") if self.failure else None
-
 
 def now_here(now: datetime | None = None) -> datetime:
     """The moment a job runs, timezone-aware, to the second (what NhatKy and LichSu record)."""

@@ -27,7 +27,6 @@ COLUMNS = RULE_COLUMNS  # QuyDinh, read back by header text
 HEADERS = [h for _, h, _ in COLUMNS]
 STATUS_LABELS = {"V": "đã đối chiếu văn bản", "R": "theo nguồn thứ cấp, cần kiểm tra", "K": "cách làm thường gặp"}
 DEFAULTS = Path(__file__).resolve().parent.parent / "data" / "quy_dinh.csv"
-EPOCH = date(1900, 1, 1)
 
 
 @dataclass(frozen=True)
