@@ -39,11 +39,11 @@ def _same_birth(a_day: Any, a_year: Any, b_day: Any, b_year: Any) -> bool:
     return year_a is None or year_b is None or year_a == year_b
 
 
-def _year(row: list[Any]) -> str:
+def _year(row: MasterRow) -> str:
     return str(row.nam_hoc or "").strip()
 
 
-def unregistered_check(registrations: Iterable[list[Any]], catalogue: Catalogue | None = None) -> RowsCheck:
+def unregistered_check(registrations: Iterable[MasterRow], catalogue: Catalogue | None = None) -> RowsCheck:
     """A check over DanhSach rows: a `not-registered` warning per regular award with no registration.
 
     Only units that registered at all are checked (a unit with no DangKy rows sent no list,

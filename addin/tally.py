@@ -93,7 +93,7 @@ Category = tuple[str, Target, AwardKind]
 
 def tally(rows: Iterable[MasterRow], catalogue: Catalogue, *, years: list[str] | None = None,
           count_errors: bool = False, include_empty: bool = False,
-          registrations: Iterable[list[Any]] | None = None) -> Tally:
+          registrations: Iterable[MasterRow] | None = None) -> Tally:
     """Count the master's rows by award category and unit.
 
     Rows whose status is "Lỗi" are left out unless count_errors: an award on a row that still

@@ -15,7 +15,12 @@ import python_calamine as pc
 
 from addin import catalogue as catalogue_mod
 from addin import history, rules
+from addin.catalogue import Catalogue
 from addin.delegates import FLAGS
+from addin.delegates import Result as DelegateResult
+from addin.history import YearRecord
+from addin.rules import RuleTable, default_table
+from addin.tally import Tally
 from addin import schema
 from addin import settings as settings_mod
 from addin.merge import FileOutcome, MergeOutcome, UnitVersion
@@ -62,7 +67,7 @@ class MasterContent:
     has_settings: bool = False
     guests: list[dict[str, Any]] = field(default_factory=list)  # KhachMoi rows, filled by the clerk
     initial_guests: list[list[Any]] = field(default_factory=list)  # KhachMoi rows for a new master (demo)
-    catalogue: Any = None  # the DanhMuc sheet's catalogue, which overrides the defaults when present
+    catalogue: Catalogue | None = None  # the DanhMuc sheet's catalogue (the defaults and what the sheet adds)
     registrations: list[MasterRow] = field(default_factory=list)  # DangKy rows
 
 
@@ -321,7 +326,7 @@ def check_sheet(report: Report, folder: str, *, at: datetime, register_rows: int
 
 
 
-def tally_sheet(tally: Any, settings: settings_mod.Settings, *, with_registrations: bool = False) -> SheetData:
+def tally_sheet(tally: Tally, settings: settings_mod.Settings, *, with_registrations: bool = False) -> SheetData:
     """The TongHop sheet: award categories down, units across, totals, a chart of awards by unit."""
     units = tally.units
     headers = ["STT", "Danh hiệu, hình thức khen thưởng"]
@@ -399,7 +404,7 @@ def tally_sheet(tally: Any, settings: settings_mod.Settings, *, with_registratio
     )
 
 
-def delegates_sheet(result: Any, settings: settings_mod.Settings, catalogue: Any) -> SheetData:
+def delegates_sheet(result: DelegateResult, settings: settings_mod.Settings, catalogue: Catalogue) -> SheetData:
     """The DaiBieu sheet: the delegates by unit, then guests; the composition; the shortfalls."""
 
     flag_labels = {slug: label for slug, label in FLAGS.values()}
@@ -444,14 +449,14 @@ def _pct_text(value: float) -> str:
 class HistoryBook:
     """What the master holds for eligibility checks: the register, the rule table, the clerk's extra columns."""
 
-    records: list[Any] = field(default_factory=list)  # addin.history.YearRecord, in sheet order
+    records: list[YearRecord] = field(default_factory=list)  # in sheet order
     extra_headers: list[str] = field(default_factory=list)  # LichSu columns the clerk added: kept
-    rules: Any = None  # addin.rules.RuleTable (the defaults when QuyDinh is missing)
+    rules: RuleTable = field(default_factory=default_table)  # the defaults when QuyDinh is missing
     has_register: bool = False
     has_rules: bool = False
 
 
-def read_history(path: Path, catalogue: Any) -> HistoryBook:
+def read_history(path: Path, catalogue: Catalogue) -> HistoryBook:
     """Read LichSu and QuyDinh (empty register and default rules when the master or the sheets are missing)."""
 
     if not path.exists():
@@ -466,7 +471,7 @@ def read_history(path: Path, catalogue: Any) -> HistoryBook:
         book.close()
 
 
-def history_from_sheets(sheet_rows: Callable[[str], list[list[Any]] | None], catalogue: Any, *,
+def history_from_sheets(sheet_rows: Callable[[str], list[list[Any]] | None], catalogue: Catalogue, *,
                         file: str) -> HistoryBook:
     """LichSu and QuyDinh from their cell values (calamine's, or an open book's via xlwings), as content_from_sheets."""
 
@@ -493,7 +498,7 @@ def history_from_sheets(sheet_rows: Callable[[str], list[list[Any]] | None], cat
     return out
 
 
-def history_sheets(records: list[Any], extra_headers: list[str], catalogue: Any) -> list[SheetData]:
+def history_sheets(records: list[YearRecord], extra_headers: list[str], catalogue: Catalogue) -> list[SheetData]:
     """LichSu with every record (the clerk's own columns kept after ours) and QuyDinh when missing."""
 
     rows = []
