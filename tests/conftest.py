@@ -99,3 +99,12 @@ def samples() -> Path:
     if not SAMPLES.is_dir():
         pytest.skip(f"shared sample workbooks not found at {SAMPLES}")
     return SAMPLES
+
+
+def unit_list(path: Path, rows: list[list[Any]], *, unit: str | None = "TRƯỜNG THCS LÊ LỢI",
+              header: list[str], sheet: str = "DS",
+              title: str = "DANH SÁCH ĐỀ NGHỊ KHEN THƯỞNG NĂM HỌC 2024-2025", blank_lines: int = 1) -> Path:
+    """The commonest unit list: its agency line, the title, blank lines, the header, the rows (through write_workbook)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    top = [[unit] if unit else [], [title], *([[]] * blank_lines)]
+    return write_workbook(path, [Sheet(name=sheet, title=top, header=[header], rows=rows)])

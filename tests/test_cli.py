@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import xlsxwriter
 
-from conftest import SAMPLES, needs_samples
+from conftest import SAMPLES, needs_samples, unit_list
 PLANTED = SAMPLES / "MN Huong Duong - co loi.xlsx"
 
 HEADER = ["STT", "Họ và tên", "Ngày sinh", "Chức vụ", "Danh hiệu đề nghị"]
@@ -31,16 +31,7 @@ FIRST_DATA_ROW = 5  # Excel row: agency line, title, blank, header, then the row
 def write_list(path: Path, rows: list[list[Any]], *, unit: str = "TRƯỜNG THCS LÊ LỢI",
                header: list[str] = HEADER, sheet: str = "DS") -> Path:
     """A unit's nominee list: agency line, title, a blank row, the header, the nominee rows."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book = xlsxwriter.Workbook(str(path))
-    ws = book.add_worksheet(sheet)
-    ws.write(0, 0, unit)
-    ws.write(1, 0, "DANH SÁCH ĐỀ NGHỊ KHEN THƯỞNG NĂM HỌC 2024-2025")
-    ws.write_row(3, 0, header)
-    for i, row in enumerate(rows):
-        ws.write_row(3 + 1 + i, 0, row)
-    book.close()
-    return path
+    return unit_list(path, rows, unit=unit, header=header, sheet=sheet)
 
 
 def write_instructions_only(path: Path) -> Path:

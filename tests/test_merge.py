@@ -27,6 +27,8 @@ import openpyxl
 import pytest
 import python_calamine as pc
 import xlsxwriter
+
+from conftest import unit_list
 from click.testing import CliRunner
 
 from addin.cli import main
@@ -59,23 +61,8 @@ def submission(path: Path, unit: str | None, people: list[list[Any]], *, sent: d
     Every text is written as text (never as a formula), and the file's modification time, which
     is when a plain file counts as sent, is set to `sent`.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book = xlsxwriter.Workbook(str(path))
-    ws = book.add_worksheet(sheet)
-    if unit:
-        ws.write_string(0, 0, unit)
-    ws.write_string(1, 0, "DANH SÁCH ĐỀ NGHỊ KHEN THƯỞNG NĂM HỌC 2024-2025")
-    for c, text in enumerate(HEADER):
-        ws.write_string(3, c, text)
-    for i, values in enumerate(people):
-        r = FIRST_DATA_ROW - 1 + i
-        ws.write_number(r, 0, i + 1)
-        for c, value in enumerate(values, start=1):
-            if isinstance(value, (int, float)):
-                ws.write_number(r, c, value)
-            elif value is not None:
-                ws.write_string(r, c, value)
-    book.close()
+    unit_list(path, [[i, *values] for i, values in enumerate(people, start=1)], unit=unit, header=HEADER,
+              sheet=sheet)
     return sent_at(path, sent)
 
 
