@@ -29,6 +29,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any, Callable, Iterable, Iterator
 
 from addin.workbook import reader
+from addin.workbook.master import TEMP_FOLDER
 from addin.workbook.reader import SPREADSHEET_SUFFIXES
 
 
@@ -42,6 +43,18 @@ class Found:
 def is_lock_file(path: Path) -> bool:
     """Office's "~$Book.xlsx" owner files (and LibreOffice's ".~lock.*#") hold no data."""
     return path.name.startswith("~$") or (path.name.startswith(".~lock.") and path.name.endswith("#"))
+
+
+# What tdkt writes on its way to a new master: the hidden folder it writes in (see
+# workbook/master.py) and the ".~tdkt-*" scratch files earlier versions left beside the master.
+# A clerk who keeps the master in the inbox must never see them merged as a unit.
+OWN_TEMP_FOLDER = TEMP_FOLDER
+OWN_TEMP_REASON = "tệp tạm tdkt để lại khi ghi sổ tổng hợp, không phải hồ sơ của đơn vị"
+
+
+def is_own_temp(path: Path) -> bool:
+    """A file tdkt wrote while saving a master (a leftover of a run that was stopped)."""
+    return path.name.startswith(".~tdkt-") or OWN_TEMP_FOLDER in path.parts
 
 
 def discover(paths: Iterable[str]) -> list[Found]:
@@ -59,8 +72,12 @@ def discover(paths: Iterable[str]) -> list[Found]:
                 if p.suffix.lower() not in SPREADSHEET_SUFFIXES:
                     continue  # cover letters, scans, Word's own "~$" lock files: not ours to list
                 shown = os.path.join(given, str(p.relative_to(root)))
+                if OWN_TEMP_FOLDER in p.relative_to(root).parts:
+                    continue
                 if is_lock_file(p):
                     found.append(Found(p, shown, "tệp khóa tạm của Office"))
+                elif is_own_temp(p):
+                    found.append(Found(p, shown, OWN_TEMP_REASON))
                 else:
                     found.append(Found(p, shown))
         elif is_lock_file(root):
@@ -167,6 +184,8 @@ def _list_items(paths: Iterable[str]) -> list[tuple[Path, str]]:
             continue
         files = [p for p in root.rglob("*") if p.is_file()]
         for p in sorted(files, key=lambda p: p.relative_to(root).as_posix().lower()):
+            if OWN_TEMP_FOLDER in p.relative_to(root).parts:
+                continue  # the folder tdkt writes a master in: nothing there is a unit's
             lock_of = _lock_target(p.name)
             name = lock_of if lock_of is not None else p.name
             if _suffix(name) in TAKEN_SUFFIXES:
@@ -224,6 +243,8 @@ class _Collector:
         origin = _Origin(path, None, None, "file")
         if lock_of is not None:
             return [self.rejection(shown, origin, ignored=LOCK_REASON)]
+        if is_own_temp(path):
+            return [self.rejection(shown, origin, ignored=OWN_TEMP_REASON)]
         if not path.is_file():
             return [self.rejection(shown, origin, _NOT_FOUND)]
         try:

@@ -19,7 +19,7 @@ from addin.models import Issue, Severity
 from addin.text import fold
 from addin.settings import Settings
 from addin.validate import validate_file
-from addin.workbook.master import MasterLocked, backup_dir
+from addin.workbook.master import MasterLocked, backup_dir, master_identity, writes_master
 from addin.workbook.masterbook import PROPOSALS, REGISTRATIONS, ListSheets, read_master, state_of, write_master
 from addin.workbook.reader import UnreadableFile
 
@@ -79,6 +79,7 @@ def open_master(master: Path) -> tuple[Any, str | None]:
         return None, str(exc)
 
 
+@writes_master(MergeReport, creates=True)
 def merge_job(master: str | Path, sources: list[str], *, unit: str | None = None, keep_backups: int = 10,
               progress: Progress | None = None, catalogue: Catalogue | None = None,
               now: datetime | None = None, initial_settings: Settings | None = None,
@@ -136,7 +137,7 @@ def merge_content(master: Path, content: Any, sources: list[str], *, merged_at: 
                 if src.ignored:
                     ignored.append(FileOutcome(src.shown, None, 0, "ignored", src.ignored, None, src.sent_at, src.sender))
                     continue
-                if src.container is None and (why := _own_file(master, src.path)):
+                if why := _own_file(master, src.path):
                     ignored.append(FileOutcome(src.shown, None, 0, "ignored", why, src.sha256, src.sent_at, src.sender))
                     continue
                 if src.rejected:
@@ -173,6 +174,7 @@ def registration_checks(content: Any, catalogue: Catalogue, registrations: list[
     return [unregistered_check(registrations, catalogue)]
 
 
+@writes_master(MergeReport, creates=True)
 def register_job(master: str | Path, sources: list[str], *, unit: str | None = None, keep_backups: int = 10,
                  progress: Progress | None = None, catalogue: Catalogue | None = None,
                  now: datetime | None = None) -> MergeReport:
@@ -222,6 +224,9 @@ def _own_file(master: Path, path: Path) -> str | None:
         return "đây là chính sổ tổng hợp đang được gộp"
     if here.parent == backup_dir(master):
         return "bản sao lưu của sổ tổng hợp"
+    # A copy, a backup moved elsewhere, a leftover of a killed run: the same tdkt-id inside.
+    if (mine := master_identity(master)) and master_identity(path) == mine:
+        return "bản sao của chính sổ tổng hợp này (cùng mã sổ tdkt-id), gộp vào sẽ nhân đôi danh sách"
     return None
 
 
@@ -238,6 +243,7 @@ class TallyReport:
         return data
 
 
+@writes_master(TallyReport)
 def tally_job(master: str | Path, *, years: list[str] | None = None, include_empty: bool = False,
               keep_backups: int = 10, catalogue: Catalogue | None = None,
               with_registrations: bool = False) -> TallyReport:
@@ -295,6 +301,7 @@ class DelegatesReport:
         }
 
 
+@writes_master(DelegatesReport)
 def delegates_job(master: str | Path, *, seats: int | None = None, guest_share: float | None = None,
                   keep_backups: int = 10, catalogue: Catalogue | None = None) -> DelegatesReport:
     """Choose the conference delegates from DanhSach and KhachMoi, and write the DaiBieu sheet."""
@@ -407,6 +414,7 @@ def _save_history(report: HistoryReport, master: Path, hb: Any, new: list[Any], 
     return report
 
 
+@writes_master(HistoryReport)
 def record_job(master: str | Path, *, year: str | None = None, decision: str | None = None,
                decision_date: Any = None, issuer: str | None = None, keep_backups: int = 10,
                now: datetime | None = None) -> HistoryReport:
@@ -445,6 +453,7 @@ def round_records(report: HistoryReport, content: Any, catalogue: Catalogue, *, 
     return new
 
 
+@writes_master(HistoryReport, creates=True)
 def import_history_job(master: str | Path, sources: list[str], *, year: str | None = None, keep_backups: int = 10,
                        now: datetime | None = None, progress: Progress | None = None) -> HistoryReport:
     """Read past years' result lists (the same tolerant ingest as merge) into the register; MASTER is created when missing."""
@@ -471,7 +480,7 @@ def import_history_job(master: str | Path, sources: list[str], *, year: str | No
                     progress(done, len(found), src.shown)
                 entry: dict[str, Any] = {"path": src.shown, "rows": 0, "year": None, "status": "ok", "reason": None}
                 report.files.append(entry)
-                why = src.ignored or (src.container is None and _own_file(master, src.path))
+                why = src.ignored or _own_file(master, src.path)
                 if why:
                     entry.update(status="ignored", reason=why)
                     continue
