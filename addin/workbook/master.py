@@ -36,6 +36,7 @@ from typing import Any, Callable, Iterable, Iterator
 from xml.sax.saxutils import escape
 
 import xlsxwriter
+import xlsxwriter.exceptions
 from filelock import FileLock, Timeout
 
 from addin.workbook.reader import UnreadableFile
@@ -191,8 +192,8 @@ def _writable_folder(folder: Path) -> bool:
         return False
 
 
-def _mb(n: float) -> str:
-    return f"{n / 1e6:,.0f} MB".replace(",", ".")
+def _size(n: float) -> str:
+    return f"{n / 1e6:,.0f} MB".replace(",", ".") if n >= 1e6 else f"{max(n, 1e3) / 1e3:.0f} KB"
 
 
 def unwritable(exc: OSError, path: Path) -> MasterUnwritable:
@@ -210,7 +211,7 @@ def unwritable(exc: OSError, path: Path) -> MasterUnwritable:
             where = f"thư mục tạm của hệ thống ({tempfile.gettempdir()})"
         else:
             where = f"ổ đĩa chứa sổ tổng hợp \"{name}\""
-        room = f" (còn trống {_mb(free)}, cần khoảng {_mb(need)})" if free is not None and need else ""
+        room = f" (cần còn trống ít nhất {_size(need)}: bản mới và bản sao lưu của sổ)" if need else ""
         text = (f"Không ghi được sổ tổng hợp \"{name}\": {where} đã đầy{room}. Hãy xóa bớt tệp hoặc chép sổ "
                 "sang ổ khác rồi chạy lại. Sổ cũ vẫn nguyên vẹn.")
     elif not folder.is_dir():
@@ -1297,6 +1298,9 @@ def write_sheets(path: Path, sheets: list[SheetData], *, keep_backups: int = 10,
             return _write_locked(path, sheets, keep_backups, template, identity)
     except OSError as exc:
         raise unwritable(exc, path) from None
+    except xlsxwriter.exceptions.FileCreateError as exc:  # XlsxWriter's wrapper of the OSError (a full disk)
+        cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else OSError(str(exc))
+        raise unwritable(cause, path) from None
 
 
 def _write_locked(path: Path, sheets: list[SheetData], keep_backups: int,
