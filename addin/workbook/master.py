@@ -406,7 +406,8 @@ def _hide(folder: Path) -> None:
 def _clean_leftovers(path: Path) -> None:
     """Remove what a run killed while writing this master left behind (the lock is ours now).
 
-    Also the ".~tdkt-*" files earlier versions wrote beside the master, when older than this run.
+    Also the ".~tdkt-*" files earlier versions wrote beside the master, once a minute old: those
+    versions took no lock, and a file still being written is newer than that.
     """
     started = time.time()
     for leftover in temp_dir(path).glob(f"{glob.escape(path.name)}.*.tam"):
