@@ -157,7 +157,8 @@ def build_master(out: Path) -> Path:
                    if s.name in lists]
         sheets += history_sheets([], [], catalogue_mod.default_catalogue())  # LichSu (empty) and QuyDinh
         # The placeholders exist already: overwrite them in place, the clerk's sheets included.
-        write_sheets(path, [replace(s, only_if_missing=False) for s in sheets], keep_backups=0)
+        # No tdkt-id: every clerk copies this workbook, and copies sharing one would skip each other.
+        write_sheets(path, [replace(s, only_if_missing=False) for s in sheets], keep_backups=0, identity=False)
         _normalise_zip(path)
         shutil.move(str(path), out)
     return out

@@ -28,7 +28,20 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any, Callable, Iterable, Iterator
 
 from addin.workbook import reader
+from addin.workbook.master import TEMP_FOLDER
 from addin.workbook.reader import SPREADSHEET_SUFFIXES
+
+
+# What tdkt writes on its way to a new master: the hidden folder it writes in (see
+# workbook/master.py) and the ".~tdkt-*" scratch files earlier versions left beside the master.
+# A clerk who keeps the master in the inbox must never see them merged as a unit.
+OWN_TEMP_FOLDER = TEMP_FOLDER
+OWN_TEMP_REASON = "tệp tạm tdkt để lại khi ghi sổ tổng hợp, không phải hồ sơ của đơn vị"
+
+
+def is_own_temp(path: Path) -> bool:
+    """A file tdkt wrote while saving a master (a leftover of a run that was stopped)."""
+    return path.name.startswith(".~tdkt-") or OWN_TEMP_FOLDER in path.parts
 
 
 # ---------------------------------------------------------------------------
@@ -128,6 +141,8 @@ def _list_items(paths: Iterable[str]) -> list[tuple[Path, str]]:
             continue
         files = [p for p in root.rglob("*") if p.is_file()]
         for p in sorted(files, key=lambda p: p.relative_to(root).as_posix().lower()):
+            if OWN_TEMP_FOLDER in p.relative_to(root).parts:
+                continue  # the folder tdkt writes a master in: nothing there is a unit's
             lock_of = _lock_target(p.name)
             name = lock_of if lock_of is not None else p.name
             if _suffix(name) in TAKEN_SUFFIXES:
@@ -185,6 +200,8 @@ class _Collector:
         origin = _Origin(path, None, None, "file")
         if lock_of is not None:
             return [self.rejection(shown, origin, ignored=LOCK_REASON)]
+        if is_own_temp(path):
+            return [self.rejection(shown, origin, ignored=OWN_TEMP_REASON)]
         if not path.is_file():
             return [self.rejection(shown, origin, _NOT_FOUND)]
         try:

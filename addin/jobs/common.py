@@ -15,7 +15,7 @@ from addin.inbox import Source, collect_sources
 from addin.ingest import gc_paused
 from addin.models import Issue, Severity
 from addin.schema import PROPOSALS, ListSheets
-from addin.workbook.master import MasterLocked, SheetData, backup_dir, write_sheets
+from addin.workbook.master import MasterLocked, SheetData, backup_dir, master_identity, write_sheets
 from addin.workbook.masterbook import MasterContent, read_master
 from addin.workbook.reader import UnreadableFile
 
@@ -139,7 +139,7 @@ def each_source(paths: Iterable[str], *, master: Path | None = None,
             for done, src in enumerate(found):
                 if progress:
                     progress(done, total, src.shown)
-                skipped = src.ignored or (master is not None and src.container is None and own_file(master, src.path))
+                skipped = src.ignored or (master is not None and own_file(master, src.path))
                 if skipped:
                     yield Found(src, skipped=skipped)
                 elif src.rejected:
@@ -165,4 +165,7 @@ def own_file(master: Path, path: Path) -> str | None:
         return "đây là chính sổ tổng hợp đang được gộp"
     if here.parent == backup_dir(master):
         return "bản sao lưu của sổ tổng hợp"
+    # A copy, a backup moved elsewhere, a leftover of a killed run: the same tdkt-id inside.
+    if (mine := master_identity(master)) and master_identity(path) == mine:
+        return "bản sao của chính sổ tổng hợp này (cùng mã sổ tdkt-id), gộp vào sẽ nhân đôi danh sách"
     return None

@@ -27,6 +27,7 @@ from addin.models import Issue, Nominee, Report, Submission
 from addin.rules import check_submission
 from addin.settings import Settings
 from addin.workbook.masterbook import HistoryBook, MasterContent, check_sheet, clerk_sheets, history_sheets, read_history
+from addin.workbook.master import writes_master
 from addin.workbook.reader import UnreadableFile
 
 
@@ -76,6 +77,7 @@ def append_history(report: HistoryReport, hb: HistoryBook, new: list[YearRecord]
     return outcome
 
 
+@writes_master(HistoryReport)
 def record_job(master: str | Path, *, year: str | None = None, decision: str | None = None,
                decision_date: date | None = None, issuer: str | None = None, keep_backups: int = 10,
                now: datetime | None = None) -> HistoryReport:
@@ -109,6 +111,7 @@ def record_content(report: HistoryReport, content: MasterContent, hb: HistoryBoo
     return append_history(report, hb, new, file=file, catalogue=catalogue, settings=content.settings)
 
 
+@writes_master(HistoryReport, creates=True)
 def import_history_job(master: str | Path, sources: list[str], *, year: str | None = None, keep_backups: int = 10,
                        now: datetime | None = None, progress: Progress | None = None) -> HistoryReport:
     """Read past years' result lists (the same tolerant ingest as merge) into the register; MASTER is created when missing."""

@@ -16,7 +16,7 @@ from addin.register import unregistered_check
 from addin.schema import PROPOSALS, REGISTRATIONS, ListSheets
 from addin.settings import Settings
 from addin.validate import validate_file
-from addin.workbook.master import SheetData
+from addin.workbook.master import SheetData, writes_master
 from addin.workbook.masterbook import MasterContent, master_sheets, state_of
 
 
@@ -60,6 +60,7 @@ class MergeReport(JobReport):
         }
 
 
+@writes_master(MergeReport, creates=True)
 def merge_job(master: str | Path, sources: list[str], *, unit: str | None = None, keep_backups: int = 10,
               progress: Progress | None = None, catalogue: Catalogue | None = None,
               now: datetime | None = None, initial_settings: Settings | None = None,
@@ -131,6 +132,7 @@ def registration_checks(content: MasterContent, catalogue: Catalogue,
     return [unregistered_check(registrations, catalogue)]
 
 
+@writes_master(MergeReport, creates=True)
 def register_job(master: str | Path, sources: list[str], *, unit: str | None = None, keep_backups: int = 10,
                  progress: Progress | None = None, catalogue: Catalogue | None = None,
                  now: datetime | None = None) -> MergeReport:

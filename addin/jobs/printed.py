@@ -10,6 +10,7 @@ from addin import delegates as core
 from addin.catalogue import Catalogue
 from addin.jobs.common import MASTER_UNUSABLE, JobReport, effective_catalogue, opened, save
 from addin.tally import Tally, tally
+from addin.workbook.master import writes_master
 from addin.workbook.masterbook import MasterContent, clerk_sheets, delegates_sheet, tally_sheet
 
 
@@ -24,6 +25,7 @@ class TallyReport(JobReport):
         return data
 
 
+@writes_master(TallyReport)
 def tally_job(master: str | Path, *, years: list[str] | None = None, include_empty: bool = False,
               keep_backups: int = 10, catalogue: Catalogue | None = None,
               with_registrations: bool = False) -> TallyReport:
@@ -73,6 +75,7 @@ class DelegatesReport(JobReport):
         }
 
 
+@writes_master(DelegatesReport)
 def delegates_job(master: str | Path, *, seats: int | None = None, guest_share: float | None = None,
                   keep_backups: int = 10, catalogue: Catalogue | None = None) -> DelegatesReport:
     """Choose the conference delegates from DanhSach and KhachMoi, and write the DaiBieu sheet."""

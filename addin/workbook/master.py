@@ -11,19 +11,33 @@ file replaces the old one atomically, after the old one is copied to a backup fo
 
 from __future__ import annotations
 
+import errno
+import functools
+import getpass
+import glob
+import json
 import os
 import posixpath
 import re
 import shutil
+import socket
+import stat
+import sys
 import tempfile
+import threading
+import time
+import uuid
 import zipfile
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 from xml.sax.saxutils import escape
 
 import xlsxwriter
+import xlsxwriter.exceptions
+from filelock import FileLock, Timeout
 
 from addin.workbook.reader import UnreadableFile
 
@@ -129,10 +143,102 @@ _FORMATS = {
 
 # ---------------------------------------------------------------------------
 # Locks, backups, atomic replace
+#
+# Everything tdkt writes on its way to a new master lives in a hidden folder beside it
+# (TEMP_FOLDER): the lock, the holder's note, the new master and the backup while they are
+# written. Nothing there has a spreadsheet's name, so a clerk who keeps the master in the inbox
+# never merges a half-written file; being a subfolder of the master's folder, it is on the same
+# file system, so the final rename is atomic.
+
+TEMP_FOLDER = ".tdkt-tam"
+LOCK_WAIT_ENV = "TDKT_LOCK_TIMEOUT"  # seconds a second writer waits for the first (tests shorten it)
+LOCK_WAIT_DEFAULT = 60.0
+IDENTITY_PROPERTY = "tdkt-id"
+
+
+class MasterUnwritable(MasterLocked):
+    """The master cannot be written (read-only, disk full, folder gone); the message says which.
+
+    A MasterLocked, so every job that reports a locked master reports these the same way.
+    """
+
+
+def temp_dir(path: Path) -> Path:
+    """The hidden folder beside the master where its lock and files being written live."""
+    return path.parent / TEMP_FOLDER
+
+
+def _temp_file(path: Path, kind: str) -> Path:
+    # Fixed names are safe: only the holder of the master's lock writes them. ".tam" is no
+    # spreadsheet suffix, so no ingest takes a leftover for a unit's list.
+    return temp_dir(path) / f"{path.name}.{kind}.tam"
+
+
+def _writable_file(path: Path) -> bool:
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return True
+    # Windows' read-only attribute clears the write bits; chattr +i and ACLs show in access().
+    return bool(mode & stat.S_IWRITE) and os.access(path, os.W_OK)
+
+
+def _writable_folder(folder: Path) -> bool:
+    # access() on a Windows folder ignores ACLs: try for real.
+    try:
+        with tempfile.TemporaryFile(dir=folder, prefix=".tdkt-thu-"):
+            return True
+    except OSError:
+        return False
+
+
+def _size(n: float) -> str:
+    return f"{n / 1e6:,.0f} MB".replace(",", ".") if n >= 1e6 else f"{max(n, 1e3) / 1e3:.0f} KB"
+
+
+def unwritable(exc: OSError, path: Path) -> MasterUnwritable:
+    """What went wrong writing the master at `path`, told apart for the clerk (Vietnamese)."""
+    name, folder = path.name, path.parent
+    code = exc.errno
+    winerror = getattr(exc, "winerror", None)
+    if code in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)) or winerror in (39, 112):
+        try:
+            free = shutil.disk_usage(folder).free
+            need = 2 * path.stat().st_size if path.exists() else 0
+        except OSError:
+            free, need = None, 0
+        if free is not None and free > need + (64 << 20):  # room here: the system's temporary folder is full
+            where = f"thư mục tạm của hệ thống ({tempfile.gettempdir()})"
+        else:
+            where = f"ổ đĩa chứa sổ tổng hợp \"{name}\""
+        room = f" (cần còn trống ít nhất {_size(need)}: bản mới và bản sao lưu của sổ)" if need else ""
+        text = (f"Không ghi được sổ tổng hợp \"{name}\": {where} đã đầy{room}. Hãy xóa bớt tệp hoặc chép sổ "
+                "sang ổ khác rồi chạy lại. Sổ cũ vẫn nguyên vẹn.")
+    elif not folder.is_dir():
+        text = (f"Không tìm thấy thư mục \"{folder}\" chứa sổ tổng hợp \"{name}\" (ổ mạng bị ngắt, USB bị rút "
+                "hoặc thư mục bị đổi tên, bị xóa): hãy kiểm tra lại đường dẫn rồi chạy lại. Chưa ghi gì vào sổ.")
+    elif code == errno.EROFS:
+        text = (f"Không ghi được sổ tổng hợp \"{name}\": ổ đĩa chứa thư mục \"{folder}\" chỉ cho đọc (ổ CD, "
+                "thẻ nhớ bị gạt khóa, ổ mạng chỉ đọc): hãy chép sổ sang thư mục ghi được rồi chạy lại. "
+                "Sổ cũ vẫn nguyên vẹn.")
+    elif isinstance(exc, PermissionError) or code in (errno.EACCES, errno.EPERM):
+        if path.exists() and not _writable_file(path):
+            text = (f"Sổ tổng hợp \"{name}\" đang để chế độ chỉ đọc: hãy bỏ đánh dấu \"Read-only\" (Chỉ đọc) "
+                    "trong Properties (Thuộc tính) của tệp rồi chạy lại. Chưa ghi gì vào sổ.")
+        elif not _writable_folder(folder):
+            text = (f"Không ghi được vào thư mục \"{folder}\" chứa sổ tổng hợp \"{name}\" (thư mục chỉ đọc "
+                    "hoặc không có quyền ghi): hãy xin quyền ghi hoặc chép sổ sang thư mục khác rồi chạy "
+                    "lại. Sổ cũ vẫn nguyên vẹn.")
+        else:
+            text = (f"Không ghi được vào sổ tổng hợp \"{name}\" (đang mở hoặc bị khóa): hãy đóng sổ rồi chạy "
+                    "lại. Sổ cũ vẫn nguyên vẹn.")
+    else:
+        text = f"Không ghi được sổ tổng hợp \"{name}\": {exc.strerror or exc}. Sổ cũ vẫn nguyên vẹn."
+    return MasterUnwritable(text)
 
 
 def check_not_locked(path: Path) -> None:
-    """Refuse to write a master that Excel or LibreOffice has open."""
+    """Refuse to write a master that Excel or LibreOffice has open, or that is read-only."""
     owners = [path.with_name("~$" + path.name), path.with_name(".~lock." + path.name + "#")]
     for owner in owners:
         if owner.exists():
@@ -144,36 +250,264 @@ def check_not_locked(path: Path) -> None:
         try:
             with path.open("r+b"):
                 pass  # on Windows, a workbook open in Excel cannot be opened for writing
-        except PermissionError:
+        except PermissionError as exc:
+            if not _writable_file(path):
+                raise unwritable(exc, path) from None
             raise MasterLocked(
                 f"Không ghi được vào sổ tổng hợp \"{path.name}\" (đang mở hoặc bị khóa): "
                 "hãy đóng sổ rồi chạy lại. Chưa ghi gì vào sổ."
             ) from None
 
 
+# -- one writer at a time
+
+_held: dict[tuple[int, str], tuple[FileLock, int]] = {}  # (thread, master) -> (its lock, depth)
+_held_guard = threading.Lock()
+
+
+def _lock_wait() -> float:
+    try:
+        return max(0.0, float(os.environ.get(LOCK_WAIT_ENV, LOCK_WAIT_DEFAULT)))
+    except ValueError:
+        return LOCK_WAIT_DEFAULT
+
+
+def _holder_file(path: Path) -> Path:
+    return temp_dir(path) / f"{path.name}.khoa.json"
+
+
+def _me() -> dict[str, Any]:
+    try:
+        user = getpass.getuser()
+    except Exception:  # no user name in the environment (a service account)
+        user = "?"
+    command = " ".join([Path(sys.argv[0]).name if sys.argv and sys.argv[0] else "python", *sys.argv[1:]])
+    return {"host": socket.gethostname(), "pid": os.getpid(), "user": user, "command": command[:300],
+            "started": datetime.now().astimezone().isoformat(timespec="seconds")}
+
+
+def _write_holder(path: Path) -> None:
+    # Written beside the lock, not in it: Windows locks the lock file's bytes against readers.
+    note = _holder_file(path)
+    part = note.with_name(note.name + ".tam")
+    try:
+        part.write_text(json.dumps(_me(), ensure_ascii=False), encoding="utf-8")
+        os.replace(part, note)  # a reader never sees half a note
+    except OSError:
+        pass  # the note only helps the message of a second writer
+
+
+def _alive(pid: int) -> bool | None:
+    """Whether a process of this machine runs; None when it cannot be told."""
+    if sys.platform == "win32":  # os.kill there would end the process
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
+
+
+def _holder_text(path: Path) -> str:
+    """Who holds the master's lock, as the holder wrote it (or why that is not known)."""
+    try:
+        info = json.loads(_holder_file(path).read_text(encoding="utf-8"))
+        host, pid = str(info["host"]), int(info["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return "một lệnh tdkt khác (chưa rõ máy và người chạy)"
+    if host == socket.gethostname() and _alive(pid) is False:
+        # The OS lock of a dead process is gone; its note is stale and the new holder has not written its own.
+        return "một lệnh tdkt khác (chưa rõ máy và người chạy)"
+    started = str(info.get("started", ""))
+    try:
+        started = datetime.fromisoformat(started).strftime("%H:%M:%S ngày %d/%m/%Y")
+    except ValueError:
+        pass
+    return (f"lệnh \"{info.get('command', '?')}\" của người dùng {info.get('user', '?')} trên máy {host} "
+            f"(tiến trình {pid}, bắt đầu lúc {started})")
+
+
+def _notice(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+@contextmanager
+def master_lock(path: Path, *, wait: float | None = None) -> Iterator[None]:
+    """Hold the master's lock: one command at a time reads, changes and writes a master.
+
+    Re-entrant within a thread (register runs merge inside its own hold). A second command
+    waits up to `wait` seconds (TDKT_LOCK_TIMEOUT, default 60), saying on stderr who it waits
+    for, then raises MasterLocked. The lock is the OS's (filelock), so a process that dies
+    releases it; the holder note it leaves is replaced by the next holder.
+    """
+    path = Path(path)
+    key = (threading.get_ident(), os.path.normcase(os.path.abspath(path)))
+    with _held_guard:
+        if key in _held:
+            lock, depth = _held[key]
+            _held[key] = (lock, depth + 1)
+            nested = True
+        else:
+            nested = False
+    if nested:
+        try:
+            yield
+        finally:
+            with _held_guard:
+                lock, depth = _held[key]
+                _held[key] = (lock, depth - 1)
+        return
+    wait = _lock_wait() if wait is None else wait
+    try:
+        folder = temp_dir(path)
+        fresh = not folder.exists()
+        folder.mkdir(parents=True, exist_ok=True)
+        if fresh:
+            _hide(folder)
+        lock = FileLock(str(folder / f"{path.name}.khoa"))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            _notice(f"Sổ tổng hợp \"{path.name}\" đang được {_holder_text(path)} ghi: "
+                    f"đang chờ lệnh đó xong (tối đa {wait:g} giây)...")
+            try:
+                lock.acquire(timeout=wait, poll_interval=0.2)
+            except Timeout:
+                raise MasterLocked(
+                    f"Sổ tổng hợp \"{path.name}\" đang được {_holder_text(path)} ghi; đã chờ {wait:g} giây mà "
+                    "lệnh đó chưa xong. Hãy chờ lệnh đó chạy xong rồi chạy lại. Chưa ghi gì vào sổ."
+                ) from None
+    except OSError as exc:
+        raise unwritable(exc, path) from None
+    with _held_guard:
+        _held[key] = (lock, 1)
+    try:
+        _write_holder(path)
+        _clean_leftovers(path)
+        yield
+    finally:
+        with _held_guard:
+            del _held[key]
+        with suppress(OSError):
+            _holder_file(path).unlink()
+        lock.release()
+
+
+def _hide(folder: Path) -> None:
+    """Hide the folder from Explorer too (a leading dot hides it elsewhere)."""
+    if sys.platform == "win32":
+        import ctypes
+
+        ctypes.windll.kernel32.SetFileAttributesW(str(folder), 0x02)  # FILE_ATTRIBUTE_HIDDEN
+
+
+def _clean_leftovers(path: Path) -> None:
+    """Remove what a run killed while writing this master left behind (the lock is ours now).
+
+    Also the ".~tdkt-*" files earlier versions wrote beside the master, once a minute old: those
+    versions took no lock, and a file still being written is newer than that.
+    """
+    started = time.time()
+    for leftover in temp_dir(path).glob(f"{glob.escape(path.name)}.*.tam"):
+        with suppress(OSError):  # in use on Windows: left for a later run
+            leftover.unlink()
+    for leftover in path.parent.glob(".~tdkt-*"):
+        with suppress(OSError):
+            if leftover.is_file() and leftover.stat().st_mtime < started - 60:
+                leftover.unlink()
+
+
+def writes_master(report: Callable[..., Any], *, creates: bool = False) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorate a job whose first argument is the master it writes: it runs holding the master's
+    lock, around its whole read, change and write. When the lock cannot be had, the job does
+    not run and returns report(master=..., error=<why>).
+
+    A job that does not create masters (`creates`) runs without the lock when the master is
+    missing: it only says so, and leaves no folder behind for a mistyped path.
+    """
+
+    def decorate(job: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(job)
+        def run(master: str | Path, *args: Any, **kwargs: Any) -> Any:
+            path = Path(master)
+            if not creates and not path.exists():
+                return job(master, *args, **kwargs)
+            with ExitStack() as stack:
+                try:
+                    stack.enter_context(master_lock(path))
+                except MasterLocked as exc:
+                    failed = report(master=str(path))
+                    failed.error = str(exc)
+                    return failed
+                return job(master, *args, **kwargs)
+
+        return run
+
+    return decorate
+
+
+# -- backups
+
+
 def backup_dir(path: Path) -> Path:
     return path.with_name(path.stem + ".sao-luu")
 
 
+def _verify_workbook(copy: Path, size: int) -> str | None:
+    """Why a copy of a master is not whole, or None: every part is read and its CRC checked."""
+    try:
+        if copy.stat().st_size != size:
+            return f"{copy.stat().st_size} byte thay vì {size}"
+        with zipfile.ZipFile(copy) as z:
+            bad = z.testzip()
+        return f"phần {bad} bị hỏng" if bad else None
+    except (OSError, zipfile.BadZipFile, EOFError, ValueError) as exc:
+        return str(exc) or type(exc).__name__
+
+
 def make_backup(path: Path, keep: int) -> Path | None:
-    """Copy the current master into its backup folder; keep only the newest `keep` copies."""
+    """Copy the current master into its backup folder; keep only the newest `keep` copies.
+
+    The copy is written under a temporary name, checked to read back whole, and only then
+    renamed into the folder: a cut-off copy never passes for a backup. A failed backup stops
+    the write (MasterUnwritable), with the master untouched.
+    """
     if not path.exists() or keep <= 0:
         return None
     folder = backup_dir(path)
     folder.mkdir(exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     target = folder / f"{path.stem}-{stamp}{path.suffix}"
-    shutil.copy2(path, target)
-    copies = sorted(folder.glob(f"{path.stem}-*{path.suffix}"))
+    part = _temp_file(path, "sao-luu")
+    try:
+        size = path.stat().st_size
+        shutil.copy2(path, part)
+        with part.open("r+b") as f:
+            os.fsync(f.fileno())
+        why = _verify_workbook(part, size)
+        if why is not None:
+            raise MasterUnwritable(
+                f"Bản sao lưu của sổ tổng hợp \"{path.name}\" chép ra không đọc lại được ({why}): chưa ghi gì "
+                "vào sổ, sổ cũ vẫn nguyên vẹn. Hãy kiểm tra ổ đĩa (còn chỗ trống, không lỗi) rồi chạy lại."
+            )
+        os.replace(part, target)
+    except OSError as exc:
+        raise unwritable(exc, path) from None
+    finally:
+        with suppress(OSError):
+            part.unlink()
+    copies = sorted(folder.glob(f"{glob.escape(path.stem)}-*{path.suffix}"))
     for old in copies[:-keep]:
         old.unlink(missing_ok=True)
     return target
 
 
 def _keep_permissions(path: Path, scratch: Path) -> None:
-    # mkstemp makes the scratch file private (0600); swapped in as is, it would lock the
-    # clerk's colleagues out of a master in a shared folder. Keep the old master's mode, or
-    # give a new one the mode any new file gets (0666 less the umask).
+    # A file created by us gets the mode any new file gets (0666 less the umask); swapped in,
+    # it must not lock the clerk's colleagues out of a master in a shared folder. Keep the old
+    # master's mode, or give a new one that default.
     if path.exists():
         shutil.copymode(path, scratch)
     else:
@@ -189,12 +523,89 @@ def _replace_atomically(scratch: Path, path: Path) -> None:
         os.fsync(f.fileno())
     try:
         os.replace(scratch, path)
-    except PermissionError:
+    except OSError as exc:
         scratch.unlink(missing_ok=True)
-        raise MasterLocked(
-            f"Không thay được sổ tổng hợp \"{path.name}\" (đang mở hoặc bị khóa): "
-            "hãy đóng sổ rồi chạy lại. Sổ cũ vẫn nguyên vẹn."
-        ) from None
+        raise unwritable(exc, path) from None
+
+
+# -- the master's identity
+#
+# A uuid in a custom document property: Excel and LibreOffice keep custom properties on save,
+# and a clerk never sees or edits them. A copy of the master, a backup or a leftover of a killed
+# run carries the same identity, so a merge can tell it is the master itself, not a unit.
+
+_CUSTOM_PART = "docProps/custom.xml"
+_REL_CUSTOM = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties"
+_CT_CUSTOM = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
+_FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"  # the one format id of user-defined properties
+_ID_VALUE = re.compile(
+    r'<(?:\w+:)?property\b[^>]*\bname="' + re.escape(IDENTITY_PROPERTY) + r'"[^>]*>\s*<(?:\w+:)?lpwstr>([^<]*)<', re.S)
+
+
+def _custom_part(package_rels: str) -> str | None:
+    for tag in re.findall(r"<Relationship\b[^>]*/?>", package_rels):
+        a = _attrs(tag)
+        if a.get("Type") == _REL_CUSTOM:
+            return a.get("Target", "").lstrip("/")
+    return None
+
+
+def master_identity(path: Path) -> str | None:
+    """The tdkt-id a master (or a copy of it) carries; None for any other file, or an unreadable one."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            names = set(z.namelist())
+            part = _custom_part(z.read("_rels/.rels").decode("utf-8")) if "_rels/.rels" in names else None
+            part = part or _CUSTOM_PART
+            if part not in names:
+                return None
+            m = _ID_VALUE.search(z.read(part).decode("utf-8"))
+    except Exception:  # anything that is not a readable package has no identity
+        return None
+    return (m.group(1).strip() or None) if m else None
+
+
+def _ensure_identity(parts: dict[str, bytes]) -> None:
+    """Give the package (its parts, changed in place) a tdkt-id, unless it has one already."""
+    rels = parts.get("_rels/.rels", b"").decode("utf-8")
+    if not rels:
+        return
+    part = _custom_part(rels)
+    new_id = str(uuid.uuid4())
+    if part and part in parts:
+        xml = parts[part].decode("utf-8")
+        if _ID_VALUE.search(xml):
+            return
+        pids = [int(p) for p in re.findall(r'\bpid="(\d+)"', xml)] or [1]
+        prefix = (re.search(r"<(\w+:)?Properties\b", xml) or re.search("()", "")).group(1) or ""
+        vt = re.search(r'xmlns:(\w+)="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"', xml)
+        if vt is None:
+            return  # a custom part we do not understand: leave it as the clerk's tools wrote it
+        prop = (f'<{prefix}property fmtid="{_FMTID}" pid="{max(pids) + 1}" name="{IDENTITY_PROPERTY}">'
+                f"<{vt.group(1)}:lpwstr>{new_id}</{vt.group(1)}:lpwstr></{prefix}property>")
+        if re.search(rf"<{prefix}Properties\b[^>]*/>", xml):
+            xml = re.sub(rf"<{prefix}Properties\b([^>]*)/>", lambda m: f"<{prefix}Properties{m.group(1)}>{prop}</{prefix}Properties>", xml)
+        else:
+            xml = xml.replace(f"</{prefix}Properties>", f"{prop}</{prefix}Properties>")
+        parts[part] = xml.encode("utf-8")
+        return
+    part = _CUSTOM_PART
+    parts[part] = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
+        'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+        f'<property fmtid="{_FMTID}" pid="2" name="{IDENTITY_PROPERTY}"><vt:lpwstr>{new_id}</vt:lpwstr></property>'
+        "</Properties>"
+    ).encode("utf-8")
+    rids = [int(n) for n in re.findall(r'Id="rId(\d+)"', rels)] or [0]
+    rels = re.sub(r'<Relationship\b[^>]*Type="' + re.escape(_REL_CUSTOM) + r'"[^>]*/>', "", rels)  # a dangling one
+    parts["_rels/.rels"] = rels.replace(
+        "</Relationships>",
+        f'<Relationship Id="rId{max(rids) + 1}" Type="{_REL_CUSTOM}" Target="{part}"/></Relationships>').encode("utf-8")
+    types = parts["[Content_Types].xml"].decode("utf-8")
+    if f'PartName="/{part}"' not in types:
+        types = types.replace("</Types>", f'<Override PartName="/{part}" ContentType="{_CT_CUSTOM}"/></Types>')
+    parts["[Content_Types].xml"] = types.encode("utf-8")
 
 
 # ---------------------------------------------------------------------------
@@ -650,7 +1061,7 @@ def _remap_styles(sheet_xml: str, mapping: dict[int, int]) -> str:
 
 
 def _transplant(master: Path, scratch: Path, out: Path, sheets: list[SheetData],
-                raws: dict[str, "_RawRows"] | None = None) -> None:
+                raws: dict[str, "_RawRows"] | None = None, *, identity: bool = False) -> None:
     raws = raws or {}
     streams: dict[str, tuple[_RawRows, str]] = {}  # part -> (its data rows, its frame XML)
     with zipfile.ZipFile(master) as old, zipfile.ZipFile(scratch) as new:
@@ -726,6 +1137,8 @@ def _transplant(master: Path, scratch: Path, out: Path, sheets: list[SheetData],
         parts["xl/workbook.xml"] = wb_xml.encode("utf-8")
         parts["xl/_rels/workbook.xml.rels"] = rels_xml.encode("utf-8")
         parts["[Content_Types].xml"] = ct_xml.encode("utf-8")
+        if identity:
+            _ensure_identity(parts)
         order = [i.filename for i in old.infolist() if not i.is_dir()]
         order += [name for name in parts if name not in order]
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=_LEVEL) as target:
@@ -830,7 +1243,8 @@ def _update_defined_names(wb_xml: str, scratch_wb: str, written: list[str]) -> s
     return wb_xml
 
 
-def _write_new(scratch: Path, out: Path, raws: dict[str, "_RawRows"], *, macro_enabled: bool) -> None:
+def _write_new(scratch: Path, out: Path, raws: dict[str, "_RawRows"], *, macro_enabled: bool,
+               identity: bool = False) -> None:
     """A new master: the scratch workbook with its data rows spliced in (and marked .xlsm if so)."""
     with zipfile.ZipFile(scratch) as z:
         infos = [i for i in z.infolist() if not i.is_dir()]
@@ -846,12 +1260,16 @@ def _write_new(scratch: Path, out: Path, raws: dict[str, "_RawRows"], *, macro_e
     if macro_enabled:  # Excel refuses an .xlsm whose main part has the .xlsx type
         types = parts["[Content_Types].xml"]
         parts["[Content_Types].xml"] = types.replace(CT_MAIN_XLSX.encode(), CT_MAIN_XLSM.encode())
+    if identity:
+        _ensure_identity(parts)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=_LEVEL) as target:
         for info in infos:
             if info.filename in sheet_rows:
                 sheet_rows[info.filename].write_into(target, info.filename, parts[info.filename].decode("utf-8"))
             else:
                 target.writestr(info, parts[info.filename], compress_type=zipfile.ZIP_DEFLATED, compresslevel=_LEVEL)
+        for name in parts.keys() - {i.filename for i in infos}:  # the identity's part, when new
+            target.writestr(name, parts[name])
 
 
 def _as_macro_enabled(path: Path) -> None:
@@ -869,35 +1287,43 @@ def _as_macro_enabled(path: Path) -> None:
 
 
 def write_sheets(path: Path, sheets: list[SheetData], *, keep_backups: int = 10,
-                 template: Callable[[Path], None] | None = None) -> Path | None:
+                 template: Callable[[Path], None] | None = None, identity: bool = True) -> Path | None:
     """Write our sheets into the master at `path` (created when missing); return the backup made.
 
-    Nothing is written when the master is locked; the previous master is kept as a backup.
+    Nothing is written when the master is locked, read-only or its disk is full (MasterLocked,
+    with the reason); the previous master is kept as a backup. `identity` gives the master a
+    tdkt-id when it has none (not for the template workbooks, which clerks copy).
     """
     path = Path(path)
-    check_not_locked(path)
-    folder = path.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, scratch_name = tempfile.mkstemp(prefix=".~tdkt-", suffix=".xlsx", dir=folder)
-    os.close(fd)
-    scratch = Path(scratch_name)
-    fd, out_name = tempfile.mkstemp(prefix=".~tdkt-", suffix=path.suffix, dir=folder)
-    os.close(fd)
-    out = Path(out_name)
+    try:
+        with master_lock(path):
+            check_not_locked(path)
+            return _write_locked(path, sheets, keep_backups, template, identity)
+    except OSError as exc:
+        raise unwritable(exc, path) from None
+    except xlsxwriter.exceptions.FileCreateError as exc:  # XlsxWriter's wrapper of the OSError (a full disk)
+        cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else OSError(str(exc))
+        raise unwritable(cause, path) from None
+
+
+def _write_locked(path: Path, sheets: list[SheetData], keep_backups: int,
+                  template: Callable[[Path], None] | None, identity: bool) -> Path | None:
+    scratch = _temp_file(path, "khung")
+    out = _temp_file(path, "moi")
     try:
         if not path.exists() and template is not None:
             template(path)
         raws = _write_scratch(scratch, sheets)
         if path.exists():
             try:
-                _transplant(path, scratch, out, sheets, raws)
+                _transplant(path, scratch, out, sheets, raws, identity=identity)
             except (zipfile.BadZipFile, KeyError) as exc:
                 raise UnreadableFile(
                     f"Sổ tổng hợp \"{path.name}\" bị hỏng, không ghi thêm được ({type(exc).__name__}): "
                     f"hãy dùng bản sao lưu trong thư mục {backup_dir(path).name}."
                 ) from None
         else:
-            _write_new(scratch, out, raws, macro_enabled=path.suffix.lower() == ".xlsm")
+            _write_new(scratch, out, raws, macro_enabled=path.suffix.lower() == ".xlsm", identity=identity)
         _keep_permissions(path, out)
         backup = make_backup(path, keep_backups)
         _replace_atomically(out, path)
