@@ -1,4 +1,4 @@
-"""The synthetic workbook generator (addin/demo.py): deterministic, exact sizes, realistic titles."""
+"""The synthetic workbook generator (addin/demo/): deterministic, exact sizes, realistic titles."""
 
 from __future__ import annotations
 
