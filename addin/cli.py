@@ -98,17 +98,26 @@ def _progress_printer(enabled: bool, verb: str = "Đang kiểm tra"):
               help="Sổ tổng hợp có trang LichSu: đối chiếu tiêu chuẩn nhiều năm theo căn cứ pháp lý của ngày hồ sơ.")
 @click.option("--members", "members", multiple=True, type=click.Path(exists=True),
               help="Danh sách thành viên các tập thể (để tính tỷ lệ TTLĐTT, TTLĐXS); ghi nhiều lần được.")
-def validate(paths: tuple[str, ...], as_json: bool, history: str | None, members: tuple[str, ...]) -> None:
+@click.option("--into", "into", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Ghi kết quả kiểm tra vào trang KiemTra của sổ tổng hợp này (như nút \"Kiểm tra hồ sơ\"), dùng "
+                   "danh mục của sổ và sổ LichSu khi đã có dòng.")
+def validate(paths: tuple[str, ...], as_json: bool, history: str | None, members: tuple[str, ...],
+             into: str | None) -> None:
     """Kiểm tra các tệp danh sách đề nghị (tệp hoặc thư mục, tìm cả thư mục con).
 
     Với --history, mỗi đề nghị còn được đối chiếu với sổ LichSu theo bộ quy tắc (trang QuyDinh)
     có hiệu lực vào ngày của hồ sơ: ngày ghi ở đầu tệp, không có thì lấy ngày hôm nay.
+    Với --into SỔ, kết quả được ghi vào trang KiemTra của sổ, như nút "Kiểm tra hồ sơ".
     Thoát với mã 0 khi không có lỗi, 1 khi có lỗi, 2 khi dùng lệnh sai hoặc không dùng được sổ.
     """
-    from addin.jobs import validate_job
+    from addin.jobs import check_job, validate_job
 
-    report, error = validate_job(list(paths), history=history, members=list(members) or None,
-                                 progress=_progress_printer(not as_json and sys.stderr.isatty()))
+    progress = _progress_printer(not as_json and sys.stderr.isatty())
+    if into is not None:
+        checked = check_job(into, list(paths), progress=progress)
+        report, error = checked.validation, checked.error
+    else:
+        report, error = validate_job(list(paths), history=history, members=list(members) or None, progress=progress)
     if error:
         click.echo(f"Lỗi: {error}", err=True)
         sys.exit(2)

@@ -24,6 +24,7 @@ from addin.jobs.history import (
     append_history,
     check_content,
     check_history,
+    check_job,
     import_history_job,
     record_content,
     record_job,
@@ -43,7 +44,7 @@ from addin.jobs.validate import validate_paths
 
 __all__ = [
     "MASTER_NOT_WRITTEN", "MASTER_UNUSABLE", "DelegatesReport", "FeedbackReport", "Found", "HistoryReport",
-    "CheckReport", "JobReport", "MergeReport", "TallyReport", "append_history", "check_content", "check_history", "default_outbox",
+    "CheckReport", "JobReport", "MergeReport", "TallyReport", "append_history", "check_content", "check_history", "check_job", "default_outbox",
     "delegates_content", "delegates_job", "each_source", "effective_catalogue", "feedback_content", "feedback_job",
     "import_history_job", "inbox_folder", "merge_content", "merge_job", "now_here", "own_file", "record_content", "record_job",
     "refreshed_proposals", "register_content", "register_job", "registration_checks", "sources_found",

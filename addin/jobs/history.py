@@ -225,3 +225,20 @@ def check_content(content: MasterContent, paths: list[str], *, master: Path, his
         report.register_rows = len(history.records)
     report.sheets = [check_sheet(report.validation, folder, at=now_here(), register_rows=report.register_rows)]
     return report
+
+
+@writes_master(CheckReport)
+def check_job(master: str | Path, paths: list[str], *, keep_backups: int = 10, progress: Progress | None = None,
+              today: date | None = None) -> CheckReport:
+    """What the button "Kiểm tra hồ sơ" does, on a master file: check the paths, write the report into KiemTra."""
+    master = Path(master)
+    report = CheckReport(str(master))
+    content = opened(report, master)
+    if content is None:
+        return report
+    history = _register(report, master, effective_catalogue(content))
+    if history is None:
+        return report
+    report = check_content(content, paths, master=master, history=history, folder=", ".join(paths),
+                           progress=progress, today=today)
+    return save(report, master, report.sheets, keep_backups)
