@@ -18,7 +18,7 @@ def log(msg: str) -> None:
 
 
 def ensure_data(folder: Path, n_files: int, n_rows: int, *, tag: dict[str, Any] | None = None,
-                context: Callable[[], AbstractContextManager[Any]] = nullcontext) -> list[Path]:
+                context: Callable[[], AbstractContextManager[Any]] = nullcontext, seed: int = SEED) -> list[Path]:
     """The benchmark workbooks in folder, generated unless a complete set is already there.
 
     `tag` is recorded in the marker (a set generated differently is regenerated); `context`
@@ -27,7 +27,7 @@ def ensure_data(folder: Path, n_files: int, n_rows: int, *, tag: dict[str, Any] 
     from addin.demo import generate_unit_workbooks
 
     marker = folder / MARKER
-    want: dict[str, Any] = {"files": n_files, "rows": n_rows, "seed": SEED, **(tag or {})}
+    want: dict[str, Any] = {"files": n_files, "rows": n_rows, "seed": seed, **(tag or {})}
     if marker.is_file():
         try:
             have = json.loads(marker.read_text(encoding="utf-8"))
@@ -44,7 +44,7 @@ def ensure_data(folder: Path, n_files: int, n_rows: int, *, tag: dict[str, Any] 
     log(f"generating {n_files} workbooks, {n_rows} rows, into {folder} ...")
     t0 = time.perf_counter()
     with context():
-        paths = generate_unit_workbooks(folder, n_files=n_files, total_rows=n_rows, seed=SEED)
+        paths = generate_unit_workbooks(folder, n_files=n_files, total_rows=n_rows, seed=seed)
     took = time.perf_counter() - t0
     size = sum(p.stat().st_size for p in paths)
     log(f"  generated in {took:.1f} s ({size / 1e6:.1f} MB)")

@@ -1,6 +1,23 @@
-"""Merge speed and memory: `tdkt merge` end to end into a new master, against a naive pandas merge.
+"""Merge speed and memory: `tdkt merge`, tally and delegates against baselines, whole processes alternated.
 
-    python benchmarks/merge.py [--scale province|national|both] [--repeat 3] [--json] [--data DIR]
+    python benchmarks/merge.py [--scale pairs|province|national|all] [--repeat 5] [--json] [--data DIR]
+
+pairs (the default) is the suite that cannot flatter us. Every measurement is a whole process
+(`merge.py --do ACTION ...`: imports, reading, writing; peak memory is that child's own
+ru_maxrss), each pair is run alternately A, B, A, B ... and the ratio is taken per pair, then
+min / median / max of those ratios are printed (not a ratio of best times). The data set is
+not the one the code was developed on: 70 synthetic unit lists of about 50,000 rows drawn with
+another seed (addin.demo, every file its own unit, random layouts), plus 40 small variants of
+tests/variants.py (other header words, title blocks, multi-year lists, spellings). Pairs:
+
+  fresh merge        naive pandas (read_excel + concat + to_excel, pandas' default writer) / tdkt
+  fresh merge        tdkt / raw python-calamine reading of the same files (a floor with no logic)
+  one more file      that file into the ~50k-row master / the same file into an empty master
+  unchanged again    every file again into the full master / a fresh merge
+  tally, delegates   on the 50k master / raw calamine reading of that master's DanhSach
+
+The issue-14 goals are printed beside each median: naive/tdkt >= 6, tdkt/raw <= 4, one file
+<= 2.5, unchanged <= 0.3, tally within 1 s of the raw read, one-file peak <= 150 MB.
 
 Workbooks are synthetic unit lists (addin.demo.generate_unit_workbooks, seed 0), generated once
 into DIR (default benchmarks/_data) and reused while the folder holds a complete set:
@@ -47,6 +64,9 @@ if str(ROOT) not in sys.path:
 from benchdata import MARKER, ensure_data, log  # noqa: E402  (benchmarks/benchdata.py)
 
 GOAL_NAIVE_VS_OURS = 5.0  # naive / ours must be at least this (province)
+PAIRS_SEED = 20261207  # not the seed the code was developed and profiled on (0)
+PAIRS_SET = (70, 50_000)
+PAIRS_VARIANTS = 40
 GOAL_LINEAR = 2.2  # full / half time must be at most this (national: twice the rows)
 GOAL_PEAK_MB = 3000.0  # peak resident memory of a national merge must stay below this
 LAST: dict[str, Any] = {}  # what the last merge_ours run reported besides its row count
@@ -201,6 +221,197 @@ def bench_province(root: Path, repeat: int, skip_naive: bool) -> dict[str, Any]:
     out["ratio_naive_vs_ours"] = ratio
     out["goal"] = {"goal": f">= {GOAL_NAIVE_VS_OURS}", "pass": None if ratio is None else ratio >= GOAL_NAIVE_VS_OURS}
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# pairs: whole processes, alternated, pairwise ratios
+
+
+def do(action: str, args: list[str]) -> int:
+    """One measured action, run in this (child) process; prints its seconds as JSON."""
+    t0 = time.perf_counter()
+    if action == "merge":  # MASTER SOURCE...
+        from addin.jobs import merge_job
+
+        report = merge_job(args[0], args[1:])
+        if report.error:
+            raise SystemExit(report.error)
+        extra = {"rows_master": report.rows_total}
+    elif action == "naive":  # OUT SOURCE...
+        import pandas
+
+        frames = []
+        for p in args[1:]:
+            frames.extend(pandas.read_excel(p, sheet_name=None, header=None).values())
+        merged = pandas.concat(frames, ignore_index=True)
+        merged.to_excel(args[0], sheet_name="DanhSach", index=False)
+        extra = {"rows_master": len(merged)}
+    elif action == "raw":  # SOURCE... : every sheet of every file as Python values, nothing else
+        import python_calamine as pc
+
+        cells = 0
+        for p in args:
+            book = pc.CalamineWorkbook.from_path(p)
+            for name in book.sheet_names:
+                cells += sum(len(r) for r in book.get_sheet_by_name(name).to_python())
+            book.close()
+        extra = {"cells": cells}
+    elif action == "raw-master":  # MASTER : the master's DanhSach, as tally must at least read it
+        import python_calamine as pc
+
+        from addin import schema
+
+        book = pc.CalamineWorkbook.from_path(args[0])
+        rows = book.get_sheet_by_name(schema.LIST).to_python()
+        extra = {"rows": len(rows)}
+    elif action in ("tally", "delegates"):  # MASTER
+        from addin.jobs import delegates_job, tally_job
+
+        report = (tally_job if action == "tally" else delegates_job)(args[0])
+        if report.error:
+            raise SystemExit(report.error)
+        extra = {}
+    else:
+        raise SystemExit(f"unknown action {action}")
+    print(json.dumps({"seconds": time.perf_counter() - t0, **extra}))
+    return 0
+
+
+def run_do(action: str, args: list[str], prepare: Callable[[], None] | None = None) -> dict[str, Any]:
+    """Run one action in a fresh interpreter: wall seconds, the child's own seconds, its peak memory."""
+    if prepare:
+        prepare()
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--do", action, *args]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stdout, stderr = proc.communicate()
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(f"{action} failed ({proc.returncode}): {stderr.strip()[-600:]}")
+    result = json.loads(stdout.strip().splitlines()[-1])
+    peak = _peak_of_last_child_mb()
+    return {**result, "wall": wall, "peak_mb": peak}
+
+
+def _peak_of_last_child_mb() -> float:
+    """ru_maxrss of the children waited for so far; with one child at a time it only grows, so
+    each measurement also records it and the printed peak is that of the largest child."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def _stats(values: list[float]) -> tuple[float, float, float]:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    median = ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+    return ordered[0], median, ordered[-1]
+
+
+def pairs_data(root: Path) -> list[Path]:
+    """The pairs data set: 70 lists drawn with another seed, and 40 variants of tests/variants.py."""
+    folder = data_folder(root, f"pairs-seed{PAIRS_SEED}", *PAIRS_SET)
+    with distinct_units():
+        paths = ensure_data(folder, *PAIRS_SET, seed=PAIRS_SEED, tag={"distinct_units": True})
+    variants_dir = folder / "variants"
+    if not variants_dir.is_dir() or len(list(variants_dir.glob("*.xlsx"))) < PAIRS_VARIANTS:
+        sys.path.insert(0, str(ROOT / "tests"))
+        import variants as V  # tests/variants.py: layouts and spellings the demo generator never draws
+
+        shutil.rmtree(variants_dir, ignore_errors=True)
+        V.write_corpus(V.corpus(PAIRS_VARIANTS, PAIRS_SEED % 1000), variants_dir)
+    return paths + sorted(variants_dir.glob("*.xlsx"))
+
+
+def bench_pairs(root: Path, repeat: int, skip_naive: bool) -> dict[str, Any]:
+    paths = pairs_data(root)
+    sources = [str(p) for p in paths]
+    last, rest = sources[-1], sources[:-1]
+    out: dict[str, Any] = {"files": len(paths), "bytes": sum(p.stat().st_size for p in paths), "repeat": repeat,
+                           "pairs": {}, "peak_mb": {}}
+    with tempfile.TemporaryDirectory(prefix="tdkt-bench-") as work_name:
+        work = Path(work_name)
+        big = work / "big.xlsx"  # every file but the last, merged once: the 50k master
+        log("building the 50k master ...")
+        run_do("merge", [str(big), *rest])
+        full = work / "full.xlsx"
+        shutil.copy(big, full)
+        run_do("merge", [str(full), last])  # every file: the master an unchanged re-merge meets
+        scratch = work / "m.xlsx"
+
+        def fresh_copy(source: Path | None) -> Callable[[], None]:
+            def prepare() -> None:
+                fresh(scratch)
+                if source is not None:
+                    shutil.copy(source, scratch)
+            return prepare
+
+        plan: list[tuple[str, tuple[str, list[str], Path | None], tuple[str, list[str], Path | None]]] = [
+            ("tdkt / raw read (fresh merge)", ("merge", [str(scratch), *sources], None), ("raw", sources, None)),
+            ("one file into 50k / into empty", ("merge", [str(scratch), last], big), ("merge", [str(scratch), last], None)),
+            ("unchanged re-merge / fresh merge", ("merge", [str(scratch), *sources], full),
+             ("merge", [str(scratch), *sources], None)),
+            ("tally on 50k / raw read of DanhSach", ("tally", [str(scratch)], full), ("raw-master", [str(scratch)], full)),
+            ("delegates on 50k / raw read of DanhSach", ("delegates", [str(scratch)], full),
+             ("raw-master", [str(scratch)], full)),
+        ]
+        if not skip_naive:
+            plan.insert(0, ("naive / tdkt (fresh merge)", ("naive", [str(work / "naive.xlsx"), *sources], None),
+                            ("merge", [str(scratch), *sources], None)))
+        for label, a, b in plan:
+            ratios, seconds_a, seconds_b, peaks = [], [], [], []
+            log(f"{label}: {repeat} pairs ...")
+            for i in range(repeat):
+                ra = run_do(a[0], a[1], fresh_copy(a[2]))
+                rb = run_do(b[0], b[1], fresh_copy(b[2]))
+                ratios.append(ra["wall"] / rb["wall"])
+                seconds_a.append(ra["wall"])
+                seconds_b.append(rb["wall"])
+                log(f"  pair {i + 1}: {ra['wall']:.2f} s / {rb['wall']:.2f} s = {ratios[-1]:.2f}")
+            out["pairs"][label] = {"ratio": _stats(ratios), "a_seconds": _stats(seconds_a),
+                                   "b_seconds": _stats(seconds_b), "a_minus_b_median": _stats(seconds_a)[1] - _stats(seconds_b)[1]}
+        # peak memory of each action alone (one child each; ru_maxrss of children is a running max,
+        # so each is measured in a child of a fresh helper process)
+        for label, action, args, source in (("one file into 50k", "merge", [str(scratch), last], big),
+                                            ("fresh merge", "merge", [str(scratch), *sources], None),
+                                            ("tally on 50k", "tally", [str(scratch)], full),
+                                            ("delegates on 50k", "delegates", [str(scratch)], full)):
+            fresh_copy(source)()
+            probe = subprocess.run([sys.executable, "-c",
+                                    "import resource,subprocess,sys; subprocess.run(sys.argv[1:], check=True, "
+                                    "stdout=subprocess.DEVNULL); "
+                                    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)",
+                                    sys.executable, str(Path(__file__).resolve()), "--do", action, *args],
+                                   capture_output=True, text=True)
+            out["peak_mb"][label] = float(probe.stdout.strip().splitlines()[-1]) if probe.returncode == 0 else None
+    return out
+
+
+GOALS = {
+    "naive / tdkt (fresh merge)": (">=", 6.0),
+    "tdkt / raw read (fresh merge)": ("<=", 4.0),
+    "one file into 50k / into empty": ("<=", 2.5),
+    "unchanged re-merge / fresh merge": ("<=", 0.3),
+}
+
+
+def print_pairs(p: dict[str, Any]) -> None:
+    print(f"pairs: {p['files']} files ({p['bytes'] / 1e6:.1f} MB), {p['repeat']} alternating pairs each, "
+          "whole processes; ratio per pair, then min / median / max")
+    for label, r in p["pairs"].items():
+        lo, med, hi = r["ratio"]
+        goal = GOALS.get(label)
+        verdict_text = ""
+        if goal:
+            ok = med >= goal[1] if goal[0] == ">=" else med <= goal[1]
+            verdict_text = f"   goal {goal[0]} {goal[1]}: {'PASS' if ok else 'MISS'}"
+        elif label.startswith("tally"):
+            ok = r["a_minus_b_median"] <= 1.0
+            verdict_text = f"   beyond the raw read: {r['a_minus_b_median']:+.2f} s (goal <= 1 s): {'PASS' if ok else 'MISS'}"
+        print(f"  {label:<42} {lo:6.2f} {med:6.2f} {hi:6.2f}{verdict_text}")
+    for label, mb in p["peak_mb"].items():
+        goal = "   goal <= 150 MB: " + ("PASS" if mb is not None and mb <= 150 else "MISS") if label == "one file into 50k" else ""
+        print(f"  peak memory, {label:<28} {mb if mb is None else round(mb)} MB{goal}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -384,11 +595,14 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--child"]:
         return child(Path(argv[1]), Path(argv[2]))
+    if argv[:1] == ["--do"]:
+        return do(argv[1], argv[2:])
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--scale", choices=("province", "national", "both"), default="province",
-                    help="which benchmark to run (default province)")
-    ap.add_argument("--repeat", type=int, default=3,
-                    help="province runs per approach, the best counts (default 3)")
+    ap.add_argument("--scale", choices=("pairs", "province", "national", "both", "all"), default="pairs",
+                    help="which benchmark to run (default pairs; both = province and national; all = every one)")
+    ap.add_argument("--repeat", type=int, default=5,
+                    help="alternating pairs per comparison (pairs), or runs per approach with the best "
+                         "counting (province); default 5")
     ap.add_argument("--national-repeat", type=int, default=1,
                     help="national runs per set (default 1; each merge of the full set takes minutes)")
     ap.add_argument("--budget", type=float, default=1200.0,
@@ -412,9 +626,11 @@ def main(argv: list[str] | None = None) -> int:
                                ("pandas", "openpyxl", "XlsxWriter", "python-calamine")}
     except Exception as exc:  # noqa: BLE001 - versions are a courtesy
         log(f"cannot read package versions: {exc}")
-    if args.scale in ("province", "both"):
+    if args.scale in ("pairs", "all"):
+        results["pairs"] = bench_pairs(root, max(1, args.repeat), args.skip_naive)
+    if args.scale in ("province", "both", "all"):
         results["province"] = bench_province(root, max(1, args.repeat), args.skip_naive)
-    if args.scale in ("national", "both"):
+    if args.scale in ("national", "both", "all"):
         only = tuple(x.strip() for x in args.national_sets.split(",") if x.strip() in ("half", "full"))
         results["national"] = bench_national(root, max(1, args.national_repeat), args.budget, only or ("half", "full"))
 
@@ -422,6 +638,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(results, ensure_ascii=False))
         return 0
     print(f"\nMerge benchmark (Python {results['python']}, {results['cpus']} CPUs)")
+    if "pairs" in results:
+        print_pairs(results["pairs"])
     if "province" in results:
         print_province(results["province"])
     if "national" in results:
