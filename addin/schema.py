@@ -102,6 +102,15 @@ LIST_KEYS = [c.key for c in LIST_COLUMNS]
 LIST_INDEX = {k: i for i, k in enumerate(LIST_KEYS)}
 LIST_HEADERS = {c.key: c.header for c in LIST_COLUMNS}
 LIST_PRINTED = LIST_INDEX["xep_loai"] + 1  # the printed list stops after Xếp loại
+# DanhSach (and DangKy) columns a clerk may delete: nothing tdkt works out reads them, so a deleted one
+# stays deleted. The columns listed in LIST_REQUIRED hold what later runs need (names, awards,
+# statuses, provenance...): a master missing one stops the run, nothing written (see
+# addin.workbook.masterbook). A column added to LIST_COLUMNS later belongs in neither: an older
+# master that lacks it simply gets it on the next write.
+LIST_DELETABLE = ("loai", "tom_tat", "sent_at", "merged_at")
+LIST_REQUIRED = ("stt", "unit", "ho_ten", "target", "ngay_sinh", "nam_sinh", "gioi_tinh", "dan_toc", "chuc_vu",
+                 "don_vi", "de_nghi", "ma", "xep_loai", "ten_sang_kien", "so_qd_sang_kien", "nam_hoc", "ghi_chu",
+                 "status", "status_text", "src_unit", "src_file", "src_sheet", "src_row", "sha256")
 
 ISSUE_COLUMNS = _columns(
     ("code", "Mã lỗi", 20),

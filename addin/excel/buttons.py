@@ -32,6 +32,7 @@ from addin.excel.render import sheet_of, write_sheet
 from addin.models import Severity
 from addin.schema import PROPOSALS, REGISTRATIONS, ListSheets
 from addin.workbook.masterbook import MasterContent, content_from_sheets, history_from_sheets
+from addin.workbook.reader import UnreadableFile
 
 TITLE = "tdkt - Thi đua, khen thưởng"
 LOG_FILE = Path(tempfile.gettempdir()) / "tdkt-nut-bam.log"
@@ -170,7 +171,10 @@ def read_content(book: Any, sheets: ListSheets = PROPOSALS,
 
     `sheets`: the list read (DanhSach, or DangKy for registrations), as read_master's.
     """
-    return content_from_sheets(reader or sheet_reader(book), sheets)
+    try:
+        return content_from_sheets(reader or sheet_reader(book), sheets)
+    except UnreadableFile as exc:  # a column tdkt needs was deleted or renamed past recognition
+        raise ButtonError(str(exc)) from None
 
 
 def master_path(book: Any) -> Path:

@@ -6,6 +6,7 @@ aliases) is the clerk's: created once with an example, then only read.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -32,6 +33,7 @@ from addin.schema import (
     LABEL_SEVERITY,
     LIST_COLUMNS,
     LIST_HEADER_ROW,
+    LIST_INDEX,
     LIST_KEYS,
     LIST_PRINTED,
     LOG_COLUMNS,
@@ -39,12 +41,14 @@ from addin.schema import (
     REGISTRATIONS,
     SEVERITY_LABELS,
     STATUS_ERROR,
+    STATUS_OK,
     STATUS_WARNING,
     ListSheets,
     MasterRow,
 )
-from addin.text import clean
-from addin.units import Aliases
+from addin.ingest import header_field
+from addin.text import clean, fold, name_key, strip_accents
+from addin.units import Aliases, unit_key
 from addin.workbook.master import OfficialLayout, SheetData
 from addin.workbook.reader import UnreadableFile
 
@@ -69,6 +73,7 @@ class MasterContent:
     initial_guests: list[list[Any]] = field(default_factory=list)  # KhachMoi rows for a new master (demo)
     catalogue: Catalogue | None = None  # the DanhMuc sheet's catalogue (the defaults and what the sheet adds)
     registrations: list[MasterRow] = field(default_factory=list)  # DangKy rows
+    shape: "ListShape" = field(default_factory=lambda: ListShape())  # the clerk's edits of the list read
 
 
 def _sheet_rows(book: pc.CalamineWorkbook, name: str) -> list[list[Any]] | None:
@@ -119,32 +124,209 @@ def _moment(value: Any) -> Any:
     return value
 
 
-def _read_list(listing: list[list[Any]] | None, headers: dict[str, str]) -> tuple[str | None, list[MasterRow]]:
-    """The unit named in a list sheet's title block (DanhSach, DangKy), and its rows."""
-    unit, rows = None, []
-    if listing:
-        h = _find_header(listing, headers["stt"])
-        if h is not None:
-            # the issuer block: its lowest line names the master's own unit
-            issuer = [clean(str(r[0])) for r in listing[:2] if r and isinstance(r[0], str) and clean(r[0])]
-            if issuer:
-                unit = issuer[-1]
-            header = [clean(str(v)) for v in listing[h]]
-            position = {headers[k]: at for at, k in enumerate(LIST_KEYS)}
-            columns = [(i, position[t]) for i, t in enumerate(header) if t in position]
-            for raw in listing[h + 1:]:
-                if not raw or not isinstance(raw[0], (int, float)) or isinstance(raw[0], bool):
-                    continue  # every row of ours is numbered: the rest is the signature block
-                row = MasterRow.blank()
-                for i, at in columns:
-                    if i < len(raw):
-                        row[at] = _value(raw[i])
-                row.nam_sinh, row.src_row = _as_int(row.nam_sinh), _as_int(row.src_row)
-                if isinstance(row.ngay_sinh, datetime):
-                    row.ngay_sinh = row.ngay_sinh.date()
-                row.sent_at, row.merged_at = _moment(row.sent_at), _moment(row.merged_at)
-                rows.append(row)
-    return unit, rows
+class ListUnusable(UnreadableFile):
+    """A list sheet (DanhSach, DangKy) the clerk changed so that tdkt cannot tell which column is which."""
+
+
+@dataclass
+class ListShape:
+    """What the clerk made of a list sheet (DanhSach, DangKy) since tdkt wrote it; the next write keeps it.
+
+    A row is known by its provenance (SHA-256 of its file, Trang, Dòng): the clerk's values and a
+    status set by hand follow that row across merges.
+    """
+
+    headers: dict[str, str] = field(default_factory=dict)  # our key -> the header as the clerk has it now
+    deleted: set[str] = field(default_factory=set)  # our columns the clerk deleted (schema.LIST_DELETABLE)
+    extra_headers: list[str] = field(default_factory=list)  # the clerk's own columns, kept after ours
+    extras: dict[tuple[Any, ...], list[Any]] = field(default_factory=dict)  # provenance -> their values
+    # (unit, name, birth) -> their values, for the same person in a unit's next version (None: not one person)
+    extras_by_person: dict[tuple[Any, ...], list[Any] | None] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # lines the clerk typed under the table
+    statuses: dict[tuple[Any, ...], tuple[Any, Any]] = field(default_factory=dict)  # provenance -> (status, checks)
+
+
+def provenance(row: MasterRow) -> tuple[Any, ...]:
+    """What identifies a DanhSach row across merges: its file's SHA-256, sheet and row."""
+    return (str(row.sha256 or ""), str(row.src_sheet or ""), row.src_row)
+
+
+def _person(row: MasterRow) -> tuple[Any, ...]:
+    return (unit_key(str(row.src_unit or row.unit or "")), name_key(str(row.ho_ten or "")), row.birth)
+
+
+def _loose(text: str) -> str:
+    """A header compared without case, diacritics, spaces or punctuation ("Ho va ten" = "Họ và tên")."""
+    return re.sub(r"[^0-9a-z]", "", strip_accents(fold(text)))
+
+
+# Ingest fields (addin.ingest.header_field) that DanhSach names otherwise.
+_FIELD_KEYS = {"doi_tuong": "target", "danh_hieu": "de_nghi", "hinh_thuc": "de_nghi"}
+_STATUS_LABELS = {_loose(label): label for label in (STATUS_OK, STATUS_ERROR, STATUS_WARNING)}
+# The hints under the signature roles (addin.workbook.master writes them with the official layout).
+_SIGNATURE_HINTS = {"(Ký, ghi rõ họ tên)", "(Ký tên, đóng dấu)"}
+_FIRST_SIGNATURE = "NGƯỜI LẬP BIỂU"
+
+
+def _synonym(text: str) -> str | None:
+    """Our column a header names by the ingest's synonyms ("Họ tên", "Xếp loại năm học"), or None."""
+    found = header_field(text)
+    if found == "ngay_sinh" and fold(text).startswith("năm sinh"):
+        found = "nam_sinh"
+    found = _FIELD_KEYS.get(found or "", found)
+    return found if found in LIST_INDEX else None
+
+
+def _text(value: Any) -> str:
+    return clean(str(value)) if value not in (None, "") else ""
+
+
+def _map_columns(header: list[str], headers: dict[str, str], sheet: str) -> dict[int, str]:
+    """Column index -> our key: the exact header, else the same without case and diacritics, else a synonym.
+
+    Two columns that claim the same column of ours (past the exact header) stop the run.
+    """
+    taken: dict[int, str] = {}
+    exact = {h: k for k, h in headers.items()}
+    for i, text in enumerate(header):
+        key = exact.get(text)
+        if key is not None and key not in taken.values():
+            taken[i] = key
+    loose = {_loose(h): k for k, h in headers.items()}
+    for match in (lambda t: loose.get(_loose(t)), _synonym):
+        claims: dict[str, list[int]] = {}
+        for i, text in enumerate(header):
+            if i in taken or not text:
+                continue
+            key = match(text)
+            if key is not None and key not in taken.values():
+                claims.setdefault(key, []).append(i)
+        for key, at in claims.items():
+            if len(at) > 1:
+                named = " và ".join(f"\"{header[i]}\"" for i in at)
+                raise ListUnusable(
+                    f"Trang {sheet}: các cột {named} cùng được hiểu là cột \"{headers[key]}\", nên tdkt không "
+                    f"biết cột nào là cột \"{headers[key]}\". Hãy đặt lại tiêu đề \"{headers[key]}\" cho đúng cột đó "
+                    "(và đổi tên cột kia cho khác hẳn) rồi chạy lại. Chưa ghi gì vào sổ.")
+            taken[at[0]] = key
+    return taken
+
+
+def _find_list_header(listing: list[list[Any]], headers: dict[str, str]) -> int | None:
+    """The header row: the first of the top rows in which at least three cells name columns of ours."""
+    known = {_loose(h) for h in headers.values()}
+    for i, row in enumerate(listing[:20]):
+        texts = [_text(v) for v in row]
+        if headers["stt"] in texts[:1] or sum(1 for t in texts if t and _loose(t) in known) >= 3:
+            return i
+    return None
+
+
+def _signature_rows(listing: list[list[Any]], start: int) -> dict[int, set[int] | None]:
+    """Rows (index -> columns, None: every column) of our signature block under the table, from `start` on."""
+    for i in range(start, len(listing)):
+        if any(_text(v) in _SIGNATURE_HINTS for v in listing[i]):
+            role = {c for c, v in enumerate(listing[i - 1])
+                    if _text(v) == _FIRST_SIGNATURE or (c > 0 and _text(v) and _text(v) == _text(v).upper())}
+            return {i - 1: role, i: None, i + 4: None}
+    return {}
+
+
+def _read_list(listing: list[list[Any]] | None, headers: dict[str, str],
+               sheet: str = schema.LIST) -> tuple[str | None, list[MasterRow], ListShape]:
+    """The unit named in a list sheet's title block (DanhSach, DangKy), its rows, and what the clerk made of it.
+
+    Columns are found by header (see _map_columns), wherever the clerk moved them. A numbered row
+    (STT) is a row of ours; any other line under the header, but our signature block, is the
+    clerk's note. A column tdkt needs (schema.LIST_REQUIRED) that is no longer there stops the
+    run: ListUnusable, naming it and any header tdkt does not recognise.
+    """
+    unit, rows, shape = None, [], ListShape()
+    if not listing:
+        return unit, rows, shape
+    h = _find_list_header(listing, headers)
+    if h is None:
+        return unit, rows, shape
+    # the issuer block: its lowest line names the master's own unit
+    issuer = [clean(str(r[0])) for r in listing[:2] if r and isinstance(r[0], str) and clean(r[0])]
+    if issuer:
+        unit = issuer[-1]
+    header = [_text(v) for v in listing[h]]
+    columns = _map_columns(header, headers, sheet)
+    mapped = set(columns.values())
+    stt_at = next((i for i, k in columns.items() if k == "stt"), None)
+    numbered = [r for r in range(h + 1, len(listing)) if stt_at is not None and stt_at < len(listing[r])
+                and isinstance(listing[r][stt_at], (int, float)) and not isinstance(listing[r][stt_at], bool)]
+    width = max((len(listing[r]) for r in [h, *numbered]), default=0)
+    extra_at = [i for i in range(width) if i not in columns
+                and ((i < len(header) and header[i]) or any(i < len(listing[r]) and _text(listing[r][i]) for r in numbered))]
+    unknown = [header[i] for i in extra_at if i < len(header) and header[i]]
+    missing = [k for k in schema.LIST_REQUIRED if k not in mapped]
+    if missing:
+        names = ", ".join(f"\"{headers[k]}\"" for k in missing)
+        if unknown:
+            strange = ", ".join(f"\"{t}\"" for t in unknown)
+            raise ListUnusable(
+                f"Trang {sheet} không còn cột {names} mà tdkt cần, và có cột {strange} mà tdkt không nhận ra. "
+                f"Nếu đó là cột {names} đã đổi tên, hãy đặt lại tiêu đề {names} (hoặc một cách gọi tdkt hiểu, "
+                f"như \"Họ tên\" cho \"Họ và tên\"); nếu cột đã bị xóa, hãy lấy lại (Ctrl+Z, hoặc chép từ bản sao lưu "
+                f"trong thư mục \"<tên sổ>.sao-luu\" cạnh sổ). Muốn khỏi thấy một cột thì ẩn cột (Hide), đừng xóa. "
+                f"Chưa ghi gì vào sổ.")
+        raise ListUnusable(
+            f"Trang {sheet} không còn cột {names} mà tdkt cần. Hãy lấy lại cột đó (Ctrl+Z, hoặc chép từ bản sao lưu "
+            f"trong thư mục \"<tên sổ>.sao-luu\" cạnh sổ); muốn khỏi thấy một cột thì ẩn cột (Hide), đừng xóa. Chưa ghi gì vào sổ.")
+    shape.headers = {k: header[i] for i, k in columns.items()}
+    shape.deleted = {k for k in schema.LIST_DELETABLE if k not in mapped}
+    shape.extra_headers = [header[i] if i < len(header) else "" for i in extra_at]
+    for r in numbered:
+        raw = listing[r]
+        row = MasterRow.blank()
+        for i, at in columns.items():
+            if i < len(raw):
+                row[LIST_INDEX[at]] = _value(raw[i])
+        row.nam_sinh, row.src_row = _as_int(row.nam_sinh), _as_int(row.src_row)
+        if isinstance(row.ngay_sinh, datetime):
+            row.ngay_sinh = row.ngay_sinh.date()
+        row.sent_at, row.merged_at = _moment(row.sent_at), _moment(row.merged_at)
+        rows.append(row)
+        key = provenance(row)
+        shape.statuses[key] = (row.status, row.status_text)
+        if extra_at:
+            values = [_value(raw[i]) if i < len(raw) else None for i in extra_at]
+            if any(v is not None for v in values):
+                shape.extras[key] = values
+                person = _person(row)
+                shape.extras_by_person[person] = None if person in shape.extras_by_person else values
+    ours = _signature_rows(listing, (numbered[-1] if numbered else h) + 1)
+    taken = set(numbered)
+    for r in range(h + 1, len(listing)):
+        if r in taken:
+            continue
+        skip = ours.get(r, set()) if r in ours else set()
+        texts = [_text(v) for c, v in enumerate(listing[r]) if skip is not None and c not in skip]
+        line = " ".join(t for t in texts if t)
+        if line:
+            shape.notes.append(line)
+    return unit, rows, shape
+
+
+def keep_hand_statuses(rows: list[MasterRow], shape: ListShape) -> int:
+    """Give back the status the clerk set by hand, with a reason in Ghi chú; how many rows.
+
+    A row keeps the clerk's Tình trạng when it is the same row (provenance) with the same checks
+    (Nội dung kiểm tra) as when the clerk set it, and its Ghi chú is not empty; once its checks
+    change (a new version, a new duplicate), tdkt's status stands again.
+    """
+    kept = 0
+    for row in rows:
+        before = shape.statuses.get(provenance(row))
+        if before is None or not row.ghi_chu:
+            continue
+        status = _STATUS_LABELS.get(_loose(str(before[0] or "")))
+        if status and status != row.status and _text(before[1]) == _text(row.status_text):
+            row.status = status
+            kept += 1
+    return kept
 
 
 def content_from_sheets(sheet_rows: Callable[[str], list[list[Any]] | None],
@@ -155,11 +337,12 @@ def content_from_sheets(sheet_rows: Callable[[str], list[list[Any]] | None],
     `sheets` names the list read into rows, issues and log; `registrations` always holds DangKy.
     """
     content = MasterContent()
-    content.unit, content.rows = _read_list(sheet_rows(sheets.rows), sheets.headers)
+    content.unit, content.rows, content.shape = _read_list(sheet_rows(sheets.rows), sheets.headers, sheets.rows)
     if sheets.rows == REGISTRATIONS.rows:
         content.registrations = content.rows
     else:
-        content.registrations = _read_list(sheet_rows(REGISTRATIONS.rows), REGISTRATIONS.headers)[1]
+        content.registrations = _read_list(sheet_rows(REGISTRATIONS.rows), REGISTRATIONS.headers,
+                                           REGISTRATIONS.rows)[1]
     issues = sheet_rows(sheets.issues)
     if issues:
         h = _find_header(issues, ISSUE_COLUMNS[0].header)
@@ -233,8 +416,10 @@ def master_sheets(content: MasterContent, outcome: MergeOutcome, files: list[Fil
     The CLI writes them into the file; an Excel button writes the same sheets into the open book.
     """
     rows = outcome.rows
+    shape = content.shape
     for i, row in enumerate(rows):
         row.stt = i + 1
+    keep_hand_statuses(rows, shape)
     row_styles = {}
     for i, row in enumerate(rows):
         if row.status == STATUS_ERROR:
@@ -248,9 +433,25 @@ def master_sheets(content: MasterContent, outcome: MergeOutcome, files: list[Fil
         settings.unit_name = content.unit
     years = sorted({str(r.nam_hoc) for r in rows if r.nam_hoc})
     headers = sheets.headers
+    # The clerk's edits stay: renamed headers, deleted columns, own columns (values on their rows), notes.
+    kept = [c for c in LIST_COLUMNS if c.key not in shape.deleted]
+    at = [LIST_INDEX[c.key] for c in kept]
+    extra = len(shape.extra_headers)
+    empty = [None] * extra
+
+    def clerks(row: MasterRow) -> list[Any]:
+        if not extra:
+            return []
+        found = shape.extras.get(provenance(row))
+        if found is None and provenance(row) not in shape.statuses:  # a row new to the sheet
+            found = shape.extras_by_person.get(_person(row))
+        return list(found or empty)
+
     listing = SheetData(
-        sheets.rows, [headers[k] for k in LIST_KEYS], rows, widths=schema.widths(LIST_COLUMNS),
-        row_styles=row_styles, print_columns=LIST_PRINTED,
+        sheets.rows, [shape.headers.get(c.key) or headers[c.key] for c in kept] + shape.extra_headers,
+        rows if len(at) == len(LIST_KEYS) and not extra else [[row[i] for i in at] + clerks(row) for row in rows],
+        widths=[c.width for c in kept] + [16] * extra,
+        row_styles=row_styles, print_columns=sum(1 for i in at if i < LIST_PRINTED), notes=list(shape.notes),
         layout=official_layout(settings, sheets.title, "Năm học " + ", ".join(years) if years else "(Tổng hợp từ hồ sơ các đơn vị)"),
     )
     issue_rows, links, styles = [], {}, {}
