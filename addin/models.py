@@ -130,6 +130,8 @@ ISSUE_CODES: dict[str, str] = {
     "invalid-rule-parameter": "Tham số trong trang QuyDinh không hợp lệ: dùng giá trị mặc định",
     "legal-basis": "Căn cứ pháp lý và ngày hồ sơ dùng để đối chiếu lịch sử khen thưởng",
     "not-registered": "Đề nghị danh hiệu chưa đăng ký thi đua từ đầu năm",
+    "cell-too-long": "Ô dài quá giới hạn 32.767 ký tự của Excel: chỉ đọc phần đầu",
+    "too-many-issues": "Quá nhiều vấn đề cùng loại trong một tệp: phần còn lại không liệt kê",
 }
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from addin.catalogue import Catalogue, TARGET_LABELS, default_catalogue
-from addin.ingest import read_submission
+from addin.ingest import cap_issues, read_submission, unexpected_failure
 from addin.models import Issue, Nominee, Rating, Report, Severity, Submission, Target
 from addin.text import name_key
 
@@ -147,7 +147,10 @@ def validate_file(path: Path, shown: str, catalogue: Catalogue | None = None) ->
     submission = read_submission(path, display_path=shown, catalogue=catalogue)
     if submission.status == "unreadable":
         return submission
-    submission.issues.extend(validate_submission(submission, catalogue))
+    try:
+        submission.issues.extend(validate_submission(submission, catalogue))
+    except Exception as exc:  # last resort, as in read_submission: the other files still count
+        return unexpected_failure(shown, exc)
     submission.issues.sort(key=lambda i: (i.sheet or "", i.row or 0))
     submission.status = "invalid" if submission.has_errors() else "ok"
     return submission
@@ -174,7 +177,11 @@ def validate_paths(paths: Iterable[str], catalogue: Catalogue | None = None, pro
                     issue = Issue(code="unreadable-file", severity=Severity.ERROR, file=src.shown, message=src.rejected)
                     report.submissions.append(Submission(path=src.shown, status="unreadable", reason=src.rejected, issues=[issue]))
                 else:
-                    report.submissions.append(validate_file(src.path, src.shown, catalogue))
+                    submission = validate_file(src.path, src.shown, catalogue)
+                    # The report lists at most MAX_ISSUES_PER_CODE of a kind per file. Merge keeps
+                    # them all (validate_file does not cap): each row's status in DanhSach needs its own.
+                    submission.issues = cap_issues(submission.issues, src.shown)
+                    report.submissions.append(submission)
     if progress:
         progress(len(found), len(found), "")
     return report
