@@ -88,6 +88,11 @@ def check_container(path: Path, *, include_hidden: bool = False) -> bool | None:
     font (found while the archive is open anyway); None for other formats. `include_hidden`
     as for read_workbook: which sheets count towards the cells of the workbook.
     """
+    return _check_file(path, include_hidden)[0]
+
+
+def _check_file(path: Path, include_hidden: bool) -> tuple[bool | None, bool]:
+    """check_container, and whether a cell may hold more than MAX_CELL_CHARS characters."""
     size = path.stat().st_size
     if size == 0:
         raise UnreadableFile("Tệp rỗng (0 byte): hãy gửi lại tệp.")
@@ -99,7 +104,7 @@ def check_container(path: Path, *, include_hidden: bool = False) -> bool | None:
         return _check_zip(path, include_hidden)
     elif head.startswith(_OLE_MAGIC):
         _check_biff_extent(path)
-        return None
+        return None, True
     else:
         sniff = head.lstrip().lower()
         if sniff.startswith((b"<html", b"<!doctype html", b"<?xml", b"<table", b"mime-version")):
@@ -110,7 +115,7 @@ def check_container(path: Path, *, include_hidden: bool = False) -> bool | None:
         raise UnreadableFile("Tệp không phải bảng tính Excel (.xlsx, .xlsm, .xls) hoặc đã bị hỏng.")
 
 
-def _check_zip(path: Path, include_hidden: bool = False) -> bool:
+def _check_zip(path: Path, include_hidden: bool = False) -> tuple[bool, bool]:
     try:
         with zipfile.ZipFile(path) as archive:
             _check_zip_sizes(archive.infolist())
@@ -121,13 +126,15 @@ def _check_zip(path: Path, include_hidden: bool = False) -> bool:
             # the process if we guessed wrong); the sheets read_workbook will read must fit together.
             read = _parts_read(archive, include_hidden)
             cells = shared_cells = 0
+            long_text = not sheets  # .ods, .xlsb: their cells are not measured here
             for name in sheets:
                 times = 1 if read is None else read.get(name, 0)
                 extent = _xlsx_extent(archive, name, cells if times else 0)
                 cells += extent.cells * times
                 shared_cells += extent.shared_cells * times
-            _check_shared_text(archive, sheets, shared_cells)
-            return _archive_mentions_legacy_font(archive)
+                long_text = long_text or extent.inline_text
+            longest = _check_shared_text(archive, sheets, shared_cells)
+            return _archive_mentions_legacy_font(archive), long_text or longest > MAX_CELL_CHARS
     except UnreadableFile:
         raise
     except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError, ValueError):
@@ -251,6 +258,7 @@ _SHARED_TYPE = re.compile(rb"""(?:^|\s)t\s*=\s*["']s["']""")
 class _Extent:
     cells: int  # rows x columns of the grid calamine will build, from A1 to the farthest value
     shared_cells: int  # cells that take their text from the shared strings
+    inline_text: bool = True  # whether cells may hold text in the sheet itself (inline, formulas)
 
 
 def _xlsx_extent(archive: zipfile.ZipFile, name: str, before: int) -> _Extent:
@@ -267,46 +275,42 @@ def _xlsx_extent(archive: zipfile.ZipFile, name: str, before: int) -> _Extent:
 
 
 # The fast pass: every writer we know spells a cell `<c r="B7"`, so a few searches that run in C
-# bound the grid from above (formatted but empty cells count too) without a Python step per cell.
-# A chunk whose cells all lie in A1:Z9999 takes two searches; otherwise the longest column names
-# and row numbers are collected. A sheet it cannot vouch for (cells without `r` first, lower-case
-# or prefixed tags, 3-letter columns, rows past 99,999, a bound over the budget) is measured tag
-# by tag in Python, about 20 times slower.
+# bound the grid from above (formatted but empty cells count too) without a Python step per cell:
+# no column past Z and no row past 9,999 unless a search finds one, and then the distinct column
+# names and row numbers found. Any other cell (no `r` first, lower-case, prefixed, 3-letter
+# columns, rows past 99,999), or a bound over the budget, sends the sheet to _exact_extent.
 _PREFIXED_CELL = re.compile(rb":c[\s/>]")  # calamine ignores prefixes: <z:c> is a cell
-_UNUSUAL_CELL = re.compile(rb'<c(?![A-Za-z]| r="[A-Z][0-9]{1,4}")')
-_ODD_REF = re.compile(rb'<c(?![A-Za-z]| r="[A-Z]{1,2}[0-9]{1,5}")')
-_ODD_TYPE = re.compile(rb"t(?:\s+=|=\s|='s)")
+_ODD_CELL = re.compile(rb'<c(?:[>/\t\n\r]| (?!r="[A-Z]{1,2}[0-9]{1,5}"))')
+_TWO_LETTERS_AT = re.compile(rb'<c r="[A-Z]{2}')
 _TWO_LETTERS = re.compile(rb'<c r="([A-Z]{2})[0-9]')
+_FIVE_DIGITS_AT = re.compile(rb'<c r="[A-Z]{1,2}[0-9]{5}"')
 _FIVE_DIGITS = re.compile(rb'<c r="[A-Z]{1,2}([0-9]{5})"')
 
 
 def _fast_extent(archive: zipfile.ZipFile, name: str) -> _Extent | None:
-    max_col, max_row, shared = 0, 0, 0
+    max_col, max_row, inline = 0, 0, False
     with archive.open(name) as member:
         carry = b""
         while chunk := member.read(_CHUNK):
             buf = carry + chunk
             cut = buf.rfind(b"<")
             carry, buf = (buf[cut:], buf[:cut]) if cut >= 0 else (b"", buf)
-            if len(carry) > _CHUNK or _PREFIXED_CELL.search(buf):
+            if len(carry) > _CHUNK or _PREFIXED_CELL.search(buf) or _ODD_CELL.search(buf):
                 return None
-            if b'<c r="' in buf:
-                max_col, max_row = max(max_col, 26), max(max_row, 9_999)
-                if _ODD_TYPE.search(buf):
-                    return None  # t='s' or t = "s": shared cells this count would miss
-                shared += buf.count(b't="s"')
-            if not _UNUSUAL_CELL.search(buf):
+            if b'<c r="' not in buf:
                 continue
-            if _ODD_REF.search(buf):
-                return None  # a cell without r first, or a reference beyond AZZ99999
-            max_col = max(max_col, max(map(_column_number, set(_TWO_LETTERS.findall(buf))), default=0))
-            max_row = max(max_row, max(map(int, set(_FIVE_DIGITS.findall(buf))), default=0))
-    return _Extent(max_row * max_col, shared)
+            max_col, max_row = max(max_col, 26), max(max_row, 9_999)
+            inline = inline or b"inlineStr" in buf or b'"str"' in buf
+            if _TWO_LETTERS_AT.search(buf):
+                max_col = max(max_col, max(map(_column_number, set(_TWO_LETTERS.findall(buf)))))
+            if _FIVE_DIGITS_AT.search(buf):
+                max_row = max(max_row, max(map(int, set(_FIVE_DIGITS.findall(buf)))))
+    # every cell of the grid may take its text from the shared strings: an upper bound
+    return _Extent(max_row * max_col, max_row * max_col, inline)
 
 
 def _exact_extent(archive: zipfile.ZipFile, name: str, budget: int) -> _Extent:
-    row = col = -1
-    max_row = max_col = shared = 0
+    scan = _CellScan(budget)
     with archive.open(name) as member:
         carry = b""
         while chunk := member.read(_CHUNK):
@@ -316,31 +320,69 @@ def _exact_extent(archive: zipfile.ZipFile, name: str, budget: int) -> _Extent:
             if len(carry) > _CHUNK:  # no honest tag is this long; skipping it could hide a far cell
                 raise UnreadableFile("Tệp bảng tính bị hỏng (có thẻ XML dài bất thường): hãy mở bằng Excel, "
                                      "lưu lại rồi gửi lại.")
-            tags = (_PREFIXED_TAG if _PREFIXED.search(buf) else _TAG).findall(buf)
-            for kind, attrs in tags:
-                ref = (_R_ATTR.search(attrs) if (b"r=" in attrs or b"r " in attrs or b"r\t" in attrs
-                                                 or b"r\n" in attrs or b"r\r" in attrs) else None)
-                if kind == b"row":
-                    row = int(ref.group(2)) - 1 if ref else row + 1
-                    col = -1
-                    continue
-                if ref and ref.group(1):
-                    col = _column_number(ref.group(1)) - 1
-                    at_row = int(ref.group(2)) - 1
-                else:
-                    col += 1
-                    at_row = row
-                if attrs.endswith(b"/"):
-                    continue  # no value: takes no room
-                if (b's"' in attrs or b"s'" in attrs) and _SHARED_TYPE.search(attrs):
-                    shared += 1
-                if at_row >= max_row or col >= max_col:
-                    max_row, max_col = max(max_row, at_row + 1), max(max_col, col + 1)
-                    if max_row * max_col > budget:
-                        if (at_row + 1) * (col + 1) > MAX_SHEET_CELLS:  # this cell alone is too far
-                            raise _too_far(f"{column_letters(col + 1)}{at_row + 1}")
-                        raise _too_many_cells()
-    return _Extent(max_row * max_col, shared)
+            scan.chunk(buf)
+    return _Extent(scan.max_row * scan.max_col, scan.shared)
+
+
+class _CellScan:
+    """The grid of one sheet, measured the way calamine places cells (see _TAG)."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.row = self.col = -1  # where the last row and cell went (0-based)
+        self.max_row = self.max_col = self.shared = 0
+
+    def chunk(self, buf: bytes) -> None:
+        if _PREFIXED.search(buf) or b"<c\t" in buf or b"<c\n" in buf or b"<c\r" in buf:
+            self.tags(buf, _PREFIXED_TAG)
+            return
+        # Rows whose cells carry no `r` (tdkt's own masters write their data rows so) are
+        # measured a row at a time: the cells follow each other from column A.
+        pieces = buf.split(b"<row")
+        self.tags(pieces[0], _TAG)  # the rest of a row the previous chunk began, or what precedes rows
+        for piece in pieces[1:]:
+            end = piece.find(b">")
+            body = piece[end + 1:]
+            if (end < 0 or piece[:1] not in b" \t\r\n/>" or b"r=" in body or b"r " in body or b"r\t" in body
+                    or b"r\n" in body or b"r\r" in body):
+                self.tags(b"<row" + piece, _TAG)  # not a row (<rowBreaks>), or its cells have r
+                continue
+            head = piece[:end]
+            ref = _R_ATTR.search(head) if b"r" in head else None
+            self.row = int(ref.group(2)) - 1 if ref else self.row + 1
+            cells = body.count(b"<c ") + body.count(b"<c>") + body.count(b"<c/")
+            self.col = cells - 1
+            if b"</c>" in body:  # some cell holds a value; the last one may: count them all
+                self.shared += cells  # any of them may be a shared string: an upper bound
+                self.place(self.row, self.col)
+
+    def tags(self, buf: bytes, pattern: re.Pattern[bytes]) -> None:
+        for kind, attrs in pattern.findall(buf):
+            ref = (_R_ATTR.search(attrs) if (b"r=" in attrs or b"r " in attrs or b"r\t" in attrs
+                                             or b"r\n" in attrs or b"r\r" in attrs) else None)
+            if kind == b"row":
+                self.row = int(ref.group(2)) - 1 if ref else self.row + 1
+                self.col = -1
+                continue
+            if ref and ref.group(1):
+                self.col = _column_number(ref.group(1)) - 1
+                at_row = int(ref.group(2)) - 1
+            else:
+                self.col += 1
+                at_row = self.row
+            if attrs.endswith(b"/"):
+                continue  # no value: takes no room
+            if (b's"' in attrs or b"s'" in attrs) and _SHARED_TYPE.search(attrs):
+                self.shared += 1
+            self.place(at_row, self.col)
+
+    def place(self, row: int, col: int) -> None:
+        if row >= self.max_row or col >= self.max_col:
+            self.max_row, self.max_col = max(self.max_row, row + 1), max(self.max_col, col + 1)
+            if self.max_row * self.max_col > self.budget:
+                if (row + 1) * (col + 1) > MAX_SHEET_CELLS:  # this cell alone is too far
+                    raise _too_far(f"{column_letters(col + 1)}{row + 1}")
+                raise _too_many_cells()
 
 
 def _too_many_cells() -> UnreadableFile:
@@ -357,14 +399,17 @@ _SI_OPEN = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s/>]")
 _SHARED_VALUE = re.compile(rb"""t\s*=\s*["']s["'][^<>]*>\s*<(?:[A-Za-z_][\w.-]*:)?v>\s*([0-9]{1,10})\s*<""")
 
 
-def _check_shared_text(archive: zipfile.ZipFile, sheets: list[str], shared_cells: int) -> None:
+def _check_shared_text(archive: zipfile.ZipFile, sheets: list[str], shared_cells: int) -> int:
     """Refuse a workbook whose cells would copy more than MAX_SHARED_TEXT_BYTES out of the
-    shared strings: a few long strings used by many cells are a memory bomb in a small file."""
+    shared strings: a few long strings used by many cells are a memory bomb in a small file.
+
+    Returns the XML length of the longest shared string a cell may use (0: none)."""
     if not shared_cells or _SHARED_STRINGS not in archive.namelist():
-        return
+        return 0
     lengths = _shared_string_lengths(archive)
-    if not lengths or shared_cells * max(lengths) <= MAX_SHARED_TEXT_BYTES:
-        return  # the common case: even if every cell used the longest string
+    longest = max(lengths, default=0)
+    if shared_cells * longest <= MAX_SHARED_TEXT_BYTES:
+        return longest  # the common case: even if every cell used the longest string
     total = 0
     lengths.append(0)  # an index past the end (a damaged file) counts nothing
     last = len(lengths) - 1
@@ -394,6 +439,7 @@ def _check_shared_text(archive: zipfile.ZipFile, sheets: list[str], shared_cells
                     )
                 if not chunk:
                     break
+    return longest
 
 
 def _shared_string_lengths(archive: zipfile.ZipFile) -> list[int]:
@@ -524,7 +570,7 @@ def read_workbook(path: Path, *, include_hidden: bool = False) -> RawWorkbook:
     and parsing their lookup tables would only cost time. So are the sheets of a tdkt master
     other than DanhSach (MASTER_SHEETS), the only one ingest reads.
     """
-    legacy = check_container(path, include_hidden=include_hidden)
+    legacy, long_text = _check_file(path, include_hidden)
     try:
         book = pc.CalamineWorkbook.from_path(str(path))
     except pc.PasswordError:
@@ -545,7 +591,8 @@ def read_workbook(path: Path, *, include_hidden: bool = False) -> RawWorkbook:
             sheet = book.get_sheet_by_name(meta.name)
             rows = sheet.to_python(skip_empty_area=False)
             merged = [(r1, c1, r2, c2) for (r1, c1), (r2, c2) in (sheet.merged_cell_ranges or [])]
-            sheets.append(RawSheet(meta.name, visible, rows, merged, cut_cells=_cut_long_text(rows)))
+            cut = _cut_long_text(rows) if long_text else []  # a tenth of the read: only when it can matter
+            sheets.append(RawSheet(meta.name, visible, rows, merged, cut_cells=cut))
     except pc.PasswordError:
         raise UnreadableFile("Tệp được đặt mật khẩu: hãy gỡ mật khẩu rồi gửi lại.") from None
     except BaseException as exc:
