@@ -260,10 +260,23 @@ def test_nan_and_infinity_are_bad_values_not_a_crash(tmp_path: Path) -> None:
 # 3. Budgets: text that multiplies, parts too large to parse, cells too long, floods of issues
 
 
-def test_a_long_shared_string_used_by_many_cells_is_refused(tmp_path: Path) -> None:
-    # 12 KB on disk; calamine copies the 10 MB string into each of the 100 cells: 2 GB
-    cells = "".join(f'<row r="{r}"><c r="A{r}" t="s"><v>0</v></c></row>' for r in range(1, 101))
-    raw_xlsx(tmp_path / "nhan ban.xlsx", [cells], shared=["x" * 10_000_000])
+TEXT_BOMBS = {
+    "plain": ('<c r="A{r}" t="s"><v>0</v></c>', None),
+    # calamine reads <v> after other children, and parses "+0" as 0
+    "formula-before-value": ('<c r="A{r}" t="s"><f>1</f><v>+0</v></c>', None),
+    "prefixed": (f'<x:c xmlns:x="{MAIN_NS}" r="A{{r}}" t=\'s\'><x:v>0</x:v></x:c>', None),
+    # a line break inside <si> still starts a string: the long one is the second
+    "string-tag-with-line-break": ('<c r="A{r}" t="s"><v>1</v></c>',
+                                   f'<sst xmlns="{MAIN_NS}"><si><t>a</t></si><si\n><t>{"x" * 10_000_000}</t></si></sst>'),
+}
+
+
+@pytest.mark.parametrize("form", list(TEXT_BOMBS))
+def test_a_long_shared_string_used_by_many_cells_is_refused(tmp_path: Path, form: str) -> None:
+    # about 12 KB on disk; calamine copies the 10 MB string into each of the 100 cells: 2 GB
+    template, table = TEXT_BOMBS[form]
+    cells = "".join(f'<row r="{r}">' + template.format(r=r) + "</row>" for r in range(1, 101))
+    raw_xlsx(tmp_path / "nhan ban.xlsx", [cells], shared=table.encode() if table else ["x" * 10_000_000])
     assert (tmp_path / "nhan ban.xlsx").stat().st_size < 50_000
     good_list(tmp_path / "tot.xlsx")
 

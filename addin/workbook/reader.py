@@ -395,8 +395,13 @@ def _too_many_cells() -> UnreadableFile:
 
 
 _SI_OPEN = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s/>]")
-# `t="s">…<v>12<`: starts with a literal, so the search runs in C between matches
-_SHARED_VALUE = re.compile(rb"""t\s*=\s*["']s["'][^<>]*>\s*<(?:[A-Za-z_][\w.-]*:)?v>\s*([0-9]{1,10})\s*<""")
+# `t="s">…<v>12<`: starts with a literal, so the search runs in C between matches. Other
+# children (<f>, <is>) may come before <v>, and Rust's integer parser takes a leading "+".
+_SHARED_VALUE = re.compile(
+    rb"""t\s*=\s*["']s["'][^<>]*>(?:(?!</(?:[A-Za-z_][\w.-]*:)?c\s*>).)*?"""
+    rb"""<(?:[A-Za-z_][\w.-]*:)?v>\s*\+?([0-9]{1,10})\s*<""",
+    re.DOTALL,
+)
 
 
 def _check_shared_text(archive: zipfile.ZipFile, sheets: list[str], shared_cells: int) -> int:
@@ -457,7 +462,7 @@ def _shared_string_lengths(archive: zipfile.ZipFile) -> list[int]:
                 else:
                     lengths[-1] += len(carry)
                 carry = b""
-            if b":si" in buf or b"<si " in buf:  # prefixed or with attributes: the slow way
+            if b":si" in buf or buf.count(b"<si") != buf.count(b"<si>"):  # prefixed, attributes, <si/>
                 pieces = [len(p) for p in _SI_OPEN.split(buf)]
             else:
                 pieces = list(map(len, buf.split(b"<si>")))
