@@ -796,6 +796,8 @@ def read_submission(path: Path | str, *, display_path: str | None = None, catalo
             return unexpected_failure(shown, exc)
         try:
             return submission_from_workbook(book, shown, catalogue)
+        except UnreadableFile as exc:  # the legacy-font second look opens the file again
+            return _unreadable(shown, str(exc))
         except Exception as exc:
             return unexpected_failure(shown, exc)
 

@@ -361,6 +361,20 @@ def test_a_sheet_of_numbers_gives_a_bounded_report(tmp_path: Path) -> None:
     assert (entry["status"], entry["rows"], entry["errors"]) == ("invalid", 3_000, 2 * MAX_ISSUES_PER_CODE + 2)
 
 
+def test_legacy_fonts_are_decoded_only_within_their_budget(workbook, monkeypatch) -> None:
+    # decoding goes cell by cell through openpyxl: 2 million cells took 1.3 GB and 100 s
+    path = workbook(header=[["STT", "Họ và tên", "Ngày sinh", "Danh hiệu đề nghị"]],
+                    rows=[[1, "NguyÔn ThÞ Hoa", "05/03/1985", "Lao ®éng tiªn tiÕn"]],
+                    fonts={"B2": ".VnTime", "D2": ".VnTime"})
+    assert [n.ho_ten for n in ingest.read_submission(path).nominees] == ["Nguyễn Thị Hoa"]
+
+    monkeypatch.setattr(reader, "MAX_LEGACY_CELLS", 4)  # the real budget is 262,144 cells (and 32 MB)
+    sub = ingest.read_submission(path)
+
+    assert (sub.status, [i.code for i in sub.issues]) == ("unreadable", ["unreadable-file"])
+    assert "phông chữ cũ" in sub.issues[0].message and "Unikey" in sub.issues[0].message
+
+
 def test_one_run_extracts_at_most_its_budget_from_archives(tmp_path: Path, monkeypatch) -> None:
     from addin.inbox import collect_sources
 
