@@ -226,6 +226,53 @@ def test_a_master_rolled_up_is_read_for_its_list_alone(tmp_path: Path) -> None:
     assert [(s.name, len(s.rows)) for s in raw.sheets] == [("DanhSach", 40_000), ("DangKy", 0), ("NhatKy", 0)]
 
 
+_ODS_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+           'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+           'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+
+
+def raw_ods(path: Path, rows: str) -> Path:
+    """An OpenDocument spreadsheet whose one table (DS) holds the given rows, as written."""
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {_ODS_NS} office:version="1.2">'
+               f'<office:body><office:spreadsheet><table:table table:name="DS">{rows}</table:table>'
+               "</office:spreadsheet></office:body></office:document-content>")
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
+        z.writestr("META-INF/manifest.xml", '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+                   'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+                   '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/'
+                   'vnd.oasis.opendocument.spreadsheet"/></manifest:manifest>', compress_type=zipfile.ZIP_DEFLATED)
+    return path
+
+
+def ods_row(values: list[Any], repeat: int = 1) -> str:
+    cells = "".join(f'<table:table-cell office:value-type="float" office:value="{v}"><text:p>{v}</text:p></table:table-cell>'
+                    if isinstance(v, int) else
+                    f'<table:table-cell office:value-type="string"><text:p>{escape(v)}</text:p></table:table-cell>'
+                    for v in values)
+    rep = f' table:number-rows-repeated="{repeat}"' if repeat > 1 else ""
+    return f"<table:table-row{rep}>{cells}</table:table-row>"
+
+
+def test_ods_repeats_are_counted_before_calamine_expands_them(tmp_path: Path) -> None:
+    listing = "".join([ods_row([UNIT]), ods_row(["DANH SÁCH ĐỀ NGHỊ KHEN THƯỞNG"]), ods_row([]), ods_row(HEADER),
+                       ods_row(AN), ods_row(BINH)])
+    # what LibreOffice writes below a table: a million empty rows in one element
+    raw_ods(tmp_path / "tot.ods", listing + '<table:table-row table:number-rows-repeated="1048570">'
+            '<table:table-cell table:number-columns-repeated="1024"/></table:table-row>')
+    # 800 bytes that calamine expands to 9,000 x 9,000 cells (8 GB)
+    raw_ods(tmp_path / "lap lai.ods", listing + '<table:table-row table:number-rows-repeated="9000">'
+            '<table:table-cell table:number-columns-repeated="9000" office:value-type="float" office:value="1">'
+            "<text:p>1</text:p></table:table-cell></table:table-row>")
+
+    code, report = tdkt("validate", "lap lai.ods", "tot.ods", cwd=tmp_path)
+
+    assert code == 1
+    assert "Ctrl+End" in unreadable_message(report, "lap lai.ods")
+    assert_good(report, "tot.ods")
+
+
 # ---------------------------------------------------------------------------------------------
 # 2. Numbers that are no numbers: a cell-level issue, never an exception, never the text "nan"
 

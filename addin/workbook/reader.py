@@ -139,6 +139,8 @@ def _check_zip(path: Path, include_hidden: bool = False) -> tuple[bool, bool]:
                 shared_cells += extent.shared_cells * times
                 long_text = long_text or extent.inline_text
             longest = _check_shared_text(archive, sheets, shared_cells)
+            if _ODS_CONTENT in archive.namelist():  # calamine may take the file for an .ods
+                _check_ods_extent(archive)
             return _archive_mentions_legacy_font(archive), long_text or longest > MAX_CELL_CHARS
     except UnreadableFile:
         raise
@@ -162,7 +164,8 @@ def _check_zip_sizes(members: list[zipfile.ZipInfo]) -> None:
 
 
 _SHARED_STRINGS = "xl/sharedStrings.xml"
-_PARSED_PARTS = (_SHARED_STRINGS, "xl/styles.xml", "xl/workbook.xml")
+_ODS_CONTENT = "content.xml"
+_PARSED_PARTS = (_SHARED_STRINGS, "xl/styles.xml", "xl/workbook.xml", _ODS_CONTENT)
 
 
 def _check_parts_size(archive: zipfile.ZipFile, sheets: list[str]) -> None:
@@ -388,6 +391,52 @@ class _CellScan:
                 if (row + 1) * (col + 1) > MAX_SHEET_CELLS:  # this cell alone is too far
                     raise _too_far(f"{column_letters(col + 1)}{row + 1}")
                 raise _too_many_cells()
+
+
+# OpenDocument (.ods) writes a run of equal cells or rows once, with a repeat count; calamine
+# expands the runs that hold a value, so an 800-byte file asked for 9,000 x 9,000 cells (8 GB).
+_ODS_TAG = re.compile(rb"<(/?)(?:[A-Za-z_][\w.-]*:)?(table|table-row|table-cell|covered-table-cell)(?=[\s/>])([^<>]*)>")
+_ODS_REPEAT = re.compile(rb"""number-(?:rows|columns)-repeated\s*=\s*["']\s*([0-9]{1,12})""")
+
+
+def _check_ods_extent(archive: zipfile.ZipFile) -> None:
+    """Refuse an .ods whose tables, with their repeats expanded, pass MAX_SHEET_CELLS together."""
+    before = row = max_row = max_col = 0
+    rows = 1  # the repeat count of the open row
+    last = 0  # the column after the last cell holding a value in the open row
+    col = 0
+    with archive.open(_ODS_CONTENT) as member:
+        carry = b""
+        while chunk := member.read(_CHUNK):
+            buf = carry + chunk
+            cut = buf.rfind(b"<")
+            carry, buf = (buf[cut:], buf[:cut]) if cut >= 0 else (b"", buf)
+            if len(carry) > _CHUNK:
+                raise UnreadableFile("Tệp bảng tính bị hỏng (có thẻ XML dài bất thường): hãy mở bằng Excel, "
+                                     "lưu lại rồi gửi lại.")
+            for closing, kind, attrs in _ODS_TAG.findall(buf):
+                if kind == b"table":
+                    if not closing:
+                        before, row, max_row, max_col = before + max_row * max_col, 0, 0, 0
+                    continue
+                repeat = _ODS_REPEAT.search(attrs)
+                count = int(repeat.group(1)) if repeat else 1
+                if kind == b"table-row":
+                    if not closing:
+                        rows, col, last = count, 0, 0
+                    if closing or attrs.endswith(b"/"):
+                        if last:
+                            max_row, max_col = max(max_row, row + rows), max(max_col, last)
+                            if before + max_row * max_col > MAX_SHEET_CELLS:
+                                if (row + rows) * last > MAX_SHEET_CELLS:
+                                    raise _too_far(f"{column_letters(min(last, 16_384))}{row + rows}")
+                                raise _too_many_cells()
+                        row += rows
+                        rows, last = 1, 0
+                elif not closing:  # a cell: a value when it says so or has content
+                    col += count
+                    if not attrs.endswith(b"/") or b"value-type" in attrs:
+                        last = col
 
 
 def _too_many_cells() -> UnreadableFile:
