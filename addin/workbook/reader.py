@@ -6,8 +6,10 @@ or xlrd (.xls) to learn each cell's font, because TCVN3/VNI text can only be dec
 (or per rich-text run) from the font it is drawn in.
 
 Before calamine sees a file, check_container refuses what would hurt the whole run rather than
-one file: zip bombs (from the zip directory alone) and sheets whose farthest cell would make
-calamine allocate a grid of many GB, which aborts the process instead of raising.
+one file: zip bombs (from the zip directory alone), sheets whose farthest cell would make
+calamine allocate a grid of many GB, which aborts the process instead of raising (measured from
+the cells, never from the <dimension> tag), shared strings copied into cell after cell, .ods
+repeats, and anything past the budgets below (README "Safety").
 """
 
 from __future__ import annotations
