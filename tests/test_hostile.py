@@ -8,6 +8,7 @@ GB) are only ever read in a subprocess, so that a failure shows as a failed test
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -224,6 +225,32 @@ def test_a_master_rolled_up_is_read_for_its_list_alone(tmp_path: Path) -> None:
     raw = read_workbook(path)
 
     assert [(s.name, len(s.rows)) for s in raw.sheets] == [("DanhSach", 40_000), ("DangKy", 0), ("NhatKy", 0)]
+
+
+XLS_SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples" / "TH Quang Trung.xls"
+
+
+def test_an_xls_cell_past_the_budget_is_refused(tmp_path: Path) -> None:
+    if not XLS_SAMPLE.is_file():
+        pytest.skip(f"sample not found: {XLS_SAMPLE}")
+    import struct
+
+    from xlrd.compdoc import CompDoc
+
+    original = XLS_SAMPLE.read_bytes()
+    stream, start, _ = CompDoc(original, logfile=io.StringIO()).locate_named_stream("Workbook")
+    assert stream is original, "the sample's Workbook stream is stored in one piece"
+    data = bytearray(original)
+    pos = start
+    while struct.unpack_from("<H", data, pos)[0] != 0x00FD:  # the first LABELSST (a text cell)
+        pos += 4 + struct.unpack_from("<H", data, pos + 2)[0]
+    struct.pack_into("<HH", data, pos + 4, 59_999, 200)  # moved to GS60000: 12 million cells, legal in .xls
+    (tmp_path / "o xa.xls").write_bytes(data)
+
+    with pytest.raises(UnreadableFile, match="GS60000") as refused:
+        read_workbook(tmp_path / "o xa.xls")
+    assert "Ctrl+End" in str(refused.value)
+    assert len(read_workbook(XLS_SAMPLE).sheets[0].rows) < 100
 
 
 _ODS_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
