@@ -191,6 +191,7 @@ class _Collector:
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
         self.unpacked = 0  # bytes inflated from archives for the current top-level file
+        self.written = 0  # bytes extracted into workdir in this run (reader.MAX_RUN_UNPACKED_BYTES)
 
     # -- dispatch ------------------------------------------------------------
 
@@ -256,6 +257,7 @@ class _Collector:
         return folder / safe_filename(name)
 
     def extract_bytes(self, data: bytes, name: str) -> tuple[Path, str]:
+        self.count_written(len(data))
         target = self.fresh_file(name)
         target.write_bytes(data)
         return target, hashlib.sha256(data).hexdigest()
@@ -270,9 +272,21 @@ class _Collector:
                 # them: count what really comes out.
                 if self.unpacked > reader.MAX_UNPACKED_BYTES:
                     raise _Rejected(_too_large_archive())
+                self.count_written(len(chunk))
                 digest.update(chunk)
                 out.write(chunk)
         return target, digest.hexdigest()
+
+    def count_written(self, n: int) -> None:
+        # Each top-level file may unpack MAX_UNPACKED_BYTES; a folder of such files would fill
+        # the clerk's disk (the temporary folder) before the first one is read.
+        self.written += n
+        if self.written > reader.MAX_RUN_UNPACKED_BYTES:
+            raise _Rejected(
+                f"Các tệp nén và thư trong lần chạy này đã giải nén ra quá nhiều (trên "
+                f"{_mb(reader.MAX_RUN_UNPACKED_BYTES)}): tệp này không được giải nén. "
+                "Hãy chạy lại với ít tệp hơn (chia thư mục thành nhiều lần)."
+            )
 
     # -- zip -----------------------------------------------------------------
 

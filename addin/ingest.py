@@ -9,6 +9,7 @@ not be read become issues; nothing raises on bad data.
 from __future__ import annotations
 
 import gc
+import math
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,7 +31,15 @@ from addin.models import (
     fast_model,
 )
 from addin.text import clean, find_document_date, find_school_year, fold, parse_date, parse_gender
-from addin.workbook.reader import RawSheet, RawWorkbook, UnreadableFile, decode_rich_text_fonts, read_workbook
+from addin.workbook.reader import (
+    MAX_CELL_CHARS,
+    RawSheet,
+    RawWorkbook,
+    UnreadableFile,
+    column_letters,
+    decode_rich_text_fonts,
+    read_workbook,
+)
 
 HEADER_SEARCH_ROWS = 40  # title blocks are never taller than this
 
@@ -164,6 +173,8 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float):
+        if not math.isfinite(value):
+            return ""  # NaN or infinity from a damaged file is no value, never the text "nan"
         return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, datetime):
         return value.strftime("%d/%m/%Y") if value.time() == datetime.min.time() else value.strftime("%d/%m/%Y %H:%M")
@@ -478,7 +489,7 @@ class _Reader:
                 sheet=self.sheet.name,
                 row=row,
                 column=column,
-                value=None if value in (None, "") else _cell_text(value),
+                value=None if value in (None, "") else (_cell_text(value) or None),
                 message=message,
             )
         )
@@ -793,12 +804,66 @@ def read_submission(path: Path | str, *, display_path: str | None = None, catalo
             return _unreadable(shown, str(exc))
         except OSError as exc:
             return _unreadable(shown, f"Không mở được tệp ({exc.strerror or type(exc).__name__}).")
-        return submission_from_workbook(book, shown, catalogue)
+        except Exception as exc:  # last resort: one file we did not foresee must not stop the run
+            return unexpected_failure(shown, exc)
+        try:
+            return submission_from_workbook(book, shown, catalogue)
+        except UnreadableFile as exc:  # the legacy-font second look opens the file again
+            return _unreadable(shown, str(exc))
+        except Exception as exc:
+            return unexpected_failure(shown, exc)
 
 
 def _unreadable(shown: str, reason: str) -> Submission:
     issue = Issue(code="unreadable-file", severity=Severity.ERROR, file=shown, message=reason)
     return Submission(path=shown, status="unreadable", reason=reason, issues=[issue])
+
+
+def unexpected_failure(shown: str, exc: BaseException) -> Submission:
+    """One file that failed in a way nobody foresaw: unreadable, with the error named briefly."""
+    detail = " ".join(str(exc).split())[:120]
+    return _unreadable(
+        shown,
+        f"Không đọc được tệp do lỗi ngoài dự kiến ({type(exc).__name__}{': ' + detail if detail else ''}). "
+        "Các tệp khác vẫn được xử lý. Hãy mở tệp bằng Excel, lưu lại rồi gửi lại; "
+        "nếu vẫn lỗi, gửi tệp này cho người quản trị tdkt.",
+    )
+
+
+MAX_ISSUES_PER_CODE = 200  # a clerk reads the first ones; the rest are the same mistake again
+
+
+def cap_issues(issues: list[Issue], shown: str) -> list[Issue]:
+    """At most MAX_ISSUES_PER_CODE issues of each code, in order; the rest become one
+    `too-many-issues` issue per code, as severe as the worst one it stands for."""
+    counts: dict[str, int] = {}
+    for issue in issues:
+        counts[issue.code] = counts.get(issue.code, 0) + 1
+    if all(n <= MAX_ISSUES_PER_CODE for n in counts.values()):
+        return issues
+    kept: list[Issue] = []
+    seen: dict[str, int] = {}
+    worst: dict[str, Severity] = {}
+    rank = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
+    for issue in issues:
+        n = seen[issue.code] = seen.get(issue.code, 0) + 1
+        if n <= MAX_ISSUES_PER_CODE:
+            kept.append(issue)
+        elif issue.code not in worst or rank[issue.severity] > rank[worst[issue.code]]:
+            worst[issue.code] = issue.severity
+    for code, severity in worst.items():
+        left = counts[code] - MAX_ISSUES_PER_CODE
+        kept.append(Issue(
+            code="too-many-issues", severity=severity, file=shown, value=code,
+            message=f"Còn {_count(left)} vấn đề loại \"{code}\" nữa không liệt kê ra đây (cả tệp có "
+                    f"{_count(counts[code])}): thường là cùng một lỗi lặp lại ở mọi dòng, ví dụ nhầm cột. "
+                    "Hãy sửa các vấn đề đã nêu rồi kiểm tra lại.",
+        ))
+    return kept
+
+
+def _count(n: int) -> str:
+    return f"{n:,}".replace(",", ".")  # Vietnamese groups thousands with dots
 
 
 # Characters that TCVN3 and VNI text is full of but Unicode Vietnamese never uses ("NguyÔn ThÞ",
@@ -856,6 +921,14 @@ def _submission(book: RawWorkbook, shown: str, catalogue: Catalogue, readers: li
             if col.header:
                 positions.setdefault(col.header, col.index)
         submission.header_columns[sheet.name] = positions
+        for r, c, length in sheet.cut_cells:
+            header = next((col.header for col in band.columns if col.index == c and col.header), None)
+            submission.issues.append(
+                Issue(code="cell-too-long", severity=Severity.WARNING, file=shown, sheet=sheet.name, row=r + 1,
+                      column=header or column_letters(c + 1),
+                      message=f"Ô có {_count(length)} ký tự, quá giới hạn {_count(MAX_CELL_CHARS)} ký tự một ô "
+                              f"của Excel: chỉ đọc {_count(MAX_CELL_CHARS)} ký tự đầu. Hãy rút gọn nội dung ô này.")
+            )
         if sheet.legacy_cells:
             fonts = ", ".join(sorted(sheet.legacy_fonts))
             submission.issues.append(

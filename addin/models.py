@@ -133,6 +133,8 @@ ISSUE_CODES: dict[str, str] = {
     "not-registered": "Đề nghị danh hiệu chưa đăng ký thi đua từ đầu năm",
     "master-unusable": "Không dùng được sổ tổng hợp (chưa có, hỏng, hoặc cài đặt không dùng được)",
     "master-not-written": "Không ghi được sổ tổng hợp (đang mở, bị khóa, hết chỗ): sổ cũ vẫn nguyên vẹn",
+    "cell-too-long": "Ô dài quá giới hạn 32.767 ký tự của Excel: chỉ đọc phần đầu",
+    "too-many-issues": "Quá nhiều vấn đề cùng loại trong một tệp: phần còn lại không liệt kê",
 }
 
 

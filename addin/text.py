@@ -5,6 +5,7 @@ Pure functions on cell values; no file access.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -149,7 +150,8 @@ def parse_date(value: object, *, min_year: int = 1900, max_year: int = 2100) -> 
     Accepts date cells, Excel serial numbers, a year alone (number or text), and text
     d/m/yyyy, dd-mm-yyyy, dd.mm.yyyy, m/yyyy and yyyy-mm-dd.
     """
-    if type(value) in _CACHEABLE and min_year == 1900 and max_year == 2100:
+    # value == value: NaN is never equal to itself, so as a cache key it would only pile up
+    if type(value) in _CACHEABLE and min_year == 1900 and max_year == 2100 and value == value:
         try:
             return _DATE_CACHE[value]
         except KeyError:
@@ -175,6 +177,10 @@ def _parse_date(value: object, min_year: int, max_year: int) -> ParsedDate:
     if isinstance(value, bool):
         return ParsedDate(error="không phải ngày tháng")
     if isinstance(value, (int, float)):
+        # A crafted or damaged file can hold NaN or infinity in a number cell (<v>NaN</v>):
+        # int() would raise on it and stop the whole run.
+        if isinstance(value, float) and not math.isfinite(value):
+            return ParsedDate(error="ô chứa số không hợp lệ (NaN hoặc vô cực), không phải ngày tháng")
         if value != int(value):
             return ParsedDate(error="không phải ngày tháng")
         number = int(value)

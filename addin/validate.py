@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from addin.catalogue import Catalogue, TARGET_LABELS, default_catalogue
-from addin.ingest import read_submission
+from addin.ingest import read_submission, unexpected_failure
 from addin.models import Issue, Nominee, Severity, Submission, Target
 from addin.rules.row import check_row
 from addin.text import name_key
@@ -117,7 +117,10 @@ def validate_file(path: Path, shown: str, catalogue: Catalogue | None = None) ->
     submission = read_submission(path, display_path=shown, catalogue=catalogue)
     if submission.status == "unreadable":
         return submission
-    submission.issues.extend(validate_submission(submission, catalogue))
+    try:
+        submission.issues.extend(validate_submission(submission, catalogue))
+    except Exception as exc:  # last resort, as in read_submission: the other files still count
+        return unexpected_failure(shown, exc)
     submission.issues.sort(key=lambda i: (i.sheet or "", i.row or 0))
     submission.status = "invalid" if submission.has_errors() else "ok"
     return submission

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from addin.catalogue import Catalogue, default_catalogue
 from addin.jobs.common import Progress, each_source
+from addin.ingest import cap_issues
 from addin.models import Report, Submission
 from addin.validate import validate_file
 
@@ -22,5 +23,9 @@ def validate_paths(paths: Iterable[str], catalogue: Catalogue | None = None,
             report.submissions.append(Submission(path=found.shown, status="unreadable", reason=found.rejection.message,
                                                  issues=[found.rejection]))
         else:
-            report.submissions.append(validate_file(found.path, found.shown, catalogue))
+            submission = validate_file(found.path, found.shown, catalogue)
+            # The report lists at most MAX_ISSUES_PER_CODE of a kind per file. Merge keeps them
+            # all (validate_file does not cap): each row's status in DanhSach needs its own.
+            submission.issues = cap_issues(submission.issues, found.shown)
+            report.submissions.append(submission)
     return report
