@@ -134,6 +134,8 @@ _FOOTER = re.compile(
     r"\(ký|ký tên|ký,|xác nhận|nơi nhận)"
 )
 # "Tổng" alone only before a number or colon: "Tổng phụ trách Đội" is a post, not a total.
+# The place and date above the signature block: "Kiên Bình, ngày 15 tháng 5 năm 2025", "ngày ... tháng ... năm 2020".
+_DATE_LINE = re.compile(r"^([^\d,]{0,40},\s*)?ngày\b[\s\d.…/_-]{0,12}tháng\b[\s\d.…/_-]{0,12}năm\b")
 _TOTAL = re.compile(r"^(tổng cộng|tổng số)\b|^(tổng|cộng)\s*(:|\d|$)")
 _SECTION = re.compile(r"^([ivxlc]+|[a-zđ]|\d{1,2})\s*[.)/-]\s*\S|^(cá nhân|tập thể)\b|^(khối|phần)\s")
 _SECTION_MARK = re.compile(r"^([ivxlc]+|[a-zđ])\s*[.)]?$")  # "I", "II.", "A", "b)" alone in the STT column
@@ -253,6 +255,8 @@ def _build_band(sheet: RawSheet, r: int, fields: dict[int, str]) -> HeaderBand:
         below = sub[c] if sub is not None and c < len(sub) else ""
         columns.append(_column(c, head, below))
     last = r + 1 if sub is not None else r
+    if sub is None and r + 1 < len(rows) and _spans_rows(sheet, r) and not any(_cell_text(v) for v in rows[r + 1]):
+        last = r + 1  # a two-row header whose lower row is all merged down: the column numbers come after it
     # A row of column numbers "(1) (2) (3)" or "1 2 3" often follows the header: not data.
     if last + 1 < len(rows):
         nxt = [_cell_text(v) for v in rows[last + 1]]
@@ -520,6 +524,8 @@ class _Reader:
             lead = next((t for c, t in texts if c not in post_cols), "")
             if not stt_is_number and _FOOTER.match(fold(lead)):
                 break  # signature block: the table has ended
+            if not stt_is_number and len(texts) == 1 and _DATE_LINE.match(first_key):
+                break  # the place and date line above the signature block
             if any(_TOTAL.match(fold(t)) for c, t in texts[:3]):
                 continue
             distinct = {t for c, t in texts}

@@ -801,3 +801,28 @@ def test_parse_rating(written: str, rating: Rating | None) -> None:
 )
 def test_unit_display(written: str, shown: str) -> None:
     assert unit_display(written) == shown
+
+
+# ---------------------------------------------------------------------------
+# Rows that are not nominees (issue 11)
+
+
+@pytest.mark.parametrize("line", ["Kiên Bình, ngày 15 tháng 5 năm 2025", "Kiên Bình, ngày ... tháng ... năm 2020",
+                                  "ngày 20 tháng 5 năm 2025"])
+def test_date_line_above_the_signature_block_is_not_a_nominee(workbook, line: str) -> None:
+    # The date sits in the award column (the last one), where a nominee's award would be.
+    path = workbook(header=[HEADER[:7]], rows=[person(1, "Mai Anh Đào")[:7], person(2, "Hà Thu")[:7]],
+                    footer=[[None] * 6 + [line], [None, "NGƯỜI LẬP BIỂU", None, None, None, "HIỆU TRƯỞNG"]])
+    s = read_submission(path)
+    assert [n.ho_ten for n in s.nominees] == ["Mai Anh Đào", "Hà Thu"]
+    assert [i.code for i in s.issues] == []
+
+
+@pytest.mark.parametrize("numbers", [["(1)", "(2)", "(3)", "(4)", "(5)", "(6)", "(7)"], [1, 2, 3, 4, 5, 6, 7]])
+def test_column_numbers_under_a_two_row_header_with_an_empty_lower_row(workbook, numbers: list) -> None:
+    merges = [f"{c}1:{c}2" for c in "ABCDEFG"]
+    path = workbook(header=[HEADER[:7], [None] * 7, numbers], merges=merges,
+                    rows=[person(1, "Mai Anh Đào")[:7], person(2, "Hà Thu")[:7]])
+    s = read_submission(path)
+    assert [(n.row, n.ho_ten) for n in s.nominees] == [(4, "Mai Anh Đào"), (5, "Hà Thu")]
+    assert [i.code for i in s.issues] == []

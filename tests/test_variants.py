@@ -124,8 +124,6 @@ def test_every_row_read_or_reported(files: dict[str, Any]) -> None:
     assert (files["rows_unaccounted"], files["target_wrong"], files["birth_wrong"], files["year_wrong"]) == (0, 0, 0, 0)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="issue 11: rows invented from a date line above the signature block and "
-                                       "from a column-number row under a two-row header whose lower row is empty")
 def test_no_row_invented(files: dict[str, Any]) -> None:
     print("\n" + V.summary(files), "\n", _failing_quirks(files, "rows"))
     assert files["rows_extra"] == 0
@@ -148,15 +146,11 @@ def test_unit_resolved_from_title_template_or_sheet(corpus: Any, files: dict[str
     assert [(variants[i].unit, variants[i].quirks) for i in wrong] == []
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="issue 11: award names: the kind inside the phrase (\"Bằng khen chuyên đề "
-                                       "của Chủ tịch UBND tỉnh\"), Kỉ/Kỷ niệm chương, \"KNC Vì sự nghiệp GD\"")
 def test_every_award_recognised(files: dict[str, Any]) -> None:
     print("\n" + V.summary(files), "\n", _failing_quirks(files, "awards"))
     assert (files["unknown_awards"], files["award_wrong"]) == (0, 0)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="issue 11: false errors on clean lists: unknown-award (award names), and "
-                                       "missing-value / invalid-date / invalid-gender on invented rows")
 def test_no_error_on_a_clean_variant(files: dict[str, Any]) -> None:
     print("\n" + V.summary(files), "\n", _failing_quirks(files, "errors"))
     assert files["false_errors"] == 0, files["error_codes"]
@@ -232,9 +226,6 @@ _CASE_FAILS = {
     "unit-only-in-file-name": "issue 11: unit identity: the unit named only by a diacritic-free file name",
     "multi-year-spaced-years": "issue 11: multi-year duplicates: the same person in another school year, or "
                                "with another award, is warned as a duplicate",
-    "column-numbers-under-two-row-header": "issue 11: a column-number row under a two-row header whose lower "
-                                           "row is empty is read as a nominee",
-    "footer-date-above-signature": "issue 11: the date line above the signature block is read as a nominee",
 }
 
 
