@@ -30,7 +30,8 @@ from addin.models import (
     Target,
     fast_model,
 )
-from addin.text import clean, find_document_date, find_school_year, fold, parse_date, parse_gender
+from addin.text import clean, find_document_date, find_school_year, fold, parse_date, parse_gender, strip_accents
+from addin.units import unit_key
 from addin.workbook.reader import (
     MAX_CELL_CHARS,
     RawSheet,
@@ -143,6 +144,8 @@ _FOOTER = re.compile(
     r"\(ký|ký tên|ký,|xác nhận|nơi nhận)"
 )
 # "Tổng" alone only before a number or colon: "Tổng phụ trách Đội" is a post, not a total.
+# The place and date above the signature block: "Kiên Bình, ngày 15 tháng 5 năm 2025", "ngày ... tháng ... năm 2020".
+_DATE_LINE = re.compile(r"^([^\d,]{0,40},\s*)?ngày\b[\s\d.…/_-]{0,12}tháng\b[\s\d.…/_-]{0,12}năm\b")
 _TOTAL = re.compile(r"^(tổng cộng|tổng số)\b|^(tổng|cộng)\s*(:|\d|$)")
 _SECTION = re.compile(r"^([ivxlc]+|[a-zđ]|\d{1,2})\s*[.)/-]\s*\S|^(cá nhân|tập thể)\b|^(khối|phần)\s")
 _SECTION_MARK = re.compile(r"^([ivxlc]+|[a-zđ])\s*[.)]?$")  # "I", "II.", "A", "b)" alone in the STT column
@@ -264,6 +267,8 @@ def _build_band(sheet: RawSheet, r: int, fields: dict[int, str]) -> HeaderBand:
         below = sub[c] if sub is not None and c < len(sub) else ""
         columns.append(_column(c, head, below))
     last = r + 1 if sub is not None else r
+    if sub is None and r + 1 < len(rows) and _spans_rows(sheet, r) and not any(_cell_text(v) for v in rows[r + 1]):
+        last = r + 1  # a two-row header whose lower row is all merged down: the column numbers come after it
     # A row of column numbers "(1) (2) (3)" or "1 2 3" often follows the header: not data.
     if last + 1 < len(rows):
         nxt = [_cell_text(v) for v in rows[last + 1]]
@@ -368,6 +373,9 @@ class TitleBlock:
     nam_hoc: str | None = None
     document_date: date | None = None
     target_hint: Target | None = None
+    # Every unit the block names, (source, name): the "Đơn vị:" line and the agency lines both
+    # count as evidence even when one of them is `unit` (see _decide_unit).
+    clues: list[tuple[str, str]] = field(default_factory=list)
 
 
 def read_title_block(rows: list[list[Any]], header_row: int) -> TitleBlock:
@@ -391,6 +399,7 @@ def read_title_block(rows: list[list[Any]], header_row: int) -> TitleBlock:
                 value = next((t for rr, cc, t in texts if rr == r and cc > c), "")
             if value and block.unit_source != "template":
                 block.unit, block.unit_source = unit_display(value), "template"
+                block.clues.append(("template", block.unit))
             continue
         if key.startswith(("danh sách", "biểu", "bảng tổng hợp", "bảng")) and block.title is None:
             block.title = text
@@ -406,18 +415,20 @@ def read_title_block(rows: list[list[Any]], header_row: int) -> TitleBlock:
             block.target_hint = Target.TAP_THE
         elif "cá nhân" in key and "tập thể" not in key:
             block.target_hint = Target.CA_NHAN
-    if block.unit_source == "template":
-        return block
+    title_unit = None
     if agency_lines:
-        unit = unit_display(agency_lines[-1])
-        if _GENERIC_AGENCY.match(unit) and len(agency_lines) > 1:
+        title_unit = unit_display(agency_lines[-1])
+        if _GENERIC_AGENCY.match(title_unit) and len(agency_lines) > 1:
             parent = _PARENT_PREFIX.sub("", unit_display(agency_lines[-2]))
-            unit = f"{unit} {parent}"
-        block.unit, block.unit_source = unit, "title"
+            title_unit = f"{title_unit} {parent}"
     elif block.title:
         m = re.search(r"(?:\s[-–—]\s|\bcủa\s)(.+)$", block.title, re.IGNORECASE)
         if m and _UNIT_PREFIX.match(fold(m.group(1))):
-            block.unit, block.unit_source = unit_display(m.group(1)), "title"
+            title_unit = unit_display(m.group(1))
+    if title_unit:
+        block.clues.append(("title", title_unit))
+        if block.unit_source != "template":
+            block.unit, block.unit_source = title_unit, "title"
     return block
 
 
@@ -531,6 +542,8 @@ class _Reader:
             lead = next((t for c, t in texts if c not in post_cols), "")
             if not stt_is_number and _FOOTER.match(fold(lead)):
                 break  # signature block: the table has ended
+            if not stt_is_number and len(texts) == 1 and _DATE_LINE.match(first_key):
+                break  # the place and date line above the signature block
             if any(_TOTAL.match(fold(t)) for c, t in texts[:3]):
                 continue
             distinct = {t for c, t in texts}
@@ -772,6 +785,131 @@ def _split_position_unit(text: str) -> tuple[str | None, str | None]:
 
 
 # ---------------------------------------------------------------------------
+# The submitting unit, decided from every clue the workbook gives (issue 11)
+
+# What each kind of clue weighs; the unit whose clues weigh most wins. Strong clues are what a
+# unit writes about itself: its "Đơn vị:" line, its title block, the workplace of most of its
+# people (alone or in a combined "Chức vụ, đơn vị công tác"), a collective row naming the unit
+# itself. A file or sheet name is weak: a clerk's label that may name nobody ("Tổng hợp").
+UNIT_CLUE_WEIGHTS = {"template": 12, "title": 10, "don_vi": 5, "chuc_vu_don_vi": 5, "collective": 4, "file": 2,
+                     "sheet": 1}
+STRONG_UNIT_CLUES = frozenset({"template", "title", "don_vi", "chuc_vu_don_vi", "collective"})
+# Words that say what a file holds, never who sent it, as they stand at either end of a file or
+# sheet name (accents stripped): "Tổng hợp", "DS khen thưởng", "Mẫu 01", "KQ 2015-2020", "- KT 2015-2020".
+_GENERIC_LABEL = re.compile(
+    r"tong hop|danh sach|dsach|ds|danhsach|sheet ?\d*|trang tinh ?\d*|worksheet|feuil ?\d*|tabelle ?\d*|ca nhan|"
+    r"tap the|ket qua|kq|de nghi|dn|mau|mau so|(mau|mau so|so|bieu|bieu mau|lan|ban|sheet) \d+|kt|tdkt|khen thuong|"
+    r"thi dua|dang ky|dang ki|nam hoc|giai doan|bieu|bieu mau|bao cao|data|du lieu|final|ban (moi|sua|chinh)|"
+    r"copy|copy of|cua|va|nam \d{4}|\d{4}|\d{4} \d{2,4}|\d{1,2} \d{1,2} \d{2,4}|\(\d+\)"
+)
+_LABEL_WORD = re.compile(r"[^\s_\-–—,;()\[\]+.]+")
+# A collective that is the unit itself ("Trường TH Kiên Bình 1"), not a part of it ("Tổ Toán").
+_SELF_UNIT = re.compile(r"^(tập thể\s+)?((trường|phòng (gd|giáo dục)|sở (gd|giáo dục)|ubnd|ủy ban|uỷ ban|trung tâm)\b.*)$")
+# A workplace that is part of a unit: it says nothing about which unit sent the list.
+_SUB_UNIT = re.compile(r"^(tổ|lớp|khối|bộ phận|nhóm|điểm trường|phân hiệu|ban|khoa|văn phòng)\b")
+
+
+def unit_from_label(label: str) -> str | None:
+    """The unit a file or sheet name may name, without the words that only say what it holds.
+
+    "TH Kien Binh 1 - KT 2015-2020" -> "TH Kien Binh 1"; "Tổng hợp", "Sheet1", "Mẫu 01",
+    "KQ 2015-2020" -> None (generic words are never a unit).
+    """
+    text = clean(label)
+    spans = [m.span() for m in _LABEL_WORD.finditer(text)]
+    words = [text[a:b] for a, b in spans]
+    keys = [strip_accents(fold(w)) for w in words]
+    start, end = 0, len(words)
+    changed = True
+    while changed and start < end:
+        changed = False
+        for n in (3, 2, 1):
+            if end - start >= n and _GENERIC_LABEL.fullmatch(" ".join(keys[start:start + n])):
+                start, changed = start + n, True
+                break
+        for n in (3, 2, 1):
+            if end - start >= n and _GENERIC_LABEL.fullmatch(" ".join(keys[end - n:end])):
+                end, changed = end - n, True
+                break
+    kept = words[start:end]
+    if not any(ch.isalpha() for w in kept for ch in w):
+        return None
+    return text[spans[start][0]:spans[end - 1][1]]
+
+
+def _clue_key(name: str) -> str:
+    """Unit clues agree when they match after accent folding, "Trường" or not ("TH Kien Binh 1" = "Trường TH Kiên Bình 1")."""
+    return unit_key(name).removeprefix("truong ")
+
+
+def _row_clues(submission: Submission) -> list[tuple[str, str]]:
+    """The unit named by the rows: the workplace of a clear majority, and collectives that are the unit itself."""
+    clues: list[tuple[str, str]] = []
+    # Workplaces: a clear majority of the rows that have the column; a collective with it empty
+    # does not count against (collectives have no workplace of their own).
+    by_source: dict[str, list[Nominee]] = {}
+    for n in submission.nominees:
+        if n.duplicate_of is not None:
+            continue
+        columns = submission.columns.get(n.sheet, {})
+        source = "don_vi" if "don_vi" in columns else "chuc_vu_don_vi" if "chuc_vu_don_vi" in columns else None
+        if source is None or (n.don_vi is None and n.target == Target.TAP_THE):
+            continue
+        by_source.setdefault(source, []).append(n)
+    for source, rows in by_source.items():
+        spellings: dict[str, list[str]] = {}
+        for n in rows:
+            if n.don_vi and not _SUB_UNIT.match(fold(n.don_vi)) and unit_from_label(n.don_vi):
+                spellings.setdefault(_clue_key(n.don_vi), []).append(n.don_vi)
+        if not spellings:
+            continue
+        written = max(spellings.values(), key=len)
+        if len(written) * 5 >= len(rows) * 3:  # 60% or more
+            name = max(set(written), key=written.count)
+            clues.append((source, unit_display(name)))
+    # Collectives that are the unit itself; several different ones (a roll-up) say nothing.
+    selves: dict[str, str] = {}
+    for n in submission.nominees:
+        if n.target == Target.TAP_THE and n.ho_ten and (m := _SELF_UNIT.match(fold(n.ho_ten))):
+            name = unit_display(n.ho_ten[len(n.ho_ten) - len(m.group(2)):])
+            if len(name.split()) >= 3 and unit_from_label(name):
+                selves.setdefault(_clue_key(name), name)
+    if len(selves) == 1:
+        clues.append(("collective", next(iter(selves.values()))))
+    return clues
+
+
+def _decide_unit(submission: Submission, blocks: list[TitleBlock], shown: str) -> None:
+    """Set the submission's unit, its source, confidence and evidence; flag a unit known only from weak clues."""
+    clues = [(source, name) for block in blocks for source, name in block.clues if unit_from_label(name)]
+    clues += _row_clues(submission)
+    attachment = shown.rsplit("»", 1)[-1].strip()
+    if label := unit_from_label(Path(attachment).stem):
+        clues.append(("file", label))
+    for sheet in submission.sheets[:1]:
+        if label := unit_from_label(sheet):
+            clues.append(("sheet", unit_display(label)))
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for source, name in clues:
+        groups.setdefault(_clue_key(name), []).append((source, name))
+    if groups:
+        group = max(groups.values(), key=lambda g: sum(UNIT_CLUE_WEIGHTS[s] for s in {s for s, _ in g}))
+        source, name = max(group, key=lambda clue: UNIT_CLUE_WEIGHTS[clue[0]])
+        evidence = sorted({s for s, _ in group}, key=lambda s: -UNIT_CLUE_WEIGHTS[s])
+    else:
+        source, name, evidence = "file", Path(shown).stem, []
+    submission.unit, submission.unit_source, submission.unit_evidence = name, source, evidence
+    submission.unit_confidence = "strong" if STRONG_UNIT_CLUES & set(evidence) else "weak"
+    if submission.unit_confidence == "weak":
+        where = " và ".join(schema.UNIT_EVIDENCE_LABELS[s] for s in evidence) or "tên tệp (trong tệp không ghi tên đơn vị nào)"
+        submission.issues.append(Issue(
+            code="unit-uncertain", severity=Severity.WARNING, file=shown, value=name,
+            message=f"Chưa chắc chắn đơn vị gửi danh sách: tên \"{name}\" chỉ đoán từ {where}. Hãy ghi tên đơn vị "
+                    "vào ô \"Đơn vị:\" hoặc phần đầu danh sách (dưới tên cơ quan chủ quản), hoặc thêm tên này vào "
+                    "trang BiDanh của sổ tổng hợp. Đến lúc đó danh sách được giữ riêng, không thay thế danh sách nào khác."))
+
+
+# ---------------------------------------------------------------------------
 # The whole workbook
 
 
@@ -945,17 +1083,7 @@ def _submission(book: RawWorkbook, shown: str, catalogue: Catalogue, readers: li
         submission.reason = reason
         submission.issues.append(Issue(code="no-header", severity=Severity.ERROR, file=shown, message=reason))
         return submission
-    first = next((b for b in blocks if b.unit), None)
-    if first is not None:
-        submission.unit, submission.unit_source = first.unit, first.unit_source
-    else:
-        workplaces = {n.don_vi for n in submission.nominees}
-        if len(workplaces) == 1 and None not in workplaces:
-            submission.unit, submission.unit_source = unit_display(workplaces.pop()), "don_vi"
-        elif not _GENERIC_SHEET.match(fold(submission.sheets[0])):
-            submission.unit, submission.unit_source = unit_display(submission.sheets[0]), "sheet"
-        else:
-            submission.unit, submission.unit_source = Path(shown).stem, "file"
+    _decide_unit(submission, blocks, shown)
     for block in blocks:
         submission.title = submission.title or block.title
         submission.nam_hoc = submission.nam_hoc or block.nam_hoc

@@ -23,6 +23,8 @@ from addin.schema import (
     STATUS_WARNING,
     TARGET_COLLECTIVE,
     TARGET_PERSON,
+    UNIT_CONFIDENCE_LABELS,
+    UNIT_EVIDENCE_LABELS,
     MasterRow,
 )
 from addin.text import name_key
@@ -113,6 +115,8 @@ class FileOutcome:
     sha256: str | None = None
     sent_at: datetime | None = None
     sender: str | None = None
+    unit_confidence: str | None = None  # "strong" / "weak" (see Submission), None for rejected files
+    unit_evidence: list[str] | None = None  # what named the unit, heaviest first; "alias" when BiDanh did
 
 
 @dataclass
@@ -125,6 +129,7 @@ class UnitVersion:
     rows: list[MasterRow]
     issues: list[Issue]
     superseded: set[str] = field(default_factory=set)  # hashes of versions it replaced
+    weak: bool = False  # its unit is known only from a file or sheet name: kept apart (see version_key)
 
 
 @dataclass
@@ -157,10 +162,28 @@ def supersedes(new: datetime | None, held: datetime | None) -> bool:
     return _aware(new) >= _aware(held)
 
 
+def version_key(unit: str, *, weak: bool = False, path: str = "") -> str:
+    """The key of a version in the merge state: its unit's key, or its file's for a unit only weakly known.
+
+    A unit known only from a file or sheet name ("TH Kim Dong - de nghi.xlsx", a sheet "MN Hoa
+    Mai") may be anyone's: such a version is kept beside every other one, never replaces one
+    and is never replaced, but by a later file at the same place (issue 11: two schools whose
+    sheets were both named "Tổng hợp" became one unit, and one school's rows were lost).
+    """
+    return f"\x00{path}" if weak else unit_key(unit)
+
+
 def decide(state: dict[str, UnitVersion], candidates: list[Candidate], aliases: Aliases,
            merged_at: datetime) -> list[FileOutcome]:
-    """Apply candidates to the per-unit state in order of sending; return what happened to each."""
+    """Apply candidates to the per-unit state in order of sending; return what happened to each.
+
+    Two files replace one another only when both name the same unit on strong evidence (see
+    addin.ingest's unit clues), or when the clerk's alias table names a weakly known one.
+    """
     outcomes: list[FileOutcome] = []
+    held = {version.sha256: key for key, version in state.items()}  # a file merged again is found whatever its key
+    for key, version in state.items():
+        held.update(dict.fromkeys(version.superseded, key))
 
     def order(c: Candidate) -> tuple:
         moment = _aware(c.sent_at)
@@ -173,21 +196,30 @@ def decide(state: dict[str, UnitVersion], candidates: list[Candidate], aliases: 
             outcomes.append(FileOutcome(c.shown, None, 0, "rejected", reason, c.sha256, c.sent_at, c.sender))
             continue
         unit = aliases.resolve(sub.unit) or sub.unit or c.shown
-        key = unit_key(unit)
+        weak = sub.unit_confidence == "weak" and not aliases.maps(sub.unit)
+        key = version_key(unit, weak=weak, path=c.shown)
+        if weak and c.sha256 in held:
+            key = held[c.sha256]  # the same file again, found under another path
         current = state.get(key)
         c.compact(merged_at)
         rows = len(c.rows)
+        evidence = list(sub.unit_evidence)
+        if sub.unit_confidence == "weak" and not weak:
+            evidence.append("alias")
+        sure = ("weak" if weak else "strong") if sub.unit_confidence else None
+
+        def outcome(action: Action, reason: str | None) -> FileOutcome:
+            return FileOutcome(c.shown, unit, rows, action, reason, c.sha256, c.sent_at, c.sender, sure, evidence)
+
         if current is not None and current.sha256 == c.sha256:
-            outcomes.append(FileOutcome(c.shown, unit, rows, "unchanged", "tệp này đã được gộp trước đây", c.sha256, c.sent_at, c.sender))
+            outcomes.append(outcome("unchanged", "tệp này đã được gộp trước đây"))
             continue
         if current is not None and c.sha256 in current.superseded:
-            outcomes.append(FileOutcome(c.shown, unit, rows, "ignored", "bản cũ, đã được thay bằng bản gửi sau", c.sha256, c.sent_at, c.sender))
+            outcomes.append(outcome("ignored", "bản cũ, đã được thay bằng bản gửi sau"))
             continue
         if current is not None and not supersedes(c.sent_at, current.sent_at):
             when = _aware(current.sent_at).strftime("%d/%m/%Y %H:%M") if current.sent_at else "?"
-            outcomes.append(FileOutcome(c.shown, unit, rows, "ignored",
-                                        f"gửi trước bản đang dùng của đơn vị (bản đang dùng gửi lúc {when})",
-                                        c.sha256, c.sent_at, c.sender))
+            outcomes.append(outcome("ignored", f"gửi trước bản đang dùng của đơn vị (bản đang dùng gửi lúc {when})"))
             continue
         new_rows = c.rows
         provisional = sub.unit or c.shown
@@ -195,8 +227,9 @@ def decide(state: dict[str, UnitVersion], candidates: list[Candidate], aliases: 
             if row.unit in (None, provisional):
                 row.unit = unit  # an alias names the unit properly in every row
             row.src_unit = unit
-        issues = [i for i in sub.issues]
-        version = UnitVersion(unit, c.sha256, c.sent_at, new_rows, issues)
+        # the clerk's alias settles a unit known only from its file name: no warning left about it
+        issues = [i for i in sub.issues if weak or i.code != "unit-uncertain"]
+        version = UnitVersion(unit, c.sha256, c.sent_at, new_rows, issues, weak=weak)
         if current is None:
             action: Action = "added"
             reason = None
@@ -206,7 +239,8 @@ def decide(state: dict[str, UnitVersion], candidates: list[Candidate], aliases: 
             reason = f"thay bản gửi lúc {when}"
             version.superseded = current.superseded | {current.sha256}
         state[key] = version
-        outcomes.append(FileOutcome(c.shown, unit, rows, action, reason, c.sha256, c.sent_at, c.sender))
+        held.update(dict.fromkeys(version.superseded | {c.sha256}, key))
+        outcomes.append(outcome(action, reason))
     return outcomes
 
 
@@ -220,6 +254,7 @@ def state_of(log: Iterable[list[Any]], rows: Iterable[MasterRow], issues: Iterab
     """
     state: dict[str, UnitVersion] = {}
     files: dict[str, str] = {}  # unit key -> file of the version kept (its issues are in Loi)
+    weak_files: dict[str, str] = {}  # file -> key of a version whose unit is only weakly known
     at = LOG_INDEX
     for entry in log:
         action = LABEL_ACTIONS.get(str(entry[at["action"]] or ""))
@@ -227,22 +262,27 @@ def state_of(log: Iterable[list[Any]], rows: Iterable[MasterRow], issues: Iterab
         if action not in ("added", "replaced") or not unit or not sha:
             continue
         name = aliases.resolve(str(unit)) or str(unit)
-        key = unit_key(name)
+        path = str(entry[at["path"]] or "")
+        weak = logged_weak(entry[at["unit_confidence"]]) and not aliases.maps(str(unit))
+        key = version_key(name, weak=weak, path=path)
         sent = entry[at["sent_at"]]
         sent = sent.astimezone() if isinstance(sent, datetime) else None
         previous = state.get(key)
         if previous is not None and previous.sha256 != sha and not supersedes(sent, previous.sent_at):
             previous.superseded.add(str(sha))  # joined by an alias, and older than the one kept
             continue
-        version = UnitVersion(name, str(sha), sent, [], [])
+        version = UnitVersion(name, str(sha), sent, [], [], weak=weak)
         if previous is not None:
             version.superseded = previous.superseded | {previous.sha256}
         state[key] = version
-        files[key] = str(entry[at["path"]] or "")
+        files[key] = path
+        if weak:
+            weak_files[path] = key
+    current = {version.sha256: key for key, version in state.items()}
     for row in rows:
         src_unit = str(row.src_unit or row.unit or "")
         name = aliases.resolve(src_unit) or src_unit
-        key = unit_key(name)
+        key = current.get(str(row.sha256 or "")) or unit_key(name)
         version = state.get(key)
         if version is None:
             version = state[key] = UnitVersion(name, str(row.sha256 or ""), row.sent_at, [], [])
@@ -255,11 +295,27 @@ def state_of(log: Iterable[list[Any]], rows: Iterable[MasterRow], issues: Iterab
     for unit, issue in issues:
         if not unit:
             continue
-        key = unit_key(aliases.resolve(str(unit)) or str(unit))
+        key = weak_files.get(issue.file) or unit_key(aliases.resolve(str(unit)) or str(unit))
         version = state.get(key)
         if version is not None and (not files.get(key) or issue.file == files[key]):
+            if issue.code == "unit-uncertain" and not version.weak:
+                continue  # settled since by the clerk's alias table
             version.issues.append(issue)
     return state
+
+
+def confidence_text(outcome: FileOutcome) -> str | None:
+    """NhatKy's "Độ tin cậy đơn vị": "Chắc chắn (tiêu đề, tên tệp)", "Chưa chắc (tên tệp)"."""
+    if outcome.unit_confidence is None:
+        return None
+    label = UNIT_CONFIDENCE_LABELS[outcome.unit_confidence]
+    evidence = ", ".join(UNIT_EVIDENCE_LABELS.get(e, e) for e in outcome.unit_evidence or [])
+    return f"{label} ({evidence})" if evidence else label
+
+
+def logged_weak(text: Any) -> bool:
+    """Whether a log entry's "Độ tin cậy đơn vị" says the unit was only weakly known (older logs: never)."""
+    return isinstance(text, str) and text.startswith(UNIT_CONFIDENCE_LABELS["weak"])
 
 
 # Issues computed over the whole master, not per file: dropped from what a version carries and

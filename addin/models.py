@@ -135,6 +135,7 @@ ISSUE_CODES: dict[str, str] = {
     "master-not-written": "Không ghi được sổ tổng hợp (đang mở, bị khóa, hết chỗ): sổ cũ vẫn nguyên vẹn",
     "cell-too-long": "Ô dài quá giới hạn 32.767 ký tự của Excel: chỉ đọc phần đầu",
     "too-many-issues": "Quá nhiều vấn đề cùng loại trong một tệp: phần còn lại không liệt kê",
+    "unit-uncertain": "Đơn vị gửi chỉ đoán được từ tên tệp hoặc tên trang tính: danh sách được giữ riêng",
 }
 
 
@@ -159,7 +160,11 @@ class Submission(BaseModel):
 
     path: str  # as given by the caller (command line path, or folder joined with relative path)
     unit: str | None = None
-    unit_source: str | None = None  # title, template, don_vi, sheet, file
+    unit_source: str | None = None  # title, template, don_vi, chuc_vu_don_vi, collective, sheet, file
+    # "strong" when a clue the unit writes about itself names it (title block, "Đơn vị:" line,
+    # workplaces, its own collective row); "weak" when only a file or sheet name does.
+    unit_confidence: Literal["strong", "weak"] | None = None
+    unit_evidence: list[str] = Field(default_factory=list)  # the kinds of clue naming the unit, heaviest first
     sheets: list[str] = Field(default_factory=list)  # data sheets read, in workbook order
     title: str | None = None  # the list's title line, e.g. "DANH SÁCH ĐỀ NGHỊ KHEN THƯỞNG ..."
     nam_hoc: str | None = None  # school year named in the title block
@@ -211,6 +216,8 @@ class Report(BaseModel):
                     "status": s.status,
                     "sheets": s.sheets,
                     "unit_source": s.unit_source,
+                    "unit_confidence": s.unit_confidence,
+                    "unit_evidence": s.unit_evidence,
                     "reason": s.reason,
                     "errors": sum(1 for i in s.issues if i.severity == Severity.ERROR),
                     "warnings": sum(1 for i in s.issues if i.severity == Severity.WARNING),

@@ -135,6 +135,7 @@ LOG_COLUMNS = _columns(
     ("sha256", "SHA-256", 18),
     ("sent_at", "Ngày gửi", 17),
     ("sender", "Người gửi", 26),
+    ("unit_confidence", "Độ tin cậy đơn vị", 30),  # added last: older logs simply lack it
 )
 LOG_INDEX = {c.key: i for i, c in enumerate(LOG_COLUMNS)}
 
@@ -229,6 +230,12 @@ ACTION_LABELS = {
     "ignored": "Bỏ qua",
 }
 LABEL_ACTIONS = {v: k for k, v in ACTION_LABELS.items()}
+
+# How sure the ingest is of a file's unit (NhatKy's "Độ tin cậy đơn vị"), and what named it
+UNIT_CONFIDENCE_LABELS = {"strong": "Chắc chắn", "weak": "Chưa chắc"}
+UNIT_EVIDENCE_LABELS = {"template": "ô \"Đơn vị:\"", "title": "tiêu đề", "don_vi": "cột Đơn vị công tác",
+                        "chuc_vu_don_vi": "cột Chức vụ, đơn vị công tác", "collective": "dòng tập thể",
+                        "file": "tên tệp", "sheet": "tên trang tính", "alias": "trang BiDanh"}
 
 # A checked file's outcome, as KiemTra shows it
 FILE_STATUS_LABELS = {"ok": "Hợp lệ", "invalid": "Có lỗi", "unreadable": "Không đọc được", "ignored": "Bỏ qua"}

@@ -44,6 +44,10 @@ class Aliases:
             if written and proper:
                 self._map[unit_key(written)] = proper.strip()
 
+    def maps(self, name: str | None) -> bool:
+        """Whether the clerk wrote this name in the table (a unit named only by a file name counts as sure then)."""
+        return bool(name) and unit_key(name) in self._map
+
     def resolve(self, name: str | None) -> str | None:
         """The proper name of a unit as written, or the name itself when the table does not have it."""
         if not name:

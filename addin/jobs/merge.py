@@ -48,6 +48,8 @@ class MergeReport(JobReport):
                     "sha256": f.sha256,
                     "sent_at": f.sent_at.isoformat() if f.sent_at else None,
                     "sender": f.sender,
+                    "unit_confidence": f.unit_confidence,
+                    "unit_evidence": f.unit_evidence,
                 }
                 for f in self.files
             ],

@@ -24,7 +24,7 @@ from addin.rules import RuleTable, default_table
 from addin.tally import Tally
 from addin import schema
 from addin import settings as settings_mod
-from addin.merge import FileOutcome, MergeOutcome, UnitVersion
+from addin.merge import FileOutcome, MergeOutcome, UnitVersion, confidence_text
 from addin.merge import state_of as _state_of
 from addin.models import Issue, Report, Severity
 from addin.schema import (
@@ -405,7 +405,7 @@ def state_of(content: MasterContent) -> dict[str, UnitVersion]:
 
 def _log_row(outcome: FileOutcome, at: datetime) -> list[Any]:
     return [at, outcome.path, outcome.unit, outcome.rows, ACTION_LABELS[outcome.action], outcome.reason,
-            outcome.sha256, outcome.sent_at, outcome.sender]
+            outcome.sha256, outcome.sent_at, outcome.sender, confidence_text(outcome)]
 
 
 def master_sheets(content: MasterContent, outcome: MergeOutcome, files: list[FileOutcome],
