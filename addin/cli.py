@@ -260,12 +260,12 @@ def render_feedback(report) -> str:
 
 @main.command()
 @click.argument("master", type=click.Path(dir_okay=False))
-@click.argument("source", metavar="FILE", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.argument("source", metavar="[TỆP]", required=False, type=click.Path(exists=True, dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="In kết quả dạng một đối tượng JSON.")
 def units(master: str, source: str | None, as_json: bool) -> None:
-    """In danh sách đơn vị (trang DonVi) của sổ MASTER, hoặc điền nó từ tệp FILE (Excel hoặc CSV).
+    """In danh sách đơn vị (trang DonVi) của sổ MASTER, hoặc điền nó từ TỆP (Excel hoặc CSV).
 
-    FILE là danh sách đơn vị cơ quan đã có: cột tên đơn vị, loại đơn vị, cấp trên, email, tên khác,
+    TỆP là danh sách đơn vị cơ quan đã có: cột tên đơn vị, loại đơn vị, cấp trên, email, tên khác,
     chỉ tiêu đại biểu, ghi chú (tiêu đề viết kiểu nào cũng được). Đơn vị đã có trong DonVi giữ nguyên
     những ô đã điền, chỉ được bổ sung ô trống. Thoát với mã 1 khi không đọc được tệp hay không ghi được sổ.
     """
