@@ -24,6 +24,8 @@ from addin.models import Issue, Severity, Submission
 _PROBLEMS = (Severity.ERROR, Severity.WARNING)
 _XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 MAX_LISTED = 10  # problems named in the covering text; the workbook lists all of them
+# Problems the clerk fixes in the master, not the unit in its list: never sent back.
+CLERK_ONLY = frozenset({"unit-unregistered"})
 
 
 @dataclass
@@ -75,8 +77,9 @@ def units_with_problems(state: dict[str, UnitVersion]) -> tuple[list[UnitFeedbac
     for version in state.values():
         shown = next((str(r.src_file) for r in version.rows if r.src_file), "")
         shown = shown or next((i.file for i in version.issues if i.file), "")
-        if any(i.severity in _PROBLEMS for i in version.issues):
-            issues = sorted(version.issues, key=lambda i: (i.sheet or "", i.row or 0, i.column or ""))
+        theirs = [i for i in version.issues if i.code not in CLERK_ONLY]
+        if any(i.severity in _PROBLEMS for i in theirs):
+            issues = sorted(theirs, key=lambda i: (i.sheet or "", i.row or 0, i.column or ""))
             plan.append(UnitFeedback(version.name, shown, version.sha256, issues))
         else:
             clean.append(version.name)

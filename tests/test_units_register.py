@@ -18,7 +18,7 @@ import python_calamine as pc
 from click.testing import CliRunner
 
 from addin.cli import main
-from addin.jobs import merge_job, remind_job, status_job, units_job
+from addin.jobs import feedback_job, merge_job, remind_job, status_job, units_job
 from addin.schema import SUBMISSION_STATUS_COLUMNS, UNIT_COLUMNS
 from addin.units import RegisterEntry, UnitRegister
 from addin.workbook.masterbook import read_master
@@ -213,9 +213,21 @@ def test_merge_names_units_by_register_and_sender_and_warns_about_unknown_units(
     assert "Gần giống: \"Trường Tiểu học Lê Lợi\"" in warning["message"] and "Tên khác" in warning["message"]
     loi = sheet(master, "Loi")
     assert [r[0] for r in loi if r and r[0] == "unit-unregistered"] == ["unit-unregistered"]
+    # the warning is the clerk's to fix: it is not sent back with the unit's own problems
+    sent_back = feedback_job(master, out=tmp_path / "tra-lai").units
+    le_loi = next(u for u in sent_back if u.unit == "Trường THCS Lê Lợi")
+    assert le_loi.issues and "unit-unregistered" not in [i.code for i in le_loi.issues]
     # merging again changes nothing: the official names key the master's state
     again = merge_job(master, [str(inbox)])
     assert [f.action for f in again.files] == ["unchanged"] * 3 and again.rows_total == 6
+    assert [i.code for i in again.issues()].count("unit-unregistered") == 1
+    # the clerk adds the school to DonVi: the next merge forgets the warning, the file unchanged
+    new_unit = tmp_path / "moi.csv"
+    new_unit.write_text("Tên đơn vị,Loại đơn vị\nTrường THCS Lê Lợi,THCS\n", encoding="utf-8")
+    assert units_job(master, new_unit).added == 1
+    fixed = merge_job(master, [str(inbox)])
+    assert [f.action for f in fixed.files] == ["unchanged"] * 3
+    assert not [i for i in fixed.issues() if i.code == "unit-unregistered"]
 
 
 def test_an_empty_register_changes_nothing(tmp_path: Path):

@@ -10,7 +10,7 @@ from typing import Any
 from addin import schema
 from addin.catalogue import Catalogue
 from addin.jobs.common import JobReport, Progress, each_source, effective_catalogue, now_here, opened, save
-from addin.jobs.units import place_unit
+from addin.jobs.units import forget_registered, place_unit
 from addin.merge import Candidate, FileOutcome, MergeOutcome, RowsCheck, assemble, decide
 from addin.models import Issue
 from addin.register import unregistered_check
@@ -93,6 +93,7 @@ def merge_content(master: Path, content: MasterContent, sources: list[str], *, m
     report = MergeReport(str(master))
     catalogue = effective_catalogue(content, catalogue)
     state = state_of(content)
+    forget_registered(state, content.register)
     candidates: list[Candidate] = []
     ignored: list[FileOutcome] = []
     for found in each_source(sources, master=master, progress=progress):

@@ -60,6 +60,19 @@ def place_unit(submission: Submission, sender: str | None, register: UnitRegiste
                 nominee.__dict__["unit"] = entry.name  # as the ingest sets it (no re-validation per row)
 
 
+def forget_registered(state: dict[str, Any], register: UnitRegister) -> None:
+    """Drop the `unit-unregistered` warnings of held versions whose unit the register now knows.
+
+    The clerk's fix is a line in DonVi (or a name under "Tên khác"), not a new file from the unit:
+    the next merge, where the version is unchanged, must not keep the warning.
+    """
+    if not register:
+        return
+    for version in state.values():
+        if register.find(version.name) is not None:
+            version.issues = [i for i in version.issues if i.code != UNREGISTERED]
+
+
 def unregistered_issue(unit: str, file: str, register: UnitRegister) -> Issue:
     """The warning for a file whose unit is not in the register, naming the closest entries."""
     near = register.closest(unit, MAX_CLOSEST)
