@@ -103,6 +103,10 @@ def parse(rows: Iterable[list[Any]]) -> Settings:
         if key in (fold(SECTION_UNIT_QUOTAS), fold(SECTION_ROLE_QUOTAS), fold(SECTION_TARGETS)):
             section = key
             continue
+        if section is not None and key in by_label:
+            # A plain setting ends a section: a setting added since a master was made (Hạn nộp) is
+            # typed by the clerk at the bottom of its CauHinh, under the sections.
+            section = None
         if section == fold(SECTION_UNIT_QUOTAS):
             seats = int(_number(value, -1))
             if seats >= 0:

@@ -420,3 +420,12 @@ def test_the_buttons_show_who_has_sent_and_write_the_reminders(tmp_path: Path):
     assert message["To"] == "binhminh@tragiang.edu.vn, hieutruong.bm@gmail.com"
     text = alert_text(book)
     assert "Đã soạn 1 thư nhắc" in text and "chưa soạn được thư: Trường THCS Lý Tự Trọng." in text
+
+
+def test_a_deadline_typed_under_the_sections_of_an_older_cauhinh_is_read():
+    from addin import settings as settings_mod
+
+    older = [r for r in settings_mod.rows() if r[0] != "Hạn nộp"] + [["Hạn nộp", datetime(2025, 5, 15), None]]
+    parsed = settings_mod.parse(older)
+    assert (parsed.deadline, str(parsed.deadline_date())) == ("15/05/2025", "2025-05-15")
+    assert parsed.type_role_quotas == {}
