@@ -142,7 +142,7 @@ class UnitRegister:
     def __init__(self, entries: Iterable[RegisterEntry] = ()):
         self.entries: list[RegisterEntry] = []
         self._exact: dict[str, RegisterEntry] = {}
-        self._loose: dict[str, set[int]] = {}
+        self._loose: dict[str, dict[int, RegisterEntry]] = {}  # loose key -> the entries (by identity) it names
         self._emails: dict[str, RegisterEntry] = {}
         for entry in entries:
             self.add(entry)
@@ -157,7 +157,7 @@ class UnitRegister:
         self.entries.append(entry)
         for name in [entry.name, *entry.other_names]:
             self._exact.setdefault(unit_key(name), entry)
-            self._loose.setdefault(loose_key(name), set()).add(id(entry))
+            self._loose.setdefault(loose_key(name), {})[id(entry)] = entry
         for address in entry.emails:
             self._emails.setdefault(address.lower(), entry)
 
@@ -168,10 +168,9 @@ class UnitRegister:
         entry = self._exact.get(unit_key(name))
         if entry is not None:
             return entry
-        ids = self._loose.get(loose_key(name))
-        if ids and len(ids) == 1:  # a loose match naming two units is no match
-            (only,) = ids
-            return next(e for e in self.entries if id(e) == only)
+        named = self._loose.get(loose_key(name), {})
+        if len(named) == 1:  # a loose match naming two units is no match
+            return next(iter(named.values()))
         return None
 
     def by_address(self, sender: str | None) -> RegisterEntry | None:

@@ -1,7 +1,7 @@
 """The master workbook's own sheets: reading back what an earlier merge wrote, writing the new state.
 
 DanhSach (the merged list), Loi (every issue), NhatKy (the merge log) are tdkt's; BiDanh (unit
-aliases) is the clerk's: created once with an example, then only read.
+aliases) and DonVi (the unit register) are the clerk's: created once, then only read by a merge.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from addin.schema import (
     MasterRow,
 )
 from addin.text import clean
-from addin.units import Aliases, RegisterEntry, UnitRegister, register_from_grid
+from addin.units import Aliases, RegisterEntry, UnitNames, UnitRegister, register_from_grid
 from addin.workbook.master import OfficialLayout, SheetData
 from addin.workbook.reader import UnreadableFile
 
@@ -65,9 +65,8 @@ class MasterContent:
     catalogue: Any = None  # the DanhMuc sheet's catalogue, which overrides the defaults when present
     registrations: list[MasterRow] = field(default_factory=list)  # DangKy rows
     register: UnitRegister = field(default_factory=UnitRegister)  # DonVi, the clerk's unit register
-    has_register_sheet: bool = False
 
-    def unit_names(self) -> Any:
+    def unit_names(self) -> Aliases | UnitNames:
         """How the master names a unit: its alias in BiDanh, then its official name in DonVi."""
         return self.register.names(self.aliases) if self.register else self.aliases
 
@@ -212,7 +211,6 @@ def content_from_sheets(sheet_rows: Callable[[str], list[list[Any]] | None],
             content.aliases = Aliases(content.alias_pairs)
     units = sheet_rows(schema.UNITS)
     if units is not None:
-        content.has_register_sheet = True
         content.register = UnitRegister(register_from_grid(units) or [])
     catalogue_rows = sheet_rows(schema.CATALOGUE)
     if catalogue_rows:
