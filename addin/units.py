@@ -144,6 +144,7 @@ class UnitRegister:
         self._exact: dict[str, RegisterEntry] = {}
         self._loose: dict[str, dict[int, RegisterEntry]] = {}  # loose key -> the entries (by identity) it names
         self._emails: dict[str, RegisterEntry] = {}
+        self._closest_keys: dict[str, str] = {}  # loose key -> official name, for `closest`
         for entry in entries:
             self.add(entry)
 
@@ -157,7 +158,9 @@ class UnitRegister:
         self.entries.append(entry)
         for name in [entry.name, *entry.other_names]:
             self._exact.setdefault(unit_key(name), entry)
-            self._loose.setdefault(loose_key(name), {})[id(entry)] = entry
+            loose = loose_key(name)
+            self._loose.setdefault(loose, {})[id(entry)] = entry
+            self._closest_keys.setdefault(loose, entry.name)
         for address in entry.emails:
             self._emails.setdefault(address.lower(), entry)
 
@@ -184,10 +187,7 @@ class UnitRegister:
         """The official names most like `name` (difflib over the loose keys), best first."""
         if not name:
             return []
-        keys: dict[str, str] = {}
-        for entry in self.entries:
-            for written in [entry.name, *entry.other_names]:
-                keys.setdefault(loose_key(written), entry.name)
+        keys = self._closest_keys
         near = difflib.get_close_matches(loose_key(name), list(keys), n=n * 3, cutoff=0.6)
         return list(dict.fromkeys(keys[k] for k in near))[:n]
 
