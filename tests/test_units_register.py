@@ -429,3 +429,16 @@ def test_a_deadline_typed_under_the_sections_of_an_older_cauhinh_is_read():
     parsed = settings_mod.parse(older)
     assert (parsed.deadline, str(parsed.deadline_date())) == ("15/05/2025", "2025-05-15")
     assert parsed.type_role_quotas == {}
+
+
+def test_status_says_when_a_unit_was_sent_its_feedback(round_master: Path):
+    sent_back = feedback_job(round_master)  # into tra-lai beside the master, where status looks
+    assert sent_back.error is None
+    got = {u.unit for u in sent_back.units if u.workbook is not None}
+    assert "Trường Tiểu học Kim Đồng" in got
+    report = status_job(round_master)
+    with_feedback = {u.unit for u in report.units if u.feedback is not None}
+    assert with_feedback == got - {u.unit for u in report.unregistered}
+    assert "Trường THCS Võ Thị Sáu" not in with_feedback
+    kim_dong = next(u for u in report.to_json_dict()["units"] if u["unit"] == "Trường Tiểu học Kim Đồng")
+    assert kim_dong["feedback"] is not None
