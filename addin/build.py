@@ -42,6 +42,8 @@ PLACEHOLDERS = {
     schema.CHECK: "Bấm nút \"Kiểm tra hồ sơ\" ở trang DieuKhien: kết quả kiểm tra các tệp trong hộp thư được ghi ở đây.",
     schema.TALLY: "Bấm nút \"Lập biểu tổng hợp\" ở trang DieuKhien: biểu tổng hợp được ghi ở đây.",
     schema.DELEGATES: "Bấm nút \"Lập danh sách đại biểu\" ở trang DieuKhien: danh sách đại biểu được ghi ở đây.",
+    schema.SUBMISSION_STATUS: "Bấm nút \"Tình hình nộp\" ở trang DieuKhien: đơn vị nào đã nộp, chưa nộp, nộp muộn "
+                              "(theo trang DonVi và ô \"Hạn nộp\" của CauHinh) được ghi ở đây.",
 }
 # xlwings reads its settings from a sheet of this name (key in A, value in B, no quotes). Empty
 # values fall back to the xlwings add-in's settings; the clerk fills in Interpreter_Win only when
@@ -56,6 +58,8 @@ INSTRUCTIONS = [
     "4. Bấm \"Lập biểu tổng hợp\", \"Lập danh sách đại biểu\"; chọn trang ở ô bên dưới rồi bấm \"Xuất PDF\" để in.",
     "   Hồ sơ còn lỗi: bấm \"Trả lại đơn vị\" (tệp trả lại ở thư mục tra-lai cạnh sổ). Xét xong: \"Ghi kết quả vào sổ\" (trang LichSu).",
     "5. Lưu sổ (Ctrl+S) sau mỗi lần bấm nút. Trang DanhMuc (danh mục danh hiệu) và BiDanh (tên đơn vị) sửa được.",
+    "6. Trang DonVi: các đơn vị phải nộp (tên chính thức, email, tên khác). Bấm \"Tình hình nộp\" để xem ai chưa nộp,",
+    "   \"Nhắc đơn vị chưa nộp\" để soạn thư nhắc (thư mục nhac-nop cạnh sổ); hạn nộp ghi ở ô \"Hạn nộp\" của CauHinh.",
 ]
 
 

@@ -268,6 +268,105 @@ def render_feedback(report) -> str:
 
 
 @main.command()
+@click.argument("master", type=click.Path(dir_okay=False))
+@click.argument("source", metavar="[TỆP]", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="In kết quả dạng một đối tượng JSON.")
+def units(master: str, source: str | None, as_json: bool) -> None:
+    """In danh sách đơn vị (trang DonVi) của sổ MASTER, hoặc điền nó từ TỆP (Excel hoặc CSV).
+
+    TỆP là danh sách đơn vị cơ quan đã có: cột tên đơn vị, loại đơn vị, cấp trên, email, tên khác,
+    chỉ tiêu đại biểu, ghi chú (tiêu đề viết kiểu nào cũng được). Đơn vị đã có trong DonVi giữ nguyên
+    những ô đã điền, chỉ được bổ sung ô trống. Thoát với mã 1 khi không đọc được tệp hay không ghi được sổ.
+    """
+    from addin.jobs import units_job
+
+    if source is None and not Path(master).exists():
+        raise click.BadParameter(f"không có sổ \"{master}\"", param_hint="MASTER")
+    if source is not None and Path(master).suffix.lower() not in (".xlsx", ".xlsm"):
+        raise click.BadParameter("sổ tổng hợp phải là tệp .xlsx hoặc .xlsm", param_hint="MASTER")
+    report = units_job(master, source)
+    if as_json:
+        click.echo(json.dumps(report.to_json_dict(), ensure_ascii=False, indent=2))
+    elif not report.error:
+        for i, e in enumerate(report.entries, start=1):
+            extra = ", ".join(x for x in (e.kind, e.parent, "; ".join(e.emails) or "chưa có email") if x)
+            click.echo(f"{i:>3}. {e.name} ({extra})")
+        if not report.entries:
+            click.echo(f"Trang {schema.UNITS} chưa có đơn vị nào: hãy chỉ ra tệp danh sách đơn vị, ví dụ "
+                       "tdkt units SỔ danh-sach-don-vi.xlsx.")
+        if source is not None:
+            click.echo(f"Đã ghi trang {schema.UNITS}: {report.added} đơn vị thêm mới, {report.updated} đơn vị được "
+                       f"bổ sung; có {len(report.entries)} đơn vị.")
+    if report.error:
+        click.echo(f"Lỗi: {report.error}", err=True)
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("master", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="In kết quả dạng một đối tượng JSON.")
+def status(master: str, as_json: bool) -> None:
+    """Tình hình nộp: đơn vị nào đã nộp, chưa nộp, nộp muộn (ghi trang TinhHinhNop của sổ MASTER).
+
+    Đối chiếu danh sách đơn vị (trang DonVi) với nhật ký gộp và hạn nộp (ô "Hạn nộp" của trang CauHinh);
+    liệt kê cả đơn vị đã gửi nhưng không có trong DonVi. Thoát với mã 1 khi không ghi được sổ.
+    """
+    from addin.jobs import status_job
+
+    report = status_job(master)
+    if as_json:
+        click.echo(json.dumps(report.to_json_dict(), ensure_ascii=False, indent=2))
+    elif report.today is not None:
+        for u in report.units:
+            mark = "✔" if u.sent else "✘"
+            text = f"{mark} {u.unit}: " + (f"{u.rows} dòng, {u.errors} lỗi, {u.warnings} cảnh báo, gửi lần cuối "
+                                           f"{u.last_sent:%d/%m/%Y %H:%M}" if u.sent and u.last_sent else
+                                           f"{u.rows} dòng" if u.sent else "chưa nộp")
+            click.echo(text + (" — nộp muộn" if u.late else ""))
+        for u in report.unregistered:
+            click.echo(f"? {u.unit}: đã gửi nhưng không có trong trang {schema.UNITS}"
+                       + (f" (gần giống: {u.note})" if u.note else ""))
+        deadline = f"hạn nộp {report.deadline:%d/%m/%Y}" if report.deadline else "chưa đặt hạn nộp"
+        click.echo(f"\n{len(report.units) - len(report.missing)}/{len(report.units)} đơn vị đã nộp ({deadline}).")
+        if not report.error:
+            click.echo(f"Đã ghi trang {schema.SUBMISSION_STATUS} vào sổ {master}.")
+    if report.error:
+        click.echo(f"Lỗi: {report.error}", err=True)
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("master", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", "out", type=click.Path(file_okay=False), default=None,
+              help="Thư mục ghi thư nhắc (mặc định: thư mục nhac-nop cạnh sổ tổng hợp).")
+@click.option("--json", "as_json", is_flag=True, help="In kết quả dạng một đối tượng JSON.")
+def remind(master: str, out: str | None, as_json: bool) -> None:
+    """Nhắc đơn vị chưa nộp: soạn sẵn thư nhắc (.eml) gửi tới email của từng đơn vị chưa nộp (trang DonVi).
+
+    Thư ghi hạn nộp (trang CauHinh); mở bằng Outlook là thư nháp, bấm Gửi. Đơn vị chưa có email được
+    liệt kê. Thoát với mã 0 khi đã soạn đủ, 1 khi có đơn vị không soạn được thư.
+    """
+    from addin.jobs import remind_job
+
+    report = remind_job(master, out=out)
+    if as_json:
+        click.echo(json.dumps(report.to_json_dict(), ensure_ascii=False, indent=2))
+    elif not report.error:
+        done = [r for r in report.reminders if r.file]
+        if done:
+            click.echo(f"Đã soạn {len(done)} thư nhắc trong thư mục {report.out}:")
+        for r in report.reminders:
+            click.echo(f"✉ {r.unit} — gửi tới {', '.join(r.to)}: {r.file}" if r.file else f"✘ {r.unit}: {r.error}")
+        if report.no_email:
+            click.echo(f"Chưa có email trong trang {schema.UNITS}, không soạn được thư: " + ", ".join(report.no_email) + ".")
+        if not report.reminders and not report.no_email:
+            click.echo("Mọi đơn vị trong danh sách đơn vị đã nộp: không cần nhắc.")
+    if report.error:
+        click.echo(f"Lỗi: {report.error}", err=True)
+    sys.exit(0 if report.ok else 1)
+
+
+@main.command()
 @click.argument("master", type=click.Path(exists=True, dir_okay=False))
 @click.option("--year", "years", multiple=True, help="Chỉ tính năm học này, ví dụ 2024-2025 (ghi nhiều lần được).")
 @click.option("--all-categories", is_flag=True, help="Ghi cả các loại khen thưởng không có đề nghị nào.")

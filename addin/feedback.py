@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import email.utils
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,8 @@ from addin.models import Issue, Severity, Submission
 _PROBLEMS = (Severity.ERROR, Severity.WARNING)
 _XLSX_TYPE = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 MAX_LISTED = 10  # problems named in the covering text; the workbook lists all of them
+# Problems the clerk fixes in the master, not the unit in its list: never sent back.
+CLERK_ONLY = frozenset({"unit-unregistered"})
 
 
 @dataclass
@@ -75,8 +77,9 @@ def units_with_problems(state: dict[str, UnitVersion]) -> tuple[list[UnitFeedbac
     for version in state.values():
         shown = next((str(r.src_file) for r in version.rows if r.src_file), "")
         shown = shown or next((i.file for i in version.issues if i.file), "")
-        if any(i.severity in _PROBLEMS for i in version.issues):
-            issues = sorted(version.issues, key=lambda i: (i.sheet or "", i.row or 0, i.column or ""))
+        theirs = [i for i in version.issues if i.code not in CLERK_ONLY]
+        if any(i.severity in _PROBLEMS for i in theirs):
+            issues = sorted(theirs, key=lambda i: (i.sheet or "", i.row or 0, i.column or ""))
             plan.append(UnitFeedback(version.name, shown, version.sha256, issues))
         else:
             clean.append(version.name)
@@ -166,4 +169,39 @@ def reply_message(*, to: str, subject: str | None, message_id: str | None, body:
     msg["X-Unsent"] = "1"  # Outlook opens the file as a draft with a Send button
     msg.set_content(body)
     msg.add_attachment(attachment, maintype=_XLSX_TYPE[0], subtype=_XLSX_TYPE[1], filename=attachment_name)
+    return msg
+
+
+def reminder_text(*, unit: str, deadline: date | None, today: date, office: str, preparer: str) -> str:
+    """The reminder to a unit that has not sent its list (Vietnamese), with the deadline."""
+    if deadline is None:
+        when = "Đề nghị đơn vị gửi danh sách sớm để kịp tổng hợp."
+    elif today > deadline:
+        when = (f"Hạn nộp là ngày {deadline:%d/%m/%Y} và đã qua {(today - deadline).days} ngày: đề nghị đơn vị "
+                "gửi danh sách ngay.")
+    else:
+        when = f"Hạn nộp là ngày {deadline:%d/%m/%Y}: đề nghị đơn vị gửi danh sách đúng hạn."
+    lines = [
+        f"Kính gửi: {unit},",
+        "",
+        f"Đến ngày {today:%d/%m/%Y}, {office or 'Thường trực Hội đồng Thi đua - Khen thưởng'} chưa nhận được danh sách "
+        f"đề nghị khen thưởng của đơn vị. {when}",
+        "",
+        "Danh sách lập theo mẫu (tệp Excel), gửi qua thư điện tử trả lời thư này. Nếu đơn vị đã gửi, xin gửi lại "
+        "và báo để chúng tôi kiểm tra.",
+        "",
+        "Trân trọng.",
+    ]
+    return "\n".join(lines + [x for x in (preparer, office) if x])
+
+
+def reminder_message(*, to: list[str], deadline: date | None, body: str, now: datetime | None = None) -> EmailMessage:
+    """A reminder draft to a unit's addresses (from DonVi), opened by Outlook as a draft, as reply_message's."""
+    msg = EmailMessage()
+    msg["To"] = ", ".join(to)
+    subject = "Nhắc nộp danh sách đề nghị khen thưởng"
+    msg["Subject"] = f"{subject} (hạn nộp {deadline:%d/%m/%Y})" if deadline else subject
+    msg["Date"] = email.utils.format_datetime((now or datetime.now()).astimezone())
+    msg["X-Unsent"] = "1"  # Outlook opens the file as a draft with a Send button
+    msg.set_content(body)
     return msg

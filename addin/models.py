@@ -131,6 +131,7 @@ ISSUE_CODES: dict[str, str] = {
     "invalid-rule-parameter": "Tham số trong trang QuyDinh không hợp lệ: dùng giá trị mặc định",
     "legal-basis": "Căn cứ pháp lý và ngày hồ sơ dùng để đối chiếu lịch sử khen thưởng",
     "not-registered": "Đề nghị danh hiệu chưa đăng ký thi đua từ đầu năm",
+    "unit-unregistered": "Đơn vị gửi tệp không có trong danh sách đơn vị (trang DonVi)",
     "master-unusable": "Không dùng được sổ tổng hợp (chưa có, hỏng, hoặc cài đặt không dùng được)",
     "master-not-written": "Không ghi được sổ tổng hợp (đang mở, bị khóa, hết chỗ): sổ cũ vẫn nguyên vẹn",
     "cell-too-long": "Ô dài quá giới hạn 32.767 ký tự của Excel: chỉ đọc phần đầu",

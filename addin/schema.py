@@ -33,13 +33,18 @@ SETTINGS = "CauHinh"  # the clerk's settings
 RULES = "QuyDinh"  # the rule parameters by legal basis
 CATALOGUE = "DanhMuc"  # the award catalogue as the clerk extends it
 ALIASES = "BiDanh"  # unit names as written in files -> the unit's proper name
+UNITS = "DonVi"  # the unit register: every unit expected to send, its official name and email
+SUBMISSION_STATUS = "TinhHinhNop"  # who has sent and who has not, against the register and the deadline
 XLWINGS_CONF = "xlwings.conf"  # read by xlwings itself (hidden)
 TEMPLATE_LIST = LIST  # the unit template sends its list on a sheet named like the master's
 
-SHEET_ORDER = [CONTROL, LIST, ISSUES, LOG, CHECK, REGISTRATIONS_LIST, REGISTRATIONS_ISSUES, REGISTRATIONS_LOG,
-               TALLY, DELEGATES, HISTORY, GUESTS, SETTINGS, RULES, CATALOGUE, ALIASES, XLWINGS_CONF]
+SHEET_ORDER = [CONTROL, LIST, ISSUES, LOG, SUBMISSION_STATUS, CHECK, REGISTRATIONS_LIST, REGISTRATIONS_ISSUES,
+               REGISTRATIONS_LOG, TALLY, DELEGATES, HISTORY, GUESTS, SETTINGS, RULES, CATALOGUE, UNITS, ALIASES,
+               XLWINGS_CONF]
+# Sheets the clerk fills in: created once, then only read (never overwritten by a run).
+CLERK_SHEETS = (GUESTS, SETTINGS, RULES, CATALOGUE, UNITS, ALIASES)
 # The sheets "Xuất PDF" offers, first the default.
-PRINTABLE = [TALLY, DELEGATES, LIST, ISSUES, CHECK, LOG]
+PRINTABLE = [TALLY, DELEGATES, LIST, SUBMISSION_STATUS, ISSUES, CHECK, LOG]
 # Which column colours a row by its severity or status, per sheet (the open book's conditional format).
 STATUS_COLUMN = {LIST: "Tình trạng", ISSUES: "Mức", CHECK: "Mức", REGISTRATIONS_LIST: "Tình trạng",
                  REGISTRATIONS_ISSUES: "Mức"}
@@ -51,6 +56,7 @@ TITLE_LIST = "DANH SÁCH TỔNG HỢP ĐỀ NGHỊ KHEN THƯỞNG"
 TITLE_REGISTRATIONS = "DANH SÁCH ĐĂNG KÝ THI ĐUA, KHEN THƯỞNG"
 TITLE_TALLY = "BIỂU TỔNG HỢP KẾT QUẢ ĐỀ NGHỊ KHEN THƯỞNG"
 TITLE_DELEGATES = "DANH SÁCH ĐẠI BIỂU DỰ HỘI NGHỊ ĐIỂN HÌNH TIÊN TIẾN"
+TITLE_SUBMISSION_STATUS = "TÌNH HÌNH NỘP HỒ SƠ ĐỀ NGHỊ KHEN THƯỞNG CỦA CÁC ĐƠN VỊ"
 LIST_HEADER_ROW = 8  # DanhSach: the official title block on rows 1-7, the header on row 8
 
 
@@ -153,6 +159,34 @@ ALIAS_COLUMNS = _columns(
     ("written", "Tên đơn vị như ghi trong tệp", 45),
     ("proper", "Tên đơn vị chuẩn", 45),
 )
+
+# The unit register DonVi (the clerk's; `tdkt units MASTER FILE` fills it from the office's own list).
+UNIT_COLUMNS = _columns(
+    ("name", "Tên đơn vị", 40),
+    ("kind", "Loại đơn vị", 16),
+    ("parent", "Cấp trên", 30),
+    ("emails", "Email", 36),
+    ("other_names", "Tên khác", 40),
+    ("quota", "Chỉ tiêu đại biểu", 10),
+    ("note", "Ghi chú", 24),
+)
+
+# TinhHinhNop: one row per unit of the register.
+SUBMISSION_STATUS_COLUMNS = _columns(
+    ("stt", "STT", 6),
+    ("unit", "Đơn vị", 36),
+    ("sent", "Tình trạng", 12),
+    ("files", "Số tệp", 8),
+    ("versions", "Số lần gộp", 9),
+    ("rows", "Số dòng", 8),
+    ("errors", "Số lỗi", 8),
+    ("warnings", "Số cảnh báo", 9),
+    ("last_sent", "Gửi lần cuối", 16),
+    ("late", "Nộp muộn", 9),
+    ("feedback", "Đã trả lại", 16),
+    ("note", "Ghi chú", 30),
+)
+SENT_LABEL, NOT_SENT_LABEL = "Đã nộp", "Chưa nộp"
 
 SETTINGS_COLUMNS = _columns(
     ("name", "Tham số", 42),

@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from addin.text import clean, fold, is_yes, parse_number
+from datetime import date, datetime
+
+from addin.text import clean, fold, is_yes, parse_date, parse_number
 
 SECTION_UNIT_QUOTAS = "CHỈ TIÊU ĐẠI BIỂU THEO ĐƠN VỊ"
 SECTION_ROLE_QUOTAS = "CHỈ TIÊU THEO LOẠI ĐƠN VỊ VÀ VAI TRÒ"
@@ -29,6 +31,8 @@ _PLAIN: list[tuple[str, str, Any, str]] = [
      "Mã trong danh mục; từ danh hiệu này trở lên được chọn làm đại biểu điển hình"),
     ("tally_counts_errors", "Biểu tổng hợp tính cả dòng có lỗi", "Không", "Có hoặc Không"),
     ("inbox", "Thư mục hộp thư", "hop-thu", "Nơi lưu tệp các đơn vị gửi về (để trống: thư mục hop-thu cạnh sổ)"),
+    ("deadline", "Hạn nộp", "",
+     "Hạn các đơn vị nộp danh sách đề nghị, ngày/tháng/năm, ví dụ 15/05/2025 (trang TinhHinhNop, thư nhắc)"),
     ("registrations_inbox", "Thư mục đăng ký thi đua", "dang-ky",
      "Nơi lưu danh sách đăng ký thi đua đầu năm các đơn vị gửi về, cho nút \"Nhập đăng ký thi đua\" "
      "(để trống: thư mục dang-ky cạnh sổ; không đặt trong thư mục hộp thư)"),
@@ -55,6 +59,7 @@ class Settings:
     exemplary_from: str = "CSTDCS"
     tally_counts_errors: bool = False
     inbox: str = "hop-thu"
+    deadline: str = ""  # "Hạn nộp" as typed (dd/mm/yyyy); see deadline_date
     registrations_inbox: str = "dang-ky"
     check_registrations: bool = True
     unit_quotas: dict[str, int] = field(default_factory=dict)
@@ -68,6 +73,12 @@ class Settings:
 
     def place_date(self) -> str:
         return f"{self.place or '...'}, ngày ... tháng ... năm ..."
+
+    def deadline_date(self) -> date | None:
+        """"Hạn nộp" as a date, or None when it is empty or not a date on the calendar."""
+        if not self.deadline:
+            return None
+        return parse_date(self.deadline).day
 
 
 def _number(value: Any, default: float, *, share: bool = False) -> float:
@@ -92,6 +103,10 @@ def parse(rows: Iterable[list[Any]]) -> Settings:
         if key in (fold(SECTION_UNIT_QUOTAS), fold(SECTION_ROLE_QUOTAS), fold(SECTION_TARGETS)):
             section = key
             continue
+        if section is not None and key in by_label:
+            # A plain setting ends a section: a setting added since a master was made (Hạn nộp) is
+            # typed by the clerk at the bottom of its CauHinh, under the sections.
+            section = None
         if section == fold(SECTION_UNIT_QUOTAS):
             seats = int(_number(value, -1))
             if seats >= 0:
@@ -116,6 +131,8 @@ def parse(rows: Iterable[list[Any]]) -> Settings:
                 setattr(settings, attr, int(_number(value, default)))
             elif isinstance(default, float):
                 setattr(settings, attr, _number(value, default, share=True))
+            elif isinstance(value, (date, datetime)):  # a date cell (Hạn nộp): as the clerk reads it
+                setattr(settings, attr, value.strftime("%d/%m/%Y"))
             else:
                 setattr(settings, attr, clean(str(value)) if value not in (None, "") else default)
     return settings

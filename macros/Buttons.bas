@@ -16,6 +16,14 @@ Public Sub SendFeedback()
     RunPython "import addin.excel as tdkt; tdkt.send_feedback()"
 End Sub
 
+Public Sub SubmissionStatus()
+    RunPython "import addin.excel as tdkt; tdkt.submission_status()"
+End Sub
+
+Public Sub RemindUnits()
+    RunPython "import addin.excel as tdkt; tdkt.remind_units()"
+End Sub
+
 Public Sub ImportRegistrations()
     RunPython "import addin.excel as tdkt; tdkt.import_registrations()"
 End Sub

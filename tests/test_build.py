@@ -118,9 +118,9 @@ def test_every_button_calls_a_macro_that_exists_in_the_compiled_vba(built: Path)
     for macro in bound:
         assert macro in compiled_subs, macro
     sheets = re.findall(r'<sheet name="([^"]+)"', workbook_xml)
-    assert sheets == ["DieuKhien", "DanhSach", "Loi", "NhatKy", "KiemTra", "DangKy", "LoiDangKy", "NhatKyDangKy",
-                      "TongHop", "DaiBieu", "LichSu", "KhachMoi", "CauHinh", "QuyDinh", "DanhMuc", "BiDanh",
-                      "xlwings.conf"]
+    assert sheets == ["DieuKhien", "DanhSach", "Loi", "NhatKy", "TinhHinhNop", "KiemTra", "DangKy", "LoiDangKy",
+                      "NhatKyDangKy", "TongHop", "DaiBieu", "LichSu", "KhachMoi", "CauHinh", "QuyDinh", "DanhMuc",
+                      "DonVi", "BiDanh", "xlwings.conf"]
 
 
 def test_libreoffice_sees_the_buttons_bound_to_the_macros(built: Path, tmp_path: Path):

@@ -13,8 +13,10 @@ from addin.excel.buttons import (
     make_tally,
     merge_submissions,
     record_results,
+    remind_units,
     send_feedback,
+    submission_status,
 )
 
 __all__ = ["check_submissions", "merge_submissions", "send_feedback", "import_registrations", "make_tally",
-           "choose_delegates", "record_results", "export_pdf"]
+           "choose_delegates", "record_results", "export_pdf", "submission_status", "remind_units"]

@@ -3,7 +3,7 @@
 Each button is run by xlwings' RunPython while the master is open in Excel. The file is then
 locked (Windows) and the clerk's unsaved edits live only in Excel, so a button never reads or
 writes the .xlsm underneath: it reads what it needs from the open book (DanhSach, Loi, NhatKy,
-CauHinh, KhachMoi, BiDanh, DanhMuc) in one range call per sheet, reads the units' files from
+CauHinh, KhachMoi, BiDanh, DanhMuc, DonVi) in one range call per sheet, reads the units' files from
 the inbox folder named in CauHinh, runs the same core as the CLI (addin.jobs), and writes the
 same sheets back into the open book through xlwings, in bulk (addin.excel.render). The clerk
 saves the book as usual; Excel's own undo history and backups apply.
@@ -39,7 +39,7 @@ LOG_FILE = Path(tempfile.gettempdir()) / "tdkt-nut-bam.log"
 # What read_content reads: the list's three sheets, the clerk's sheets, and DangKy too (the merge
 # warns about proposals nobody registered for). Each sheet is read at most once per click.
 MASTER_SHEETS = [schema.LIST, schema.ISSUES, schema.LOG, schema.SETTINGS, schema.GUESTS, schema.ALIASES, schema.CATALOGUE,
-                 schema.REGISTRATIONS_LIST]
+                 schema.REGISTRATIONS_LIST, schema.UNITS]
 
 
 class ButtonError(Exception):
@@ -330,6 +330,67 @@ def send_feedback(book: Any, status: StatusBar) -> str:
 
 
 MAX_UNITS_LISTED = 15  # units named in a message box; the files and sheets hold the rest
+
+
+@button("lập tình hình nộp")
+def submission_status(book: Any, status: StatusBar) -> str:
+    """Tình hình nộp: who has sent and who has not (DonVi, NhatKy, "Hạn nộp"), into sheet TinhHinhNop.
+
+    The same work as `tdkt status MASTER` (addin.jobs.status_content) on the open book; a unit's
+    feedback is seen in the outbox folder beside the book.
+    """
+    content = read_content(book)
+    master = master_path(book)
+    outbox = jobs.default_outbox(master, jobs.inbox_folder(master, content.settings.inbox))
+    report = jobs.status_content(content, master=master, outbox=outbox)
+    _write_missing_or_all(book, report.sheets)
+    book.sheets[schema.SUBMISSION_STATUS].activate()
+    if not content.register:
+        return (f"Trang {schema.UNITS} chưa có đơn vị nào: hãy điền danh sách các đơn vị phải nộp (tên, email), rồi bấm "
+                f"nút lại. Trang {schema.SUBMISSION_STATUS} đã ghi {len(report.unregistered)} đơn vị đã gửi.")
+    sent = len(report.units) - len(report.missing)
+    deadline = f"hạn nộp {report.deadline:%d/%m/%Y}" if report.deadline else f"chưa đặt \"Hạn nộp\" ở trang {schema.SETTINGS}"
+    lines = [f"{sent}/{len(report.units)} đơn vị đã nộp ({deadline})."]
+    if report.missing:
+        lines.append("Chưa nộp: " + _names(report.missing) + ".")
+    late = [u.unit for u in report.units if u.late]
+    if late:
+        lines.append("Nộp muộn hoặc quá hạn chưa nộp: " + _names(late) + ".")
+    if report.unregistered:
+        lines.append(f"Đã gửi nhưng không có trong trang {schema.UNITS}: " + _names([u.unit for u in report.unregistered]) + ".")
+    lines.append(f"Xem trang {schema.SUBMISSION_STATUS}; hãy lưu sổ (Ctrl+S).")
+    return "\n".join(lines)
+
+
+def _names(units: list[str]) -> str:
+    shown = ", ".join(units[:MAX_UNITS_LISTED])
+    return shown + (f" và {len(units) - MAX_UNITS_LISTED} đơn vị khác" if len(units) > MAX_UNITS_LISTED else "")
+
+
+@button("soạn thư nhắc đơn vị chưa nộp")
+def remind_units(book: Any, status: StatusBar) -> str:
+    """Nhắc đơn vị chưa nộp: a reminder .eml draft to every register unit that has not sent, beside the book.
+
+    The same work as `tdkt remind MASTER` (addin.jobs.remind_content) on the open book; nothing is
+    written into the book.
+    """
+    content = read_content(book)
+    master = master_path(book)
+    out = jobs.reminders_outbox(master, jobs.inbox_folder(master, content.settings.inbox))
+    report = jobs.remind_content(content, master=master, out=out)
+    if report.error:
+        raise ButtonError(report.error)
+    done = [r for r in report.reminders if r.file]
+    lines = []
+    if done:
+        lines.append(f"Đã soạn {len(done)} thư nhắc trong thư mục {out} (mở bằng Outlook, bấm Gửi): " +
+                     _names([r.unit for r in done]) + ".")
+    for r in report.reminders:
+        if r.error:
+            lines.append(r.error)
+    if report.no_email:
+        lines.append(f"Chưa có email ở trang {schema.UNITS}, chưa soạn được thư: " + _names(report.no_email) + ".")
+    return "\n".join(lines) or "Mọi đơn vị trong trang DonVi đã nộp: không cần nhắc."
 
 
 @button("nhập đăng ký thi đua")

@@ -28,6 +28,10 @@ BUTTONS: list[Button] = [
            "Gộp các tệp trong thư mục hộp thư vào trang DanhSach; lỗi ở trang Loi, nhật ký ở trang NhatKy."),
     Button("SendFeedback", "send_feedback", "Trả lại đơn vị",
            "Lập tệp trả lại (bản đánh dấu lỗi, thư trả lời) cho các đơn vị có hồ sơ còn lỗi, vào thư mục tra-lai cạnh sổ."),
+    Button("SubmissionStatus", "submission_status", "Tình hình nộp",
+           "Đơn vị nào đã nộp, chưa nộp, nộp muộn (theo trang DonVi và ô \"Hạn nộp\" của CauHinh), ghi vào trang TinhHinhNop."),
+    Button("RemindUnits", "remind_units", "Nhắc đơn vị chưa nộp",
+           "Soạn thư nhắc (.eml) tới email của từng đơn vị chưa nộp (trang DonVi), vào thư mục nhac-nop cạnh sổ."),
     Button("ImportRegistrations", "import_registrations", "Nhập đăng ký thi đua",
            "Nhập danh sách đăng ký thi đua đầu năm học (thư mục dang-ky cạnh sổ) vào trang DangKy."),
     Button("MakeTally", "make_tally", "Lập biểu tổng hợp",
@@ -41,7 +45,7 @@ BUTTONS: list[Button] = [
 ]
 
 # The sheet "Xuất PDF" exports: a dropdown on the control sheet, read when the button runs.
-PDF_LABEL_CELL = "B20"
-PDF_SHEET_CELL = "C20"
+PDF_LABEL_CELL = "B24"
+PDF_SHEET_CELL = "C24"
 PDF_SHEETS = schema.PRINTABLE
 PDF_DEFAULT = schema.PRINTABLE[0]

@@ -41,6 +41,19 @@ from addin.jobs.merge import (
 )
 from addin.jobs.printed import DelegatesReport, TallyReport, delegates_content, delegates_job, tally_content, tally_job
 from addin.jobs.validate import validate_paths
+from addin.jobs.units import (
+    RemindReport,
+    StatusReport,
+    UnitsReport,
+    place_unit,
+    remind_content,
+    remind_job,
+    reminders_outbox,
+    status_content,
+    status_job,
+    units_content,
+    units_job,
+)
 
 __all__ = [
     "MASTER_NOT_WRITTEN", "MASTER_UNUSABLE", "DelegatesReport", "FeedbackReport", "Found", "HistoryReport",
@@ -49,4 +62,6 @@ __all__ = [
     "import_history_job", "inbox_folder", "merge_content", "merge_job", "now_here", "own_file", "record_content", "record_job",
     "refreshed_proposals", "register_content", "register_job", "registration_checks", "sources_found",
     "tally_content", "tally_job", "validate_job", "validate_paths",
+    "RemindReport", "StatusReport", "UnitsReport", "place_unit", "remind_content", "remind_job", "reminders_outbox",
+    "status_content", "status_job", "units_content", "units_job",
 ]

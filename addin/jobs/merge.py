@@ -10,6 +10,7 @@ from typing import Any
 from addin import schema
 from addin.catalogue import Catalogue
 from addin.jobs.common import JobReport, Progress, each_source, effective_catalogue, now_here, opened, save
+from addin.jobs.units import forget_registered, place_unit
 from addin.merge import Candidate, FileOutcome, MergeOutcome, RowsCheck, assemble, decide
 from addin.models import Issue
 from addin.register import unregistered_check
@@ -95,6 +96,7 @@ def merge_content(master: Path, content: MasterContent, sources: list[str], *, m
     report = MergeReport(str(master))
     catalogue = effective_catalogue(content, catalogue)
     state = state_of(content)
+    forget_registered(state, content.register)
     candidates: list[Candidate] = []
     ignored: list[FileOutcome] = []
     for found in each_source(sources, master=master, progress=progress):
@@ -107,12 +109,13 @@ def merge_content(master: Path, content: MasterContent, sources: list[str], *, m
             candidates.append(Candidate(src.shown, src.sha256, src.sent_at, src.sender, None, src.rejected))
         else:
             submission = validate_file(src.path, src.shown, catalogue)
+            place_unit(submission, src.sender, content.register, content.aliases)
             if submission.status == "unreadable":
                 report.rejected_issues += submission.issues
             candidate = Candidate(src.shown, src.sha256, src.sent_at, src.sender, submission)
             candidate.compact(merged_at)
             candidates.append(candidate)
-    decided = decide(state, candidates, content.aliases, merged_at)
+    decided = decide(state, candidates, content.unit_names(), merged_at)
     report.files = ignored + decided
     checks = registration_checks(content, catalogue) if sheets is PROPOSALS else []
     report.outcome = assemble(state, checks)

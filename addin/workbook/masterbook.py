@@ -1,7 +1,7 @@
 """The master workbook's own sheets: reading back what an earlier merge wrote, writing the new state.
 
 DanhSach (the merged list), Loi (every issue), NhatKy (the merge log) are tdkt's; BiDanh (unit
-aliases) is the clerk's: created once with an example, then only read.
+aliases) and DonVi (the unit register) are the clerk's: created once, then only read by a merge.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ from addin.schema import (
 )
 from addin.ingest import header_field
 from addin.text import clean, fold, name_key, strip_accents
-from addin.units import Aliases, unit_key
+from addin.units import Aliases, RegisterEntry, UnitNames, UnitRegister, register_from_grid, unit_key
 from addin.workbook.master import OfficialLayout, SheetData
 from addin.workbook.reader import UnreadableFile
 
@@ -74,6 +74,11 @@ class MasterContent:
     catalogue: Catalogue | None = None  # the DanhMuc sheet's catalogue (the defaults and what the sheet adds)
     registrations: list[MasterRow] = field(default_factory=list)  # DangKy rows
     shape: "ListShape" = field(default_factory=lambda: ListShape())  # the clerk's edits of the list read
+    register: UnitRegister = field(default_factory=UnitRegister)  # DonVi, the clerk's unit register
+
+    def unit_names(self) -> Aliases | UnitNames:
+        """How the master names a unit: its alias in BiDanh, then its official name in DonVi."""
+        return self.register.names(self.aliases) if self.register else self.aliases
 
 
 def _sheet_rows(book: pc.CalamineWorkbook, name: str) -> list[list[Any]] | None:
@@ -392,6 +397,9 @@ def content_from_sheets(sheet_rows: Callable[[str], list[list[Any]] | None],
                 if len(raw) >= 2 and isinstance(raw[0], str) and isinstance(raw[1], str) and raw[0].strip() and raw[1].strip():
                     content.alias_pairs.append((clean(raw[0]), clean(raw[1])))
             content.aliases = Aliases(content.alias_pairs)
+    units = sheet_rows(schema.UNITS)
+    if units is not None:
+        content.register = UnitRegister(register_from_grid(units) or [])
     catalogue_rows = sheet_rows(schema.CATALOGUE)
     if catalogue_rows:
         content.catalogue = catalogue_mod.catalogue_from_sheet(catalogue_rows)
@@ -400,7 +408,7 @@ def content_from_sheets(sheet_rows: Callable[[str], list[list[Any]] | None],
 
 def state_of(content: MasterContent) -> dict[str, UnitVersion]:
     """Per submitting unit: the version the master holds (see addin.merge.state_of)."""
-    return _state_of(content.log, content.rows, content.issues, content.aliases)
+    return _state_of(content.log, content.rows, content.issues, content.unit_names())
 
 
 def _log_row(outcome: FileOutcome, at: datetime) -> list[Any]:
@@ -474,7 +482,45 @@ def master_sheets(content: MasterContent, outcome: MergeOutcome, files: list[Fil
     log_sheet = SheetData(sheets.log, schema.headers(LOG_COLUMNS), log, widths=schema.widths(LOG_COLUMNS))
     aliases = SheetData(schema.ALIASES, schema.headers(schema.ALIAS_COLUMNS), [], widths=schema.widths(schema.ALIAS_COLUMNS),
                         only_if_missing=True)
-    return [listing, issues_sheet, log_sheet, aliases, *clerk_sheets(settings, content.initial_guests)]
+    units = units_sheet([], only_if_missing=True)
+    return [listing, issues_sheet, log_sheet, aliases, units, *clerk_sheets(settings, content.initial_guests)]
+
+
+def units_sheet(entries: list[RegisterEntry], *, only_if_missing: bool = False) -> SheetData:
+    """DonVi, the unit register: one row per unit (emails and other names joined by "; ")."""
+    rows = [[e.name, e.kind, e.parent, "; ".join(e.emails) or None, "; ".join(e.other_names) or None, e.quota, e.note]
+            for e in entries]
+    return SheetData(schema.UNITS, schema.headers(schema.UNIT_COLUMNS), rows, widths=schema.widths(schema.UNIT_COLUMNS),
+                     only_if_missing=only_if_missing, wrap=True)
+
+
+def submission_status_sheet(units: list[Any], unregistered: list[Any], settings: settings_mod.Settings, *,
+                            notes: list[str]) -> SheetData:
+    """TinhHinhNop: per register unit whether and when it sent, what its list holds; then the units not in DonVi.
+
+    `units` and `unregistered` are addin.jobs.units.UnitStatus; printed in the official frame.
+    """
+    def row(i: int, u: Any, moment: Callable[[Any], Any] = lambda m: m) -> list[Any]:
+        return [i, u.unit, schema.SENT_LABEL if u.sent else schema.NOT_SENT_LABEL, u.files, u.versions, u.rows,
+                u.errors, u.warnings, moment(u.last_sent), "Có" if u.late else None, moment(u.feedback), u.note]
+
+    def text(moment: Any) -> str | None:  # the small tables under the notes take text
+        return moment.astimezone().strftime("%d/%m/%Y %H:%M") if moment else None
+
+    rows = [row(i, u) for i, u in enumerate(units, start=1)]
+    styles = {i: "error" if not u.sent else "warning" for i, u in enumerate(units) if not u.sent or u.late}
+    extra = []
+    if unregistered:
+        extra.append((f"ĐƠN VỊ ĐÃ GỬI NHƯNG CHƯA CÓ TRONG DANH SÁCH ĐƠN VỊ (trang {schema.UNITS})",
+                      schema.headers(schema.SUBMISSION_STATUS_COLUMNS),
+                      [row(i, u, text) for i, u in enumerate(unregistered, start=1)]))
+    deadline = settings.deadline_date()
+    subtitle = f"(Hạn nộp: {deadline:%d/%m/%Y})" if deadline else "(Chưa đặt hạn nộp trong trang CauHinh)"
+    return SheetData(
+        schema.SUBMISSION_STATUS, schema.headers(schema.SUBMISSION_STATUS_COLUMNS), rows,
+        widths=schema.widths(schema.SUBMISSION_STATUS_COLUMNS), row_styles=styles, notes=notes, extra_tables=extra,
+        autofilter=False, wrap=True, layout=official_layout(settings, schema.TITLE_SUBMISSION_STATUS, subtitle),
+    )
 
 
 def official_layout(settings: settings_mod.Settings, title: str, subtitle: str) -> OfficialLayout:
