@@ -6,6 +6,7 @@ and the master's zip rewritten with fixed entry times after our sheets are trans
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 import zipfile
@@ -24,6 +25,7 @@ from addin.workbook.master import write_sheets
 from addin.workbook.masterbook import MasterContent, history_sheets, master_sheets
 from addin.excel.layout import (
     BUTTONS,
+    MODULE,
     PDF_DEFAULT,
     PDF_LABEL_CELL,
     PDF_SHEET_CELL,
@@ -32,7 +34,17 @@ from addin.excel.layout import (
 
 MASTER_NAME = "tdkt-tong-hop.xlsm"
 TEMPLATE_NAME = "mau-danh-sach-de-nghi.xlsx"
-MACROS = Path(__file__).resolve().parents[1] / "macros"
+
+
+def shipped(folder: str) -> Path:
+    """workbooks/ or macros/: inside an installed wheel (addin/_shipped/, copied by setup.py),
+    else the repository's own top-level folder (a checkout or an editable install)."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "_shipped" / folder
+    return packaged if packaged.is_dir() else here.parent / folder
+
+
+MACROS = shipped("macros")
 BUILT_AT = datetime(2025, 1, 1)  # fixed, so that two builds are byte-identical
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
@@ -63,8 +75,25 @@ INSTRUCTIONS = [
 ]
 
 
+class BuildError(Exception):
+    """The workbooks cannot be built as they must be (the message is for the clerk)."""
+
+
+PUBLIC_SUB = re.compile(r"^[ \t]*(?:Public[ \t]+)?Sub[ \t]+(\w+)[ \t]*\(", re.M | re.I)
+
+
+def missing_macros(modules: dict[str, str]) -> list[str]:
+    """The buttons' macros that are not a public Sub of module MODULE in `modules` (name -> source)."""
+    subs = set(PUBLIC_SUB.findall(modules.get(MODULE, "")))
+    return [b.macro for b in BUTTONS if b.macro not in subs]
+
+
 def vba_project(macros: Path = MACROS) -> bytes:
-    """vbaProject.bin holding every module of macros/*.bas (CRLF, as the VBA editor stores them)."""
+    """vbaProject.bin holding every module of macros/*.bas (CRLF, as the VBA editor stores them).
+
+    Read back after it is written: a project missing any button's macro is a BuildError, never a
+    workbook whose buttons call nothing.
+    """
     import pyopenvba
 
     with tempfile.TemporaryDirectory(prefix="tdkt-vba-") as work:
@@ -78,6 +107,11 @@ def vba_project(macros: Path = MACROS) -> bytes:
             source = bas.read_text(encoding="ascii").replace("\r\n", "\n").replace("\n", "\r\n")
             project.add_module(bas.stem, source)
         book.save()
+        again = pyopenvba.ExcelFile(path).vba_project()
+        missing = missing_macros({name: again.get_module(name).source for name in again.module_names()})
+        if missing:
+            raise BuildError(f"Thư mục macro {macros} thiếu mô-đun {MODULE}.bas hoặc thiếu thủ tục "
+                             f"{', '.join(missing)}: không tạo sổ có nút bấm gọi macro không tồn tại.")
         with zipfile.ZipFile(path) as z:
             return z.read("xl/vbaProject.bin")
 
@@ -147,13 +181,14 @@ def _base_master(path: Path, vba: bytes) -> None:
     book.close()
 
 
-def build_master(out: Path) -> Path:
+def build_master(out: Path, macros: Path = MACROS) -> Path:
     """The master .xlsm: control sheet with buttons, the merge's sheets (empty), the clerk's sheets."""
 
+    vba = vba_project(macros)  # first: a BuildError leaves nothing behind
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="tdkt-build-", dir=out.parent) as work:
         path = Path(work) / out.name
-        _base_master(path, vba_project())
+        _base_master(path, vba)
         at = BUILT_AT.astimezone()
         sheets = master_sheets(MasterContent(), assemble({}), [], [], at, unit=None)
         lists = (REGISTRATIONS.rows, REGISTRATIONS.issues, REGISTRATIONS.log)

@@ -556,10 +556,55 @@ def build_workbooks(outdir: str) -> None:
 
     Mặc định OUTDIR là workbooks/. Hai lần tạo cho ra hai tệp giống hệt nhau từng byte.
     """
-    from addin.build import build_workbooks as build
+    from addin.build import BuildError, build_workbooks as build
 
-    for path in build(Path(outdir)):
+    try:
+        paths = build(Path(outdir))
+    except BuildError as exc:
+        click.echo(f"Lỗi: {exc}", err=True)
+        sys.exit(1)
+    for path in paths:
         click.echo(f"Đã tạo {path}")
+
+
+@main.command("setup-excel")
+@click.argument("folder", required=False, type=click.Path(file_okay=False))
+@click.option("--add-in", "addin", is_flag=True,
+              help="Cài phần bổ trợ xlwings vào Excel thay cho việc chép mô-đun VBA xlwings vào sổ.")
+def setup_excel(folder: str | None, addin: bool) -> None:
+    """Chuẩn bị sổ tổng hợp có nút bấm trong thư mục làm việc FOLDER (mặc định: Documents\\tdkt).
+
+    Chép sổ (giữ nguyên nếu đã có) và thư mục hop-thu, chép mô-đun VBA của xlwings đã cài vào sổ
+    (không cần phần bổ trợ), ghi đường dẫn Python này vào trang xlwings.conf, gỡ dấu chặn macro
+    của Windows (Mark of the Web), rồi kiểm tra lại như lệnh tdkt doctor.
+    """
+    from addin.install import default_folder, setup_excel as run
+
+    steps = run(Path(folder) if folder else default_folder(), addin=addin)
+    for step in steps:
+        click.echo(step.line())
+    if not all(s.ok for s in steps):
+        click.echo("Còn mục THIẾU hoặc LỖI ở trên: làm theo hướng dẫn ở từng dòng rồi chạy lại lệnh.", err=True)
+        sys.exit(1)
+    click.echo("Xong: mở sổ bằng Excel và bấm nút ở trang DieuKhien.")
+
+
+@main.command()
+@click.argument("master", required=False, type=click.Path(dir_okay=False))
+def doctor(master: str | None) -> None:
+    """Cho biết máy đã có gì, còn thiếu gì để các nút bấm của sổ MASTER chạy được.
+
+    Kiểm tra Python, tdkt, xlwings và mô-đun VBA xlwings trong sổ (có khớp phiên bản không),
+    đường dẫn Python trong trang xlwings.conf, dấu chặn macro, Excel và LibreOffice (xuất PDF).
+    Mặc định MASTER là sổ tdkt-tong-hop.xlsm trong Documents\\tdkt.
+    """
+    from addin.install import doctor as check
+
+    steps = check(Path(master) if master else None)
+    for step in steps:
+        click.echo(step.line())
+    if not all(s.ok for s in steps):
+        sys.exit(1)
 
 
 @main.command()

@@ -82,15 +82,33 @@ def test_macros_are_ascii_and_each_button_sub_is_one_runpython_line():
                 assert any(l.strip().startswith("#If VBA7") for l in lines[:i]), line
 
 
-def test_the_vba_message_decodes_to_vietnamese_with_diacritics():
+def _vba_messages(source: str) -> dict[str, str]:
+    """The MSG_* functions of the module, decoded from their ChrW expressions."""
+    messages = {}
+    for name, expression in re.findall(r"^\s*(MSG_\w+) = (.+)$", source, flags=re.M):
+        messages[name] = "".join(chr(int(code)) if code else literal
+                                 for literal, code in re.findall(r'"([^"]*)"|ChrW\((\d+)\)', expression))
+    return messages
+
+
+def test_the_vba_messages_decode_to_vietnamese_with_diacritics():
+    messages = _vba_messages(BAS.read_text(encoding="ascii"))
+    assert messages["MSG_NO_XLWINGS"].startswith("Chưa chạy được Python: máy này chưa cài xlwings.")
+    assert "Cài đặt" in messages["MSG_NO_XLWINGS"] and "hướng dẫn" in messages["MSG_NO_XLWINGS"]
+    assert "tdkt setup-excel" in messages["MSG_NO_XLWINGS"]
+    # Python gone, or Python without tdkt: the one thing to run, with the path in between
+    assert messages["MSG_NO_PYTHON_1"] == "Không tìm thấy Python ở "
+    assert messages["MSG_NO_PYTHON_2"] == ". Hãy chạy lại tệp cai-dat.bat trong bộ cài tdkt."
+    assert messages["MSG_NO_TDKT_2"].startswith(" chưa có chương trình tdkt hoặc xlwings. Hãy chạy lại tệp cai-dat.bat")
+
+
+def test_a_click_checks_python_and_tdkt_before_xlwings_runs():
+    subs = _subs(BAS.read_text(encoding="ascii"))
+    assert subs["RunPython"][1] == "If Not PythonReady() Then Exit Sub"
     source = BAS.read_text(encoding="ascii")
-    line = next(l for l in source.splitlines() if l.strip().startswith("MsgBox"))
-    expression = line.strip()[len("MsgBox "):].split(" & vbCrLf")[0]
-    text = ""
-    for literal, code in re.findall(r'"([^"]*)"|ChrW\((\d+)\)', expression):
-        text += chr(int(code)) if code else literal
-    assert text.startswith("Chưa chạy được Python: máy này chưa cài xlwings.")
-    assert "Cài đặt" in text and "hướng dẫn" in text
+    body = source[source.index("Private Function PythonReady"):source.index("End Function", source.index("Private Function PythonReady"))]
+    assert '"Interpreter_Win"' in body and "FileExists(exe)" in body and "import addin.excel, xlwings" in body
+    assert "MsgBox MSG_NO_PYTHON_1 & exe & MSG_NO_PYTHON_2" in body and "MsgBox MSG_NO_TDKT_1 & exe & MSG_NO_TDKT_2" in body
 
 
 def test_the_repo_does_not_vendor_xlwings_vba():
