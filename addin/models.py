@@ -133,6 +133,8 @@ ISSUE_CODES: dict[str, str] = {
     "not-registered": "Đề nghị danh hiệu chưa đăng ký thi đua từ đầu năm",
     "master-unusable": "Không dùng được sổ tổng hợp (chưa có, hỏng, hoặc cài đặt không dùng được)",
     "master-not-written": "Không ghi được sổ tổng hợp (đang mở, bị khóa, hết chỗ): sổ cũ vẫn nguyên vẹn",
+    "invalid-school-year": "Năm học ghi ở --year không đúng cách ghi, hoặc sổ tổng hợp không có năm học đó",
+    "no-spreadsheet": "Không tìm thấy bảng tính nào trong các tệp, thư mục đã chỉ ra",
 }
 
 
@@ -183,14 +185,16 @@ class Report(BaseModel):
     """The result of validating one or more files."""
 
     submissions: list[Submission] = Field(default_factory=list)
+    # Problems of the run rather than of one file: nothing found to check under the paths given.
+    run_issues: list[Issue] = Field(default_factory=list)
 
     @property
     def issues(self) -> list[Issue]:
-        return [i for s in self.submissions for i in s.issues]
+        return [*self.run_issues, *(i for s in self.submissions for i in s.issues)]
 
     @property
     def valid(self) -> bool:
-        return not any(s.has_errors() for s in self.submissions)
+        return not self.run_issues and not any(s.has_errors() for s in self.submissions)
 
     def flatten(self, fields: tuple[str, ...] = ("row", "column", "code")) -> list[tuple]:
         """Issues as tuples of the named fields, in report order (for tests and quick checks)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from addin.catalogue import Catalogue, default_catalogue
-from addin.jobs.common import Progress, each_source
+from addin.jobs.common import Progress, each_source, nothing_found
 from addin.models import Report, Submission
 from addin.validate import validate_file
 
@@ -14,6 +14,7 @@ def validate_paths(paths: Iterable[str], catalogue: Catalogue | None = None,
                    progress: Progress | None = None) -> Report:
     """Validate every workbook found under the given files and folders, emails and zip archives."""
     catalogue = catalogue or default_catalogue()
+    paths = list(paths)
     report = Report()
     for found in each_source(paths, progress=progress):
         if found.skipped:
@@ -23,4 +24,6 @@ def validate_paths(paths: Iterable[str], catalogue: Catalogue | None = None,
                                                  issues=[found.rejection]))
         else:
             report.submissions.append(validate_file(found.path, found.shown, catalogue))
+    if all(s.status == "ignored" for s in report.submissions):
+        report.run_issues.append(nothing_found(paths))  # never "all valid" for having checked nothing
     return report
