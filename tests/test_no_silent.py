@@ -14,6 +14,7 @@ from click.testing import CliRunner, Result
 from conftest import unit_list
 
 from addin.cli import main
+from addin.text import parse_school_year
 
 HEADER = ["STT", "Họ và tên", "Ngày sinh", "Chức vụ", "Danh hiệu đề nghị", "Xếp loại"]
 LE_LOI = "TRƯỜNG THCS LÊ LỢI"
@@ -63,6 +64,16 @@ def tree(folder: Path) -> dict[str, bytes]:
 
 # ---------------------------------------------------------------------------------------------
 # --year: one way of writing a school year, checked against the master's years
+
+
+@pytest.mark.parametrize("typed, year", [
+    ("2024-2025", "2024-2025"), ("2024 - 2025", "2024-2025"), ("2024/2025", "2024-2025"), ("2024–2025", "2024-2025"),
+    ("2024-25", "2024-2025"), ("1999-00", "1999-2000"), (" 2024-2025 ", "2024-2025"),
+    ("2025", None), ("24-25", None), ("2024-2026", None), ("2024-26", None), ("abc", None), ("", None),
+    ("năm 2024-2025 và 2025-2026", None),
+])
+def test_the_one_parser_of_a_typed_school_year(typed: str, year: str | None):
+    assert parse_school_year(typed) == year
 
 
 @pytest.mark.parametrize("written", ["2024-2025", "2024 - 2025", "2024/2025", "2024–2025", "2024-25"])
@@ -193,7 +204,10 @@ def test_an_empty_workbook_still_becomes_a_master(tmp_path: Path, inbox: Path):
     assert as_json(result)["rows_total"] == 10
 
 
-def test_an_xls_master_is_asked_to_be_saved_as_xlsx(tmp_path: Path, master: Path):
+def test_an_xls_master_is_asked_to_be_saved_as_xlsx(tmp_path: Path, master: Path, monkeypatch: pytest.MonkeyPatch):
+    from addin.workbook import export
+
+    monkeypatch.setattr(export, "find_soffice", lambda: "soffice")  # never reached: the master is refused first
     old = tmp_path / "tong-hop-cu.xls"
     old.write_bytes(master.read_bytes())
     before = tree(tmp_path)
@@ -203,6 +217,10 @@ def test_an_xls_master_is_asked_to_be_saved_as_xlsx(tmp_path: Path, master: Path
     assert error.startswith("Sổ tổng hợp \"tong-hop-cu.xls\" là tệp Excel 97-2003 (.xls): tdkt chỉ ghi được")
     assert "Lưu thành (Save As) kiểu \"Excel Workbook (*.xlsx)\"" in error and "tong-hop-cu.xlsx" in error
     assert "sao lưu" not in error and "sao-luu" not in error
+    exported = run("export", str(old), "--sheet", "TongHop", "--pdf", str(tmp_path / "x.pdf"))
+    assert exported.exit_code == 1
+    assert exported.stderr.startswith("Lỗi: Sổ tổng hợp \"tong-hop-cu.xls\" là tệp Excel 97-2003 (.xls)")
+    assert "sao-luu" not in exported.stderr
     refused = run("merge", str(old), str(tmp_path / "hop-thu"))
     assert refused.exit_code == 2
     assert "sổ tổng hợp phải là tệp .xlsx hoặc .xlsm: hãy mở sổ bằng Excel và lưu thành .xlsx" in refused.stderr

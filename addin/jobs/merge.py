@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -137,7 +138,7 @@ def merge_content(master: Path, content: MasterContent, sources: list[str], *, m
     return report
 
 
-def _held(rows: list[schema.MasterRow], issues: Any) -> Counter:
+def _held(rows: list[schema.MasterRow], issues: Iterable[tuple[str | None, Issue]]) -> Counter:
     """What a merge can change besides the files' rows: each row's unit and status, and Loi."""
     return Counter([*((r.unit, r.src_unit, r.status, r.status_text) for r in rows),
                     *((unit, i.code, i.severity, i.file, i.sheet, i.row, i.column, i.value, i.message)
