@@ -68,12 +68,22 @@ def render_report(report: Report) -> str:
     for s in report.submissions:
         lines.extend(render_submission(s))
         lines.append("")
+    for issue in report.run_issues:
+        lines += [f"✘ {issue.message}", ""]
     counted = [s for s in report.submissions if s.status != "ignored"]
     bad = sum(1 for s in counted if s.status != "ok")
     rows = sum(s.rows for s in counted)
-    verdict = "Tất cả hợp lệ." if report.valid else f"{bad} tệp cần sửa."
+    verdict = "Tất cả hợp lệ." if report.valid else f"{bad} tệp cần sửa." if counted else "Không có tệp nào để kiểm tra."
     lines.append(f"Đã kiểm tra {len(counted)} tệp, {rows} dòng. {verdict}")
     return "\n".join(lines)
+
+
+def _check_master_suffix(master: str) -> None:
+    """A master must be .xlsx or .xlsm; a workbook of another kind is to be saved as .xlsx first."""
+    suffix = Path(master).suffix.lower()
+    if suffix not in (".xlsx", ".xlsm"):
+        hint = ": hãy mở sổ bằng Excel và lưu thành .xlsx" if suffix in (".xls", ".xlsb", ".ods") else ""
+        raise click.BadParameter(f"sổ tổng hợp phải là tệp .xlsx hoặc .xlsm{hint}", param_hint="MASTER")
 
 
 def _progress_printer(enabled: bool, verb: str = "Đang kiểm tra"):
@@ -148,7 +158,8 @@ def render_merge(report, sheet: str = schema.LIST, issues_sheet: str = schema.IS
         lines.append(text)
     lines.append("")
     if report.error:
-        lines.append(f"KHÔNG GHI ĐƯỢC SỔ TỔNG HỢP: {report.error}")
+        written = report.failure.code == "master-not-written"  # else nothing was merged: the master untouched
+        lines.append(f"{'KHÔNG GHI ĐƯỢC SỔ TỔNG HỢP' if written else 'CHƯA GỘP, SỔ TỔNG HỢP GIỮ NGUYÊN'}: {report.error}")
         return "\n".join(lines)
     outcome = report.outcome
     errors = sum(1 for i in report.issues() if i.severity == Severity.ERROR)
@@ -158,6 +169,8 @@ def render_merge(report, sheet: str = schema.LIST, issues_sheet: str = schema.IS
                  f"({errors} lỗi, {warnings} cảnh báo; xem trang {issues_sheet}).")
     if report.backup:
         lines.append(f"Bản trước đã được lưu tại: {report.backup}")
+    if not report.changed:
+        lines.append("Không có gì mới: sổ tổng hợp giữ nguyên như trước (không ghi lại, không tạo bản sao lưu).")
     return "\n".join(lines)
 
 
@@ -176,8 +189,7 @@ def merge(master: str, sources: tuple[str, ...], as_json: bool, unit: str | None
     """
     from addin.jobs import merge_job
 
-    if Path(master).suffix.lower() not in (".xlsx", ".xlsm"):
-        raise click.BadParameter("sổ tổng hợp phải là tệp .xlsx hoặc .xlsm", param_hint="MASTER")
+    _check_master_suffix(master)
     report = merge_job(master, list(sources), unit=unit, keep_backups=keep_backups,
                        progress=_progress_printer(not as_json and sys.stderr.isatty(), "Đang gộp"))
     if as_json:
@@ -203,8 +215,7 @@ def register(master: str, sources: tuple[str, ...], as_json: bool, unit: str | N
     """
     from addin.jobs import register_job
 
-    if Path(master).suffix.lower() not in (".xlsx", ".xlsm"):
-        raise click.BadParameter("sổ tổng hợp phải là tệp .xlsx hoặc .xlsm", param_hint="MASTER")
+    _check_master_suffix(master)
     report = register_job(master, list(sources), unit=unit, keep_backups=keep_backups,
                           progress=_progress_printer(not as_json and sys.stderr.isatty(), "Đang gộp"))
     if as_json:
@@ -454,7 +465,8 @@ def render_history(report, verb: str) -> str:
             place = f" (dòng {i.row})" if i.row else ""
             lines.append(f"  - {_SEVERITY_LABELS[i.severity]}{place}: {i.file}: {i.message}")
     if report.error:
-        lines.append(f"KHÔNG GHI ĐƯỢC SỔ: {report.error}")
+        written = report.failure.code == "master-not-written"  # else nothing was done: the master untouched
+        lines.append(f"{'KHÔNG GHI ĐƯỢC SỔ' if written else 'CHƯA GHI, SỔ GIỮ NGUYÊN'}: {report.error}")
         return "\n".join(lines)
     lines.append(f"{verb}: {report.added} dòng mới, {report.updated} dòng được bổ sung, {report.unchanged} dòng đã có "
                  f"sẵn. Trang LichSu của sổ {report.master} có {report.records_total} dòng.")
@@ -521,8 +533,7 @@ def import_history(master: str, sources: tuple[str, ...], year: str | None, keep
     """
     from addin.jobs import import_history_job
 
-    if Path(master).suffix.lower() not in (".xlsx", ".xlsm"):
-        raise click.BadParameter("sổ tổng hợp phải là tệp .xlsx hoặc .xlsm", param_hint="MASTER")
+    _check_master_suffix(master)
     report = import_history_job(master, list(sources), year=year, keep_backups=keep_backups,
                                 progress=_progress_printer(not as_json and sys.stderr.isatty(), "Đang nhập"))
     if as_json:

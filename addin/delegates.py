@@ -25,7 +25,7 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any, Iterable, Mapping, Sequence
 
-from addin.schema import LIST_HEADER_ROW, LIST_KEYS, STATUS_ERROR, MasterRow
+from addin.schema import GUESTS, LIST_HEADER_ROW, LIST_KEYS, STATUS_ERROR, MasterRow
 from addin.units import unit_key
 from addin.text import clean, fold, is_ethnic_minority, is_yes, name_key, parse_gender
 
@@ -514,14 +514,17 @@ def select_delegates(candidates: list[Candidate], guests: list[Candidate], setti
     _check_settings(settings)
     shortfalls: list[str] = []
 
-    # Guests: round(seats × share) half up, never more than listed; unused seats go to delegates.
+    # Guests: round(seats × share) half up. Seats with no guest listed yet stay the guests' and are
+    # reported: handing them to exemplary delegates would break the plan's split ("70% điển hình,
+    # 30% khách mời") without anyone deciding it, and the guest list is usually filled in last.
     guest_seats = _half_up(settings.seats * Decimal(str(settings.guest_share)))  # share <= 1: <= seats
     ranked_guests = rank_candidates(guests, settings.priority)
     seated_guests = ranked_guests[:guest_seats]
     if len(guests) < guest_seats:
         shortfalls.append(
             f"Chỉ có {len(guests)} khách mời cho {guest_seats} chỗ dành cho khách mời; "
-            f"{guest_seats - len(guests)} chỗ còn lại chuyển cho đại biểu điển hình tiên tiến."
+            f"{guest_seats - len(guests)} chỗ khách mời còn trống, vẫn để dành cho khách mời (không chuyển cho "
+            f"đại biểu điển hình tiên tiến): hãy bổ sung trang {GUESTS}, hoặc giảm tỷ lệ khách mời nếu muốn."
         )
     elif len(guests) > guest_seats:
         left_out = ranked_guests[guest_seats:]
@@ -529,7 +532,7 @@ def select_delegates(candidates: list[Candidate], guests: list[Candidate], setti
             f"Có {len(guests)} khách mời nhưng chỉ có {guest_seats} chỗ; {len(left_out)} người không có chỗ: "
             f"{', '.join(c.name for c in left_out)}."
         )
-    exemplary_seats = settings.seats - len(seated_guests)
+    exemplary_seats = settings.seats - guest_seats
 
     # Eligible candidates by unit, best first.
     eligible = [c for c in candidates if c.rank is not None and c.rank <= settings.exemplary_max_rank]

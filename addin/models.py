@@ -137,6 +137,8 @@ ISSUE_CODES: dict[str, str] = {
     "cell-too-long": "Ô dài quá giới hạn 32.767 ký tự của Excel: chỉ đọc phần đầu",
     "too-many-issues": "Quá nhiều vấn đề cùng loại trong một tệp: phần còn lại không liệt kê",
     "unit-uncertain": "Đơn vị gửi chỉ đoán được từ tên tệp hoặc tên trang tính: danh sách được giữ riêng",
+    "invalid-school-year": "Năm học ghi ở --year không đúng cách ghi, hoặc sổ tổng hợp không có năm học đó",
+    "no-spreadsheet": "Không tìm thấy bảng tính nào trong các tệp, thư mục đã chỉ ra",
 }
 
 
@@ -191,14 +193,16 @@ class Report(BaseModel):
     """The result of validating one or more files."""
 
     submissions: list[Submission] = Field(default_factory=list)
+    # Problems of the run rather than of one file: nothing found to check under the paths given.
+    run_issues: list[Issue] = Field(default_factory=list)
 
     @property
     def issues(self) -> list[Issue]:
-        return [i for s in self.submissions for i in s.issues]
+        return [*self.run_issues, *(i for s in self.submissions for i in s.issues)]
 
     @property
     def valid(self) -> bool:
-        return not any(s.has_errors() for s in self.submissions)
+        return not self.run_issues and not any(s.has_errors() for s in self.submissions)
 
     def flatten(self, fields: tuple[str, ...] = ("row", "column", "code")) -> list[tuple]:
         """Issues as tuples of the named fields, in report order (for tests and quick checks)."""

@@ -254,6 +254,22 @@ def find_school_year(text: str) -> str | None:
     return None
 
 
+# A school year typed as a whole value (a --year option): the first year in full, the second in
+# full or as its last two digits. "24-25" is refused like any 2-digit year (dates are never
+# guessed), and a lone "2025" too: it could be 2024-2025 or 2025-2026.
+_TYPED_SCHOOL_YEAR = re.compile(r"((?:19|20)\d{2})\s*[-–—/]\s*(\d{2}|(?:19|20)\d{2})")
+
+
+def parse_school_year(text: str) -> str | None:
+    """The school year typed as "2024-2025", "2024 - 2025", "2024/2025", "2024–2025" or "2024-25", as "2024-2025"; else None."""
+    m = _TYPED_SCHOOL_YEAR.fullmatch(clean(str(text or "")))
+    if not m:
+        return None
+    start, end = int(m.group(1)), int(m.group(2))
+    following = (start + 1) % 100 if len(m.group(2)) == 2 else start + 1
+    return f"{start}-{start + 1}" if end == following else None
+
+
 # ---------------------------------------------------------------------------
 # Gender
 

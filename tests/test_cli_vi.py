@@ -282,8 +282,9 @@ def test_an_interrupt_stops_in_vietnamese(tmp_path: Path, monkeypatch: pytest.Mo
     assert not (tmp_path / "tdkt-loi.log").exists()  # an interrupt is no fault
 
 
-@pytest.mark.parametrize("content", ["text", "zip"])
-def test_export_of_a_damaged_master_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str):
+@pytest.mark.parametrize("content, backup", [("text", True), ("zip", True), ("text", False)])
+def test_export_of_a_damaged_master_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str,
+                                            backup: bool):
     from addin.workbook import export
 
     monkeypatch.setattr(export, "find_soffice", lambda: "soffice")  # never reached: the master is read first
@@ -293,14 +294,19 @@ def test_export_of_a_damaged_master_says_so(tmp_path: Path, monkeypatch: pytest.
     else:
         with zipfile.ZipFile(master, "w") as z:
             z.writestr("ghi-chu.txt", "một tệp nén, không phải sổ Excel")
+    if backup:
+        (tmp_path / "tong-hop.sao-luu").mkdir()
+        (tmp_path / "tong-hop.sao-luu" / "tong-hop-20250514-083000-000000.xlsx").write_bytes(b"PK")
     before = master.read_bytes()
 
     result = run("export", str(master), "--sheet", "TongHop", "--pdf", str(tmp_path / "x.pdf"))
 
     assert result.exit_code == 1
+    # The backup folder is named only when it holds a backup: never a folder that does not exist.
     assert result.stderr.strip() == (
         "Lỗi: Không đọc được sổ \"tong-hop.xlsx\": tệp không phải sổ Excel (.xlsx, .xlsm) hoặc đã bị hỏng. "
-        "Hãy mở thử bằng Excel, hoặc dùng bản sao lưu trong thư mục tong-hop.sao-luu bên cạnh sổ.")
+        "Hãy mở thử bằng Excel"
+        + (", hoặc dùng bản sao lưu trong thư mục tong-hop.sao-luu bên cạnh sổ." if backup else "."))
     assert master.read_bytes() == before and not (tmp_path / "x.pdf").exists()
 
 

@@ -335,17 +335,20 @@ def test_explicit_unit_quota_wins_over_the_type_quota():
 # Guests
 
 
-def test_fewer_guests_than_guest_seats_gives_the_rest_to_exemplary_delegates():
-    # 20 seats × 30% = 6 guest seats; 2 guests listed -> 4 seats move: 18 exemplary.
+def test_fewer_guests_than_guest_seats_keeps_the_guest_seats_reserved():
+    # 20 seats × 30% = 6 guest seats; 2 guests listed: the 4 others stay the guests', reported,
+    # and the exemplary delegates keep their 70%: 14 seats, never 18.
     candidates = unit_of("Trường TH Hoa Sen", 15) + unit_of("Trường THCS Lê Lợi", 15)
     result = select_delegates(candidates, [guest("Ông Khách"), guest("Bà Khách", female=True)],
                               Settings(seats=20, guest_share=0.30))
-    assert (result.guests, result.exemplary) == (2, 18)
-    assert result.by_unit == {"Trường TH Hoa Sen": 9, "Trường THCS Lê Lợi": 9}
+    assert (result.seats, result.guests, result.exemplary) == (20, 2, 14)
+    assert result.by_unit == {"Trường TH Hoa Sen": 7, "Trường THCS Lê Lợi": 7}
     assert [d.role for d in result.delegates].count(GUEST) == 2
     assert result.delegates[-2:] == [d for d in result.delegates if d.role == GUEST]  # guests listed last
     assert result.shortfalls == [
-        "Chỉ có 2 khách mời cho 6 chỗ dành cho khách mời; 4 chỗ còn lại chuyển cho đại biểu điển hình tiên tiến."
+        "Chỉ có 2 khách mời cho 6 chỗ dành cho khách mời; 4 chỗ khách mời còn trống, vẫn để dành cho khách mời "
+        "(không chuyển cho đại biểu điển hình tiên tiến): hãy bổ sung trang KhachMoi, hoặc giảm tỷ lệ khách mời "
+        "nếu muốn."
     ]
 
 

@@ -288,13 +288,15 @@ def test_master_kept_in_the_inbox_is_not_merged_into_itself(inbox: Path) -> None
     submission(inbox / "le-loi.xlsx", LE_LOI, [AN, BINH])
     submission(inbox / "quang-trung.xlsx", QUANG_TRUNG, [CUONG])
     merge(inside, inbox)
+    submission(inbox / "nguyen-du.xlsx", NGUYEN_DU, [DUNG])
+    merge(inside, inbox)  # a new list: the master is rewritten, its backup lands inside the inbox
     first = cells(inside, "DanhSach")
 
-    for _ in range(2):  # the second run also finds the backup of the first
+    for _ in range(2):  # the runs find the master and its backup, and merge neither
         code, report = merge(inside, inbox)
         assert code == 0
         assert cells(inside, "DanhSach") == first
-    assert report["rows_total"] == 3
+    assert (report["rows_total"], report["changed"]) == (4, False)
     own = {Path(f["path"]).parent.name + "/" + Path(f["path"]).name: (f["action"], f["reason"])
            for f in report["files"] if f["action"] == "ignored"}
     assert own.pop("hop-thu/tong-hop.xlsx")[1] == "đây là chính sổ tổng hợp đang được gộp"
@@ -486,17 +488,17 @@ def test_both_versions_in_one_run_keep_the_newest_whatever_the_order(inbox: Path
 def test_older_file_arriving_after_a_newer_one_changes_nothing(inbox: Path, master: Path) -> None:
     newer = submission(inbox / "ds-moi.xlsx", LE_LOI, [AN, BINH], sent=MAY_10 + timedelta(days=2))
     merge(master, newer)
-    before_list, before_issues = cells(master, "DanhSach"), cells(master, "Loi")
+    before = master.read_bytes()
     older = submission(inbox / "ds-cu.xlsx", LE_LOI, [CUONG], sent=MAY_10)
 
     code, report = merge(master, older)
 
     assert code == 0
-    assert cells(master, "DanhSach") == before_list
-    assert cells(master, "Loi") == before_issues
     assert [(f["action"], f["unit"]) for f in report["files"]] == [("ignored", "Trường THCS Lê Lợi")]
     assert "gửi trước" in report["files"][0]["reason"]
-    assert log_actions(master)[-1] == ("ds-cu.xlsx", "Bỏ qua")
+    # Nothing new: the master is not rewritten (the report, not NhatKy, says the file was passed over).
+    assert (report["written"], report["changed"], report["backup"]) == (True, False, None)
+    assert master.read_bytes() == before
 
 
 def test_a_replaced_version_never_comes_back_even_if_touched_later(inbox: Path, master: Path) -> None:
@@ -511,28 +513,24 @@ def test_a_replaced_version_never_comes_back_even_if_touched_later(inbox: Path, 
     assert code == 0
     assert names(master) == ["Trần Thị Bình"]
     assert report["files"][0]["action"] == "ignored"
-    assert log_actions(master)[-1] == ("v1.xlsx", "Bỏ qua")
+    assert report["changed"] is False
+    assert log_actions(master)[-1] == ("v2.xlsx", "Thay thế bản trước")
 
 
-def test_same_file_twice_changes_nothing_but_the_log(inbox: Path, master: Path) -> None:
+def test_same_file_twice_changes_nothing(inbox: Path, master: Path) -> None:
     a = submission(inbox / "a.xlsx", LE_LOI, [AN, person("Ngô Thị Giang", "01/01/1970", "Huân chương Mặt Trăng")])
     b = submission(inbox / "b.xlsx", QUANG_TRUNG, [CUONG, person("Nguyễn Văn An", "12/03/1980")],
                    sent=MAY_10 + timedelta(hours=1))
     merge(master, a, b)
-    before_list, before_issues, before_log = cells(master, "DanhSach"), cells(master, "Loi"), table(master, "NhatKy")
-    assert len(before_issues) == 4  # header, an unknown award, the same person in both units
+    assert len(cells(master, "Loi")) == 4  # header, an unknown award, the same person in both units
+    before = master.read_bytes()
 
     code, report = merge(master, a, b)
 
     assert code == 0
-    assert cells(master, "DanhSach") == before_list
-    assert cells(master, "Loi") == before_issues
-    after_log = table(master, "NhatKy")
-    assert after_log[: len(before_log)] == before_log
-    assert [(Path(r["Tệp"]).name, r["Thao tác"]) for r in after_log[len(before_log):]] == [
-        ("a.xlsx", "Không đổi"), ("b.xlsx", "Không đổi")
-    ]
+    assert master.read_bytes() == before  # not even a "Không đổi" line in NhatKy: nothing was written
     assert [f["action"] for f in report["files"]] == ["unchanged", "unchanged"]
+    assert (report["written"], report["changed"], report["backup"]) == (True, False, None)
     assert report["rows_total"] == 4
 
 

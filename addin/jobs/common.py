@@ -8,22 +8,28 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
+from addin import schema
 from addin.catalogue import Catalogue, default_catalogue
 from addin.inbox import Source, collect_sources
-from addin.ingest import gc_paused
+from addin.ingest import find_header, gc_paused
 from addin.models import Issue, Severity
-from addin.schema import PROPOSALS, ListSheets
+from addin.schema import PROPOSALS, ListSheets, MasterRow
+from addin.text import find_school_year, parse_school_year
 from addin.workbook.master import MasterLocked, SheetData, backup_dir, master_identity, write_sheets
 from addin.workbook.masterbook import MasterContent, read_master
-from addin.workbook.reader import UnreadableFile
+from addin.workbook.reader import UnreadableFile, read_workbook
 
 Progress = Callable[[int, int, str], None]
 
 # Codes of a job's failure (the master could not be used or written): issues like any other.
 MASTER_UNUSABLE = "master-unusable"
 MASTER_NOT_WRITTEN = "master-not-written"
+INVALID_SCHOOL_YEAR = "invalid-school-year"  # a --year that is no school year, or one the master does not hold
+NO_SPREADSHEET = "no-spreadsheet"  # nothing to read under the paths given
+
+# Sheets only a master has: a unit's list made from our template has a DanhSach sheet too.
+MASTER_ONLY_SHEETS = frozenset(schema.SHEET_ORDER) - {schema.TEMPLATE_LIST, schema.XLWINGS_CONF}
 
 
 @dataclass
@@ -79,9 +85,83 @@ def opened(report: JobReport, master: Path, *, must_exist: bool = True,
             content, why = read_master(master, sheets), None
         except UnreadableFile as exc:
             content, why = None, str(exc)
+    if content is not None and (why := swapped_arguments(master, content)):
+        content = None
     if content is None:
         report.fail(MASTER_UNUSABLE, why or "")
     return content
+
+
+def swapped_arguments(master: Path, content: MasterContent) -> str | None:
+    """Why the file given as MASTER is a unit's list rather than a master, if it looks like one.
+
+    A unit's list has a nominee table and none of the master's own sheets: taken as the master
+    (the arguments swapped), it would silently gain the tdkt sheets.
+    """
+    if not content.sheet_names or MASTER_ONLY_SHEETS & set(content.sheet_names):
+        return None
+    try:
+        book = read_workbook(master)
+    except UnreadableFile:
+        return None
+    if not any(sheet.visible and find_header(sheet) for sheet in book.sheets):
+        return None  # an empty workbook the clerk made to become a master
+    return (f"Tệp \"{master.name}\" là danh sách đề nghị của một đơn vị, không phải sổ tổng hợp (có bảng danh sách, "
+            f"không có trang {schema.LOG}, {schema.ISSUES}, {schema.SETTINGS} nào của tdkt): có lẽ hai đối số bị đảo chỗ. "
+            "Sổ tổng hợp đứng trước, các tệp của đơn vị sau: tdkt merge SỔ-TỔNG-HỢP TỆP... Chưa ghi gì vào tệp này.")
+
+
+def nothing_found(paths: Iterable[str]) -> Issue:
+    """The run's error when no spreadsheet was found under the paths given (a folder of PDFs, an empty inbox)."""
+    shown = ", ".join(f"\"{p}\"" for p in paths)
+    return Issue(code=NO_SPREADSHEET, severity=Severity.ERROR, file=", ".join(paths),
+                 message=f"Không tìm thấy bảng tính nào trong {shown} (tìm các tệp .xlsx, .xlsm, .xls, .xlsb, .ods, "
+                         "kể cả trong thư .eml và tệp .zip; tệp khóa ~$ của Office được bỏ qua): hãy kiểm tra lại "
+                         "đường dẫn, hoặc lưu các tệp của đơn vị vào đó.")
+
+
+def held_school_years(*lists: list[MasterRow]) -> list[str]:
+    """The school years the master's rows name (column Năm học), as "2024-2025", in order."""
+    return sorted({y for rows in lists for row in rows if (y := find_school_year(str(row.nam_hoc or "")))})
+
+
+def checked_years(report: JobReport, given: list[str] | None, held: list[str] | None,
+                  master_name: str) -> list[str] | None:
+    """A --year option's school years written one way ("2024-2025"), or None with the report's failure saying why.
+
+    `held`: the years the master holds (each given year must be one of them), or None when the
+    option names a year to give to rows (import-history). A lone "2025" is refused, never
+    mapped: it could be 2024-2025 or 2025-2026.
+    """
+    if held is None:
+        where = ""
+    elif held:
+        where = f" Sổ \"{master_name}\" có các năm học: {', '.join(held)}."
+    else:
+        where = (f" Trang {schema.LIST} của sổ \"{master_name}\" chưa ghi năm học nào (cột "
+                 f"{schema.LIST_HEADERS['nam_hoc']} trống): bỏ --year để dùng mọi dòng.")
+    years: list[str] = []
+    for text in given or []:
+        year = parse_school_year(text)
+        if year is None:
+            shown = str(text).strip()
+            if shown.isdigit() and len(shown) == 4:
+                y = int(shown)
+                either = [f"{y - 1}-{y}", f"{y}-{y + 1}"]
+                example = next((e for e in either if held and e in held), either[0])
+                why = (f"--year {shown}: một năm đơn lẻ không rõ là năm học {either[0]} hay {either[1]}; hãy ghi cả "
+                       f"năm học, ví dụ --year {example}.")
+            else:
+                why = (f"--year \"{shown}\" không phải năm học: hãy ghi như 2024-2025 (cũng được: 2024 - 2025, "
+                       "2024/2025, 2024-25).")
+            report.fail(INVALID_SCHOOL_YEAR, why + where)
+            return None
+        if held is not None and year not in held:
+            report.fail(INVALID_SCHOOL_YEAR, f"Sổ \"{master_name}\" không có dòng nào của năm học {year}." + where)
+            return None
+        if year not in years:
+            years.append(year)
+    return years
 
 
 def save(report: JobReport, master: Path, sheets: list[SheetData], keep_backups: int) -> JobReport:

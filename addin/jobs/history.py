@@ -16,8 +16,10 @@ from addin.jobs.common import (
     MASTER_UNUSABLE,
     JobReport,
     Progress,
+    checked_years,
     each_source,
     effective_catalogue,
+    held_school_years,
     now_here,
     opened,
     save,
@@ -95,6 +97,11 @@ def record_job(master: str | Path, *, year: str | None = None, decision: str | N
         report.fail(MASTER_UNUSABLE, f"Trang {schema.LIST} của sổ \"{master.name}\" chưa có dòng nào: hãy gộp hồ sơ "
                                      "trước (tdkt merge).")
         return report
+    if year is not None:
+        years = checked_years(report, [year], held_school_years(content.rows), master.name)
+        if years is None:
+            return report
+        year = years[0]
     record_content(report, content, hb, master_name=master.name, year=year, decision=decision,
                    decision_date=decision_date, issuer=issuer, at=now_here(now), file=str(master))
     return save(report, master, report.sheets, keep_backups) if report.sheets else report
@@ -117,6 +124,11 @@ def import_history_job(master: str | Path, sources: list[str], *, year: str | No
     """Read past years' result lists (the same tolerant ingest as merge) into the register; MASTER is created when missing."""
     master = Path(master)
     report = HistoryReport(str(master))
+    if year is not None:  # the year given to lists that name none: written like every --year
+        years = checked_years(report, [year], None, master.name)
+        if years is None:
+            return report
+        year = years[0]
     content = opened(report, master, must_exist=False)
     if content is None:
         return report

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -9,7 +11,8 @@ from typing import Any
 
 from addin import schema
 from addin.catalogue import Catalogue
-from addin.jobs.common import JobReport, Progress, each_source, effective_catalogue, now_here, opened, save
+from addin.jobs.common import (NO_SPREADSHEET, JobReport, Progress, each_source, effective_catalogue, nothing_found,
+                               now_here, opened, save)
 from addin.jobs.units import forget_registered, place_unit
 from addin.merge import Candidate, FileOutcome, MergeOutcome, RowsCheck, assemble, decide
 from addin.models import Issue
@@ -26,6 +29,10 @@ class MergeReport(JobReport):
     files: list[FileOutcome] = field(default_factory=list)
     outcome: MergeOutcome | None = None
     rejected_issues: list[Issue] = field(default_factory=list)  # of files that could not be read
+    sources_read: int = 0  # spreadsheets found under the sources (lock files and the master's own copies aside)
+    # False when the merge brought nothing (every file unchanged or ignored, Loi and the statuses as
+    # they were): the master is left as it is, with no backup pushed out; `written` still says it is right.
+    changed: bool = True
 
     @property
     def rows_total(self) -> int:
@@ -60,6 +67,7 @@ class MergeReport(JobReport):
             "written": self.error is None,
             "error": self.error,
             "backup": str(self.backup) if self.backup else None,
+            "changed": self.changed,
         }
 
 
@@ -82,6 +90,10 @@ def merge_job(master: str | Path, sources: list[str], *, unit: str | None = None
     content.initial_guests = initial_guests or []
     report = merge_content(master, content, sources, merged_at=now_here(now), progress=progress,
                            catalogue=catalogue, unit=unit)
+    if not report.sources_read:
+        report.fail(NO_SPREADSHEET, nothing_found(sources).message)
+    if report.failure is not None or not report.changed:
+        return report
     return save(report, master, report.sheets, keep_backups)
 
 
@@ -95,6 +107,7 @@ def merge_content(master: Path, content: MasterContent, sources: list[str], *, m
     """
     report = MergeReport(str(master))
     catalogue = effective_catalogue(content, catalogue)
+    held = _held(content.rows, content.issues)  # before state_of renames rows by BiDanh
     state = state_of(content)
     forget_registered(state, content.register)
     candidates: list[Candidate] = []
@@ -105,9 +118,11 @@ def merge_content(master: Path, content: MasterContent, sources: list[str], *, m
             ignored.append(FileOutcome(src.shown, None, 0, "ignored", found.skipped, src.sha256 or None, src.sent_at,
                                        src.sender))
         elif found.rejection:
+            report.sources_read += 1
             report.rejected_issues.append(found.rejection)
             candidates.append(Candidate(src.shown, src.sha256, src.sent_at, src.sender, None, src.rejected))
         else:
+            report.sources_read += 1
             submission = validate_file(src.path, src.shown, catalogue)
             place_unit(submission, src.sender, content.register, content.aliases)
             if submission.status == "unreadable":
@@ -121,7 +136,18 @@ def merge_content(master: Path, content: MasterContent, sources: list[str], *, m
     report.outcome = assemble(state, checks)
     extra = [(None, issue) for issue in report.rejected_issues]
     report.sheets = master_sheets(content, report.outcome, report.files, extra, merged_at, unit=unit, sheets=sheets)
+    report.changed = (any(f.action in ("added", "replaced", "rejected") for f in report.files)
+                      or (unit is not None and unit != content.unit)
+                      or not {s.name for s in report.sheets} <= set(content.sheet_names)
+                      or _held(report.outcome.rows, zip(report.outcome.issue_units, report.outcome.issues)) != held)
     return report
+
+
+def _held(rows: list[schema.MasterRow], issues: Iterable[tuple[str | None, Issue]]) -> Counter:
+    """What a merge can change besides the files' rows: each row's unit and status, and Loi."""
+    return Counter([*((r.unit, r.src_unit, r.status, r.status_text) for r in rows),
+                    *((unit, i.code, i.severity, i.file, i.sheet, i.row, i.column, i.value, i.message)
+                      for unit, i in issues)])
 
 
 def registration_checks(content: MasterContent, catalogue: Catalogue,
@@ -154,6 +180,10 @@ def register_job(master: str | Path, sources: list[str], *, unit: str | None = N
         return report
     report = register_content(master, proposals, registrations, sources, merged_at=now_here(now),
                               progress=progress, catalogue=catalogue, unit=unit)
+    report.changed = True  # DanhSach is refreshed against the registrations: written every time
+    if not report.sources_read:
+        report.fail(NO_SPREADSHEET, nothing_found(sources).message)
+        return report
     return save(report, master, report.sheets, keep_backups)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from addin import delegates as core
 from addin.catalogue import Catalogue
-from addin.jobs.common import MASTER_UNUSABLE, JobReport, effective_catalogue, opened, save
+from addin.jobs.common import MASTER_UNUSABLE, JobReport, checked_years, effective_catalogue, held_school_years, opened, save
 from addin.tally import Tally, tally
 from addin.workbook.master import writes_master
 from addin.workbook.masterbook import MasterContent, clerk_sheets, delegates_sheet, tally_sheet
@@ -40,6 +40,8 @@ def tally_job(master: str | Path, *, years: list[str] | None = None, include_emp
         return report
     report = tally_content(content, master=master, years=years, include_empty=include_empty, catalogue=catalogue,
                            with_registrations=with_registrations)
+    if report.failure is not None:
+        return report
     return save(report, master, report.sheets, keep_backups)
 
 
@@ -48,7 +50,12 @@ def tally_content(content: MasterContent, *, master: Path | str = "", years: lis
                   with_registrations: bool = False) -> TallyReport:
     """The award tally of a master's content, and the sheets showing it (TongHop, the clerk's sheets when missing)."""
     report = TallyReport(str(master))
-    report.tally = tally(content.rows, effective_catalogue(content, catalogue), years=years,
+    # Each year asked for is one the master holds: a year it does not hold would count nothing.
+    held = held_school_years(content.rows, content.registrations if with_registrations else [])
+    years = checked_years(report, years, held, Path(master).name)
+    if years is None:
+        return report
+    report.tally = tally(content.rows, effective_catalogue(content, catalogue), years=years or None,
                          include_empty=include_empty, count_errors=content.settings.tally_counts_errors,
                          registrations=content.registrations if with_registrations else None)
     report.sheets = [tally_sheet(report.tally, content.settings, with_registrations=with_registrations),

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from addin.catalogue import Catalogue, default_catalogue
-from addin.jobs.common import Progress, each_source
 from addin.ingest import cap_issues
+from addin.jobs.common import Progress, each_source, nothing_found
 from addin.models import Report, Submission
 from addin.validate import validate_file
 
@@ -15,6 +15,7 @@ def validate_paths(paths: Iterable[str], catalogue: Catalogue | None = None,
                    progress: Progress | None = None) -> Report:
     """Validate every workbook found under the given files and folders, emails and zip archives."""
     catalogue = catalogue or default_catalogue()
+    paths = list(paths)
     report = Report()
     for found in each_source(paths, progress=progress):
         if found.skipped:
@@ -28,4 +29,6 @@ def validate_paths(paths: Iterable[str], catalogue: Catalogue | None = None,
             # all (validate_file does not cap): each row's status in DanhSach needs its own.
             submission.issues = cap_issues(submission.issues, found.shown)
             report.submissions.append(submission)
+    if all(s.status == "ignored" for s in report.submissions):
+        report.run_issues.append(nothing_found(paths))  # never "all valid" for having checked nothing
     return report

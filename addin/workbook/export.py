@@ -31,9 +31,16 @@ def find_soffice() -> str | None:
 
 def _only_sheet(source: Path, target: Path, sheet: str) -> None:
     """A copy of the workbook where every sheet but `sheet` is hidden (hidden sheets don't print)."""
+    from addin.workbook.master import backup_dir
+    from addin.workbook.masterbook import MASTER_SUFFIXES, not_a_master_format
+
+    if source.suffix.lower() not in MASTER_SUFFIXES:
+        raise ExportError(not_a_master_format(source))
+    backups = backup_dir(source)  # named only when there is a backup in it
     damaged = ExportError(f"Không đọc được sổ \"{source.name}\": tệp không phải sổ Excel (.xlsx, .xlsm) hoặc "
-                          f"đã bị hỏng. Hãy mở thử bằng Excel, hoặc dùng bản sao lưu trong thư mục "
-                          f"{source.stem}.sao-luu bên cạnh sổ.")
+                          "đã bị hỏng. Hãy mở thử bằng Excel"
+                          + (f", hoặc dùng bản sao lưu trong thư mục {backups.name} bên cạnh sổ."
+                             if backups.is_dir() and any(backups.iterdir()) else "."))
     try:
         with zipfile.ZipFile(source) as z:
             parts = [(info, z.read(info)) for info in z.infolist()]

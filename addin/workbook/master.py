@@ -1318,9 +1318,12 @@ def _write_locked(path: Path, sheets: list[SheetData], keep_backups: int,
             try:
                 _transplant(path, scratch, out, sheets, raws, identity=identity)
             except (zipfile.BadZipFile, KeyError) as exc:
+                # Point to backups only where there are some: a folder that does not exist helps nobody.
+                backups = backup_dir(path)
+                advice = (f"hãy dùng bản sao lưu trong thư mục {backups.name}" if backups.is_dir() and any(backups.iterdir())
+                          else "hãy mở sổ bằng Excel, lưu lại thành .xlsx rồi chạy lại")
                 raise UnreadableFile(
-                    f"Sổ tổng hợp \"{path.name}\" bị hỏng, không ghi thêm được ({type(exc).__name__}): "
-                    f"hãy dùng bản sao lưu trong thư mục {backup_dir(path).name}."
+                    f"Sổ tổng hợp \"{path.name}\" bị hỏng, không ghi thêm được ({type(exc).__name__}): {advice}."
                 ) from None
         else:
             _write_new(scratch, out, raws, macro_enabled=path.suffix.lower() == ".xlsm", identity=identity)

@@ -73,6 +73,7 @@ class MasterContent:
     initial_guests: list[list[Any]] = field(default_factory=list)  # KhachMoi rows for a new master (demo)
     catalogue: Catalogue | None = None  # the DanhMuc sheet's catalogue (the defaults and what the sheet adds)
     registrations: list[MasterRow] = field(default_factory=list)  # DangKy rows
+    sheet_names: list[str] = field(default_factory=list)  # the file's sheets (read_master; empty for an open book)
     shape: "ListShape" = field(default_factory=lambda: ListShape())  # the clerk's edits of the list read
     register: UnitRegister = field(default_factory=UnitRegister)  # DonVi, the clerk's unit register
 
@@ -108,6 +109,8 @@ def _value(value: Any) -> Any:
 
 def read_master(path: Path, sheets: ListSheets = PROPOSALS) -> MasterContent:
     """Read the master's DanhSach (or DangKy: `sheets`), Loi, NhatKy and BiDanh (an empty content when it is new)."""
+    if path.suffix.lower() not in MASTER_SUFFIXES:
+        raise UnreadableFile(not_a_master_format(path))
     if not path.exists():
         return MasterContent()
     try:
@@ -115,9 +118,24 @@ def read_master(path: Path, sheets: ListSheets = PROPOSALS) -> MasterContent:
     except Exception as exc:
         raise UnreadableFile(f"Không đọc được sổ tổng hợp \"{path.name}\" ({type(exc).__name__}).") from None
     try:
-        return content_from_sheets(lambda name: _sheet_rows(book, name), sheets)
+        content = content_from_sheets(lambda name: _sheet_rows(book, name), sheets)
+        content.sheet_names = list(book.sheet_names)
+        return content
     finally:
         book.close()
+
+
+# tdkt writes its sheets into the master's zip package: only Excel's Open XML workbooks have one.
+MASTER_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def not_a_master_format(path: Path) -> str:
+    """Why a file of another kind (.xls, .xlsb, .ods, ...) cannot be the master, and what to do: save it as .xlsx."""
+    kind = {".xls": "Excel 97-2003 (.xls)", ".xlsb": "Excel nhị phân (.xlsb)",
+            ".ods": "OpenDocument (.ods)"}.get(path.suffix.lower(), f"\"{path.suffix or 'không có đuôi'}\"")
+    return (f"Sổ tổng hợp \"{path.name}\" là tệp {kind}: tdkt chỉ ghi được vào sổ .xlsx hoặc .xlsm. Hãy mở sổ "
+            f"bằng Excel, chọn Lưu thành (Save As) kiểu \"Excel Workbook (*.xlsx)\", rồi chạy lại lệnh với tệp "
+            f"\"{path.stem}.xlsx\".")
 
 
 def _moment(value: Any) -> Any:
