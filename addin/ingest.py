@@ -151,6 +151,12 @@ _GENERIC_SHEET = re.compile(r"^(sheet|trang tính|worksheet|feuil|tabelle)\s*\d*
 _INSTRUCTION_SHEET = re.compile(r"^(hướng dẫn|huong dan|hdsd|cách ghi|cach ghi)\b")
 
 
+@lru_cache(maxsize=256)
+def _school_year_cell(text: str) -> str:
+    """A row's "Năm học" cell as one spelling: "2015 - 2016" -> "2015-2016" (a span "2015-2020" as written)."""
+    return find_school_year(text) or text
+
+
 def _is_num(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -592,6 +598,8 @@ class _Reader:
             if found is None:
                 found = memo[value] = clean(value)
             values[name] = found or None
+        if values["nam_hoc"] is not None:
+            values["nam_hoc"] = _school_year_cell(values["nam_hoc"])
         if self.i_position_unit is not None:
             position, unit = _split_position_unit(text(row[self.i_position_unit]) or "")
             values["chuc_vu"] = values["chuc_vu"] or position
@@ -890,4 +898,6 @@ def _submission(book: RawWorkbook, shown: str, catalogue: Catalogue, readers: li
     for nominee in submission.nominees:
         if nominee.unit is None:  # a rolled-up master names each row's own unit
             nominee.__dict__["unit"] = submission.unit
+        if nominee.nam_hoc is None:  # the row's own year, else its sheet title's (set by the reader), else the list's
+            nominee.__dict__["nam_hoc"] = submission.nam_hoc
     return submission

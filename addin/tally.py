@@ -11,6 +11,7 @@ from typing import Any, Iterable
 
 from addin.catalogue import KIND_LABELS, TARGET_LABELS, Catalogue
 from addin.schema import STATUS_ERROR, MasterRow
+from addin.text import school_year_key
 from addin.units import unit_key
 from addin.models import AwardKind, Target
 
@@ -101,7 +102,7 @@ def tally(rows: Iterable[MasterRow], catalogue: Catalogue, *, years: list[str] |
     With `registrations` (DangKy rows), each row also gets the registered count per unit,
     counted by the same rules; units that only registered come after the others.
     """
-    wanted = {y.strip() for y in years} if years else None
+    wanted = {k for y in years if (k := school_year_key(y))} if years else None
     units: list[str] = []
     counts, counted, skipped = _count(rows, catalogue, wanted, count_errors, units)
     registered: dict[Category, dict[str, int]] | None = None
@@ -144,7 +145,7 @@ def _count(rows: Iterable[MasterRow], catalogue: Catalogue, wanted: set[str] | N
         if unit not in seen_units:
             seen_units.add(unit)
             units.append(unit)
-        if wanted is not None and str(row.nam_hoc or "").strip() not in wanted:
+        if wanted is not None and school_year_key(row.nam_hoc) not in wanted:  # the row's own year
             continue
         if row.status == STATUS_ERROR and not count_errors:
             skipped += 1

@@ -162,8 +162,6 @@ def test_no_error_on_a_clean_variant(files: dict[str, Any]) -> None:
     assert files["false_errors"] == 0, files["error_codes"]
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="issue 11: multi-year duplicates: the same people every school year, or one "
-                                       "row per award, get duplicate-in-file warnings")
 def test_no_duplicate_warning_for_other_years_or_awards(files: dict[str, Any]) -> None:
     print("\n" + V.summary(files), "\n", _failing_quirks(files, "duplicates"))
     assert files["duplicate_warnings"] == 0
@@ -230,8 +228,6 @@ _CASE_FAILS = {
                                      "becomes the sheet name 'Tổng hợp'",
     "unit-only-in-collective-row": "issue 11: unit identity: the unit named only by its collective row",
     "unit-only-in-file-name": "issue 11: unit identity: the unit named only by a diacritic-free file name",
-    "multi-year-spaced-years": "issue 11: multi-year duplicates: the same person in another school year, or "
-                               "with another award, is warned as a duplicate",
     "column-numbers-under-two-row-header": "issue 11: a column-number row under a two-row header whose lower "
                                            "row is empty is read as a nominee",
     "footer-date-above-signature": "issue 11: the date line above the signature block is read as a nominee",
