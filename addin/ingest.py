@@ -362,6 +362,7 @@ class TitleBlock:
     title: str | None = None
     nam_hoc: str | None = None
     document_date: date | None = None
+    date_source: str = "title"  # "footer" when the date line is under the table
     target_hint: Target | None = None
 
 
@@ -416,6 +417,19 @@ def read_title_block(rows: list[list[Any]], header_row: int) -> TitleBlock:
     return block
 
 
+FOOTER_SEARCH_ROWS = 30  # the place-and-date line sits just above the signatures
+
+
+def _footer_date(rows: list[list[Any]], header_last: int) -> date | None:
+    """The "<place>, ngày 15 tháng 5 năm 2025" line under the table, when the title block has none."""
+    for r in range(len(rows) - 1, max(header_last, len(rows) - 1 - FOOTER_SEARCH_ROWS), -1):
+        for value in rows[r]:
+            if isinstance(value, str) and (", ngày" in (key := fold(value)) or key.startswith("ngày")):
+                if found := find_document_date(value):
+                    return found
+    return None
+
+
 # ---------------------------------------------------------------------------
 # Reading the data rows
 
@@ -449,6 +463,10 @@ class _Reader:
         self.i_position_unit = self.at.get("chuc_vu_don_vi")
         self.i_birth = self.at.get("ngay_sinh")
         self.birth_header = self.cols["ngay_sinh"].header if "ngay_sinh" in self.cols else None
+        # A second birth column ("Ngày sinh" and "Năm sinh", as in our own master's DanhSach read
+        # one level up): read when the first is empty, so a year alone is not reported missing.
+        self.second_birth = next(((c.index, c.header) for c in band.columns
+                                  if c.field == "ngay_sinh" and c.index != self.i_birth), None)
         self.i_gender = self.at.get("gioi_tinh")
         self.i_rating = self.at.get("xep_loai")
         self.i_target = self.at.get("doi_tuong")
@@ -622,6 +640,8 @@ class _Reader:
                 birth_value, birth_header, gender = female, self.cols["birth_nu"].header, "nu"
         if (birth_value == "" or birth_value is None) and self.i_birth is not None:
             birth_value, birth_header = row[self.i_birth], self.birth_header
+            if (birth_value == "" or birth_value is None) and self.second_birth is not None:
+                birth_value, birth_header = row[self.second_birth[0]], self.second_birth[1]
         if birth_value != "" and birth_value is not None:
             parsed = parse_date(birth_value)
             if parsed.error:
@@ -853,6 +873,8 @@ def _submission(book: RawWorkbook, shown: str, catalogue: Catalogue, readers: li
         if band is None:
             continue
         block = read_title_block(sheet.rows, band.first_row)
+        if block.document_date is None and (found := _footer_date(sheet.rows, band.last_row)):
+            block.document_date, block.date_source = found, "footer"
         blocks.append(block)
         reader = _Reader(shown, sheet, band, block, catalogue)
         readers.append(reader)
@@ -894,7 +916,8 @@ def _submission(book: RawWorkbook, shown: str, catalogue: Catalogue, readers: li
     for block in blocks:
         submission.title = submission.title or block.title
         submission.nam_hoc = submission.nam_hoc or block.nam_hoc
-        submission.document_date = submission.document_date or block.document_date
+        if submission.document_date is None and block.document_date is not None:
+            submission.document_date, submission.document_date_source = block.document_date, block.date_source
     for nominee in submission.nominees:
         if nominee.unit is None:  # a rolled-up master names each row's own unit
             nominee.__dict__["unit"] = submission.unit

@@ -128,6 +128,11 @@ LOG_COLUMNS = _columns(
     ("sha256", "SHA-256", 18),
     ("sent_at", "Ngày gửi", 17),
     ("sender", "Người gửi", 26),
+    # Added at the end (older masters' logs read back with these cells empty): the evidence of
+    # which version is newer, and the clerk's choice when the order is uncertain.
+    ("document_date", "Ngày văn bản", 12),  # the date written in the list (..., ngày 15 tháng 5 năm 2025)
+    ("sent_from", "Căn cứ ngày gửi", 16),  # SENT_FROM_LABELS
+    ("keep", "Giữ bản này", 10),  # typed by the clerk ("x") to settle version-order-uncertain
 )
 LOG_INDEX = {c.key: i for i, c in enumerate(LOG_COLUMNS)}
 
@@ -222,6 +227,10 @@ ACTION_LABELS = {
     "ignored": "Bỏ qua",
 }
 LABEL_ACTIONS = {v: k for k, v in ACTION_LABELS.items()}
+
+# Where a version's "Ngày gửi" came from (NhatKy's "Căn cứ ngày gửi"): how far it can be trusted.
+SENT_FROM_LABELS = {"email": "Thư điện tử", "zip": "Tệp nén", "file": "Ngày sửa tệp"}
+LABEL_SENT_FROM = {v: k for k, v in SENT_FROM_LABELS.items()}
 
 # A checked file's outcome, as KiemTra shows it
 FILE_STATUS_LABELS = {"ok": "Hợp lệ", "invalid": "Có lỗi", "unreadable": "Không đọc được", "ignored": "Bỏ qua"}

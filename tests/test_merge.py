@@ -368,7 +368,7 @@ def test_sheets_have_frozen_headers_autofilters_widths_and_print_setup(inbox: Pa
     assert loi.freeze_panes == "A2"
     assert loi.auto_filter.ref == "A1:J2"  # one issue: the unknown award
     assert nhat_ky.freeze_panes == "A2"
-    assert nhat_ky.auto_filter.ref == "A1:I3"  # two files
+    assert nhat_ky.auto_filter.ref == "A1:L3"  # two files
     for ws in (danh_sach, loi, nhat_ky):
         assert ws.page_setup.orientation == "landscape"
         assert int(ws.page_setup.paperSize) == 9  # A4

@@ -192,7 +192,9 @@ def test_every_merged_file_is_logged_with_its_rows(corpus: Any, merged: dict[str
     assert merged["written"], merged["error"]
     assert merged["files_logged"] == len(paths) == len(variants)
     assert 0 < merged["master_rows"] <= merged["truth_rows"] + merged["files"]  # at most an invented row a file
-    assert set(merged["not_added_actions"]) <= {"replaced"}  # nothing rejected: every variant is readable
+    # nothing rejected: every variant is readable (files that weak unit identity takes for one unit
+    # replace, or by their document dates give way to, each other: see test_every_row_in_the_master)
+    assert set(merged["not_added_actions"]) <= {"replaced", "ignored"}
 
 
 @pytest.mark.xfail(strict=True, raises=AssertionError, reason="issue 11: tally: rows lost to unit confusion and rows marked Lỗi by "

@@ -10,7 +10,7 @@ from typing import Any
 from addin import schema
 from addin.catalogue import Catalogue
 from addin.jobs.common import JobReport, Progress, each_source, effective_catalogue, now_here, opened, save
-from addin.merge import Candidate, FileOutcome, MergeOutcome, RowsCheck, assemble, decide
+from addin.merge import Candidate, FileOutcome, MergeOutcome, RowsCheck, assemble, decide, kept_versions
 from addin.models import Issue
 from addin.register import unregistered_check
 from addin.schema import PROPOSALS, REGISTRATIONS, ListSheets
@@ -48,6 +48,7 @@ class MergeReport(JobReport):
                     "sha256": f.sha256,
                     "sent_at": f.sent_at.isoformat() if f.sent_at else None,
                     "sender": f.sender,
+                    "document_date": f.document_date.isoformat() if f.document_date else None,
                 }
                 for f in self.files
             ],
@@ -92,6 +93,7 @@ def merge_content(master: Path, content: MasterContent, sources: list[str], *, m
     report = MergeReport(str(master))
     catalogue = effective_catalogue(content, catalogue)
     state = state_of(content)
+    chosen = kept_versions(content.log)  # the clerk's choices in NhatKy ("Giữ bản này")
     candidates: list[Candidate] = []
     ignored: list[FileOutcome] = []
     for found in each_source(sources, master=master, progress=progress):
@@ -101,12 +103,14 @@ def merge_content(master: Path, content: MasterContent, sources: list[str], *, m
                                        src.sender))
         elif found.rejection:
             report.rejected_issues.append(found.rejection)
-            candidates.append(Candidate(src.shown, src.sha256, src.sent_at, src.sender, None, src.rejected))
+            candidates.append(Candidate(src.shown, src.sha256, src.sent_at, src.sender, None, src.rejected,
+                                        sent_from=src.sent_from))
         else:
             submission = validate_file(src.path, src.shown, catalogue)
             if submission.status == "unreadable":
                 report.rejected_issues += submission.issues
-            candidate = Candidate(src.shown, src.sha256, src.sent_at, src.sender, submission)
+            candidate = Candidate(src.shown, src.sha256, src.sent_at, src.sender, submission,
+                                  sent_from=src.sent_from, kept=src.sha256 in chosen)
             candidate.compact(merged_at)
             candidates.append(candidate)
     decided = decide(state, candidates, content.aliases, merged_at)
