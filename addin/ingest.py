@@ -845,6 +845,42 @@ def _looks_legacy(submission: Submission, readers: list["_Reader"]) -> bool:
     return _LEGACY_LOOKING.search("\n".join(texts)) is not None
 
 
+# Issues a master computes over all its rows: the next level computes them again over its own.
+_RECOMPUTED_CODES = ("duplicate-across-units", "not-registered")
+
+
+def _carry_master_issues(book: RawWorkbook, submission: Submission) -> None:
+    """A rolled-up master's verdicts: the issues of its Loi, on the DanhSach rows they link to.
+
+    Its rows were checked at the level below against the unit's own list (which columns it had,
+    the birth date as typed); checking the master's columns again would invent warnings. An issue
+    the reading here also found on the same row (an unknown award) is carried once.
+    """
+    found = next((s for s in book.sheets if s.name == schema.ISSUES), None)
+    if found is None:
+        return
+    rows = found.rows
+    head = next((i for i, r in enumerate(rows[:20]) if r and isinstance(r[0], str)
+                 and clean(r[0]) == schema.ISSUE_COLUMNS[0].header), None)
+    if head is None:
+        return
+    keys = [c.key for c in schema.ISSUE_COLUMNS]
+    read_here = {(i.code, i.row) for i in submission.issues}
+    listed = {n.row for n in submission.nominees}
+    for raw in rows[head + 1:]:
+        values = dict(zip(keys, list(raw) + [""] * (len(keys) - len(raw))))
+        code, message, linked = _cell_text(values["code"]), _cell_text(values["message"]), _cell_text(values["master_row"])
+        at = int(linked) if linked.isdigit() else None  # the link's text, the row number in DanhSach
+        if not code or not message or code in _RECOMPUTED_CODES or at not in listed:
+            continue  # issues not on a row of DanhSach (a file-level note, a dropped duplicate) stay below
+        if (code, at) in read_here:
+            continue
+        submission.issues.append(Issue(
+            code=code, severity=schema.LABEL_SEVERITY.get(_cell_text(values["severity"]), Severity.WARNING),
+            file=submission.path, sheet=schema.LIST, row=at, column=_cell_text(values["column"]) or None,
+            value=_cell_text(values["value"]) or None, message=message))
+
+
 def submission_from_workbook(book: RawWorkbook, shown: str, catalogue: Catalogue) -> Submission:
     """The nominee sheets of a workbook, read into one Submission."""
     readers: list[_Reader] = []
@@ -913,6 +949,9 @@ def _submission(book: RawWorkbook, shown: str, catalogue: Catalogue, readers: li
             submission.unit, submission.unit_source = unit_display(submission.sheets[0]), "sheet"
         else:
             submission.unit, submission.unit_source = Path(shown).stem, "file"
+    if master_book:
+        submission.rolled_up = True
+        _carry_master_issues(book, submission)
     for block in blocks:
         submission.title = submission.title or block.title
         submission.nam_hoc = submission.nam_hoc or block.nam_hoc

@@ -171,6 +171,9 @@ class Submission(BaseModel):
     issues: list[Issue] = Field(default_factory=list)
     status: FileStatus = "ok"
     reason: str | None = None  # why a file was ignored or unreadable
+    # A lower level's tdkt master merged one level up: its rows were checked where they were first
+    # merged, and the issues of its Loi come with them instead of being checked again.
+    rolled_up: bool = False
 
     @property
     def rows(self) -> int:

@@ -59,11 +59,12 @@ def validate_submission(submission: Submission, catalogue: Catalogue | None = No
             continue
         seen_rows[key] = n.row
         columns = submission.columns.get(n.sheet, {})
-        issues.extend(check_nominee(n, catalogue, columns, birth_reported=(n.sheet, n.row) in unreadable_birth))
+        if not submission.rolled_up:  # a rolled-up master's rows come with the verdicts of the level below
+            issues.extend(check_nominee(n, catalogue, columns, birth_reported=(n.sheet, n.row) in unreadable_birth))
         if n.ho_ten:
             # The same person in another school year (multi-year lists), or with another award
             # (one row per award), is not a duplicate: the key is person, school year and awards.
-            person = (n.sheet, n.target, name_key(n.ho_ten), n.ngay_sinh or n.nam_sinh, school_year_key(n.nam_hoc),
+            person = (n.sheet, n.unit, n.target, name_key(n.ho_ten), n.ngay_sinh or n.nam_sinh, school_year_key(n.nam_hoc),
                       frozenset((a.code or fold(a.raw), a.kind) for a in n.awards))
             other = seen_people.get(person)
             if other is not None:
