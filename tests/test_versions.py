@@ -258,3 +258,36 @@ def test_two_emails_are_ordered_by_their_dates(tmp_path: Path) -> None:
 
     assert names(master) == ["Nguyễn Văn An", "Trần Thị Bình"]
     assert uncertain(master) == []
+
+
+# ---------------------------------------------------------------------------
+# The rule itself
+
+
+def test_order_of_evidence() -> None:
+    from addin.merge import Evidence, order_of
+
+    t = datetime(2025, 5, 20, 10, 0).astimezone()
+    early, late = t - timedelta(days=2), t + timedelta(days=100)
+    mail = lambda at, **kw: Evidence(at, "email", **kw)  # noqa: E731
+    zipped = lambda at, **kw: Evidence(at, "zip", **kw)  # noqa: E731
+    saved = lambda at, **kw: Evidence(at, "file", **kw)  # noqa: E731
+    # (new, held) -> (new replaces held, uncertain)
+    assert order_of(mail(t), mail(early)) == (True, False)
+    assert order_of(mail(early), mail(t)) == (False, False)
+    assert order_of(zipped(t), mail(early)) == (True, False)  # medium and strong: the times compare
+    assert order_of(saved(late), saved(t)) == (True, False)  # both weak: as before
+    assert order_of(saved(late), mail(t)) == (False, True)  # only an mtime against an email: keep the email
+    assert order_of(mail(t), saved(late)) == (True, True)  # the same pair the other way round
+    assert order_of(saved(early), mail(t)) == (False, False)  # the mtime agrees: no doubt
+    assert order_of(saved(late), zipped(t)) == (False, True)
+    # document dates written in both lists decide first, whatever the times
+    assert order_of(saved(early, document_date=date(2025, 5, 20)), mail(late, document_date=date(2025, 5, 12))) \
+        == (True, False)
+    # a document date is a strong day: against an email it compares by day
+    assert order_of(saved(late, document_date=date(2025, 5, 21)), mail(t)) == (True, False)
+    assert order_of(saved(late, document_date=date(2025, 5, 19)), mail(t)) == (False, False)
+    # the clerk's choice settles an uncertain order, not one the evidence decides
+    assert order_of(saved(late, kept=True), mail(t)) == (True, False)
+    assert order_of(saved(late), mail(t, kept=True)) == (False, False)
+    assert order_of(mail(early, kept=True), mail(t)) == (False, False)
