@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from addin.catalogue import Catalogue, default_catalogue
+from addin.merge import RECOMPUTED  # computed again over the next level's rows
 from addin import schema
 from addin.models import (
     AwardProposal,
@@ -845,10 +846,6 @@ def _looks_legacy(submission: Submission, readers: list["_Reader"]) -> bool:
     return _LEGACY_LOOKING.search("\n".join(texts)) is not None
 
 
-# Issues a master computes over all its rows: the next level computes them again over its own.
-_RECOMPUTED_CODES = ("duplicate-across-units", "not-registered")
-
-
 def _carry_master_issues(book: RawWorkbook, submission: Submission) -> None:
     """A rolled-up master's verdicts: the issues of its Loi, on the DanhSach rows they link to.
 
@@ -871,7 +868,7 @@ def _carry_master_issues(book: RawWorkbook, submission: Submission) -> None:
         values = dict(zip(keys, list(raw) + [""] * (len(keys) - len(raw))))
         code, message, linked = _cell_text(values["code"]), _cell_text(values["message"]), _cell_text(values["master_row"])
         at = int(linked) if linked.isdigit() else None  # the link's text, the row number in DanhSach
-        if not code or not message or code in _RECOMPUTED_CODES or at not in listed:
+        if not code or not message or code in RECOMPUTED or at not in listed:
             continue  # issues not on a row of DanhSach (a file-level note, a dropped duplicate) stay below
         if (code, at) in read_here:
             continue
