@@ -25,7 +25,7 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any, Iterable, Mapping, Sequence
 
-from addin.schema import GUESTS, LIST_HEADER_ROW, LIST_KEYS, STATUS_ERROR, MasterRow
+from addin.schema import GUESTS, LIST_HEADER_ROW, LIST_KEYS, STATUS_ERROR
 from addin.units import unit_key
 from addin.text import clean, fold, is_ethnic_minority, is_yes, name_key, parse_gender
 

@@ -17,7 +17,7 @@ from typing import Any, Iterable
 from addin.catalogue import KIND_LABELS, Catalogue
 from addin.ingest import parse_rating
 from addin.models import AwardKind, Issue, Nominee, Rating, Severity, Submission, Target
-from addin.schema import HISTORY, HISTORY_COLUMNS, LIST, STATUS_ERROR, TARGET_COLLECTIVE, MasterRow
+from addin.schema import HISTORY, HISTORY_COLUMNS, STATUS_ERROR, MasterRow
 from addin.text import clean, find_school_year, fold, is_yes, name_key, parse_date
 from addin.units import unit_key
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from addin.catalogue import Catalogue, default_catalogue
+from addin.merge import RECOMPUTED  # computed again over the next level's rows
 from addin import schema
 from addin.models import (
     AwardProposal,
@@ -161,6 +162,12 @@ _NOT_AGENCY = re.compile(r"^(cộng hòa|độc lập|danh sách|biểu|bảng|\
 _TEMPLATE_UNIT = re.compile(r"^(tên )?đơn vị( đề nghị| gửi| báo cáo| đăng ký)?\s*:\s*(.*)$")
 _GENERIC_SHEET = re.compile(r"^(sheet|trang tính|worksheet|feuil|tabelle)\s*\d*$|^(ds|danh sach|danh sách|danhsach|data|dữ liệu|cá nhân|tập thể|ca nhan|tap the)\d*$")
 _INSTRUCTION_SHEET = re.compile(r"^(hướng dẫn|huong dan|hdsd|cách ghi|cach ghi)\b")
+
+
+@lru_cache(maxsize=256)
+def _school_year_cell(text: str) -> str:
+    """A row's "Năm học" cell as one spelling: "2015 - 2016" -> "2015-2016" (a span "2015-2020" as written)."""
+    return find_school_year(text) or text
 
 
 def _is_num(value: Any) -> bool:
@@ -372,6 +379,7 @@ class TitleBlock:
     title: str | None = None
     nam_hoc: str | None = None
     document_date: date | None = None
+    date_source: str = "title"  # "footer" when the date line is under the table
     target_hint: Target | None = None
     # Every unit the block names, (source, name): the "Đơn vị:" line and the agency lines both
     # count as evidence even when one of them is `unit` (see _decide_unit).
@@ -432,6 +440,19 @@ def read_title_block(rows: list[list[Any]], header_row: int) -> TitleBlock:
     return block
 
 
+FOOTER_SEARCH_ROWS = 30  # the place-and-date line sits just above the signatures
+
+
+def _footer_date(rows: list[list[Any]], header_last: int) -> date | None:
+    """The "<place>, ngày 15 tháng 5 năm 2025" line under the table, when the title block has none."""
+    for r in range(len(rows) - 1, max(header_last, len(rows) - 1 - FOOTER_SEARCH_ROWS), -1):
+        for value in rows[r]:
+            if isinstance(value, str) and (", ngày" in (key := fold(value)) or key.startswith("ngày")):
+                if found := find_document_date(value):
+                    return found
+    return None
+
+
 # ---------------------------------------------------------------------------
 # Reading the data rows
 
@@ -465,6 +486,10 @@ class _Reader:
         self.i_position_unit = self.at.get("chuc_vu_don_vi")
         self.i_birth = self.at.get("ngay_sinh")
         self.birth_header = self.cols["ngay_sinh"].header if "ngay_sinh" in self.cols else None
+        # A second birth column ("Ngày sinh" and "Năm sinh", as in our own master's DanhSach read
+        # one level up): read when the first is empty, so a year alone is not reported missing.
+        self.second_birth = next(((c.index, c.header) for c in band.columns
+                                  if c.field == "ngay_sinh" and c.index != self.i_birth), None)
         self.i_gender = self.at.get("gioi_tinh")
         self.i_rating = self.at.get("xep_loai")
         self.i_target = self.at.get("doi_tuong")
@@ -616,6 +641,8 @@ class _Reader:
             if found is None:
                 found = memo[value] = clean(value)
             values[name] = found or None
+        if values["nam_hoc"] is not None:
+            values["nam_hoc"] = _school_year_cell(values["nam_hoc"])
         if self.i_position_unit is not None:
             position, unit = _split_position_unit(text(row[self.i_position_unit]) or "")
             values["chuc_vu"] = values["chuc_vu"] or position
@@ -638,6 +665,8 @@ class _Reader:
                 birth_value, birth_header, gender = female, self.cols["birth_nu"].header, "nu"
         if (birth_value == "" or birth_value is None) and self.i_birth is not None:
             birth_value, birth_header = row[self.i_birth], self.birth_header
+            if (birth_value == "" or birth_value is None) and self.second_birth is not None:
+                birth_value, birth_header = row[self.second_birth[0]], self.second_birth[1]
         if birth_value != "" and birth_value is not None:
             parsed = parse_date(birth_value)
             if parsed.error:
@@ -1020,6 +1049,38 @@ def _looks_legacy(submission: Submission, readers: list["_Reader"]) -> bool:
     return _LEGACY_LOOKING.search("\n".join(texts)) is not None
 
 
+def _carry_master_issues(book: RawWorkbook, submission: Submission) -> None:
+    """A rolled-up master's verdicts: the issues of its Loi, on the DanhSach rows they link to.
+
+    Its rows were checked at the level below against the unit's own list (which columns it had,
+    the birth date as typed); checking the master's columns again would invent warnings. An issue
+    the reading here also found on the same row (an unknown award) is carried once.
+    """
+    found = next((s for s in book.sheets if s.name == schema.ISSUES), None)
+    if found is None:
+        return
+    rows = found.rows
+    head = next((i for i, r in enumerate(rows[:20]) if r and isinstance(r[0], str)
+                 and clean(r[0]) == schema.ISSUE_COLUMNS[0].header), None)
+    if head is None:
+        return
+    keys = [c.key for c in schema.ISSUE_COLUMNS]
+    read_here = {(i.code, i.row) for i in submission.issues}
+    listed = {n.row for n in submission.nominees}
+    for raw in rows[head + 1:]:
+        values = dict(zip(keys, list(raw) + [""] * (len(keys) - len(raw))))
+        code, message, linked = _cell_text(values["code"]), _cell_text(values["message"]), _cell_text(values["master_row"])
+        at = int(linked) if linked.isdigit() else None  # the link's text, the row number in DanhSach
+        if not code or not message or code in RECOMPUTED or at not in listed:
+            continue  # issues not on a row of DanhSach (a file-level note, a dropped duplicate) stay below
+        if (code, at) in read_here:
+            continue
+        submission.issues.append(Issue(
+            code=code, severity=schema.LABEL_SEVERITY.get(_cell_text(values["severity"]), Severity.WARNING),
+            file=submission.path, sheet=schema.LIST, row=at, column=_cell_text(values["column"]) or None,
+            value=_cell_text(values["value"]) or None, message=message))
+
+
 def submission_from_workbook(book: RawWorkbook, shown: str, catalogue: Catalogue) -> Submission:
     """The nominee sheets of a workbook, read into one Submission."""
     readers: list[_Reader] = []
@@ -1048,6 +1109,8 @@ def _submission(book: RawWorkbook, shown: str, catalogue: Catalogue, readers: li
         if band is None:
             continue
         block = read_title_block(sheet.rows, band.first_row)
+        if block.document_date is None and (found := _footer_date(sheet.rows, band.last_row)):
+            block.document_date, block.date_source = found, "footer"
         blocks.append(block)
         reader = _Reader(shown, sheet, band, block, catalogue)
         readers.append(reader)
@@ -1084,11 +1147,17 @@ def _submission(book: RawWorkbook, shown: str, catalogue: Catalogue, readers: li
         submission.issues.append(Issue(code="no-header", severity=Severity.ERROR, file=shown, message=reason))
         return submission
     _decide_unit(submission, blocks, shown)
+    if master_book:
+        submission.rolled_up = True
+        _carry_master_issues(book, submission)
     for block in blocks:
         submission.title = submission.title or block.title
         submission.nam_hoc = submission.nam_hoc or block.nam_hoc
-        submission.document_date = submission.document_date or block.document_date
+        if submission.document_date is None and block.document_date is not None:
+            submission.document_date, submission.document_date_source = block.document_date, block.date_source
     for nominee in submission.nominees:
         if nominee.unit is None:  # a rolled-up master names each row's own unit
             nominee.__dict__["unit"] = submission.unit
+        if nominee.nam_hoc is None:  # the row's own year, else its sheet title's (set by the reader), else the list's
+            nominee.__dict__["nam_hoc"] = submission.nam_hoc
     return submission

@@ -14,6 +14,7 @@ from addin.catalogue import KIND_LABELS
 from addin.models import AwardKind, Issue, Nominee, Severity, Submission, Target
 from addin.schema import (
     LABEL_ACTIONS,
+    LABEL_SENT_FROM,
     LIST_HEADER_ROW,
     LIST_HEADERS,
     LOG_INDEX,
@@ -87,6 +88,8 @@ class Candidate:
     sender: str | None
     submission: Submission | None  # None when the source was rejected before reading
     reason: str | None = None  # for rejected/ignored sources
+    sent_from: str | None = None  # where sent_at came from: "email", "zip", "file" (see Evidence)
+    kept: bool = False  # the clerk chose this version in NhatKy ("Giữ bản này")
     # Master rows built as soon as the file is read (see compact), so that a national merge does
     # not hold a million Nominee models until every file has been read.
     rows: list[MasterRow] | None = None
@@ -117,6 +120,8 @@ class FileOutcome:
     sender: str | None = None
     unit_confidence: str | None = None  # "strong" / "weak" (see Submission), None for rejected files
     unit_evidence: list[str] | None = None  # what named the unit, heaviest first; "alias" when BiDanh did
+    document_date: date | None = None
+    sent_from: str | None = None
 
 
 @dataclass
@@ -130,6 +135,14 @@ class UnitVersion:
     issues: list[Issue]
     superseded: set[str] = field(default_factory=set)  # hashes of versions it replaced
     weak: bool = False  # its unit is known only from a file or sheet name: kept apart (see version_key)
+    document_date: date | None = None  # written in the list
+    sent_from: str | None = None  # "email", "zip", "file"
+    kept: bool = False  # chosen by the clerk (NhatKy's "Giữ bản này")
+    file: str | None = None  # as shown in NhatKy
+
+    @property
+    def evidence(self) -> "Evidence":
+        return Evidence(self.sent_at, self.sent_from, self.document_date, self.kept)
 
 
 @dataclass
@@ -173,6 +186,91 @@ def version_key(unit: str, *, weak: bool = False, path: str = "") -> str:
     return f"\x00{path}" if weak else unit_key(unit)
 
 
+# How far a version's date can be trusted to say which version is newer.
+STRONG, MEDIUM, WEAK = 3, 2, 1
+_SENT_STRENGTH = {"email": STRONG, "zip": MEDIUM, "file": WEAK}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What says when a version was made: the date written in the list, when and how it was sent.
+
+    The document date ("..., ngày 15 tháng 5 năm 2025") and an email's Date are strong, a zip
+    entry's time is medium, a file's modification time is weak (copying a folder resets it).
+    """
+
+    sent_at: datetime | None
+    sent_from: str | None  # "email", "zip", "file"; None: unknown (a time of unknown origin is weak)
+    document_date: date | None = None
+    kept: bool = False  # the clerk's choice settles an uncertain order
+
+    @property
+    def sent_strength(self) -> int:
+        return _SENT_STRENGTH.get(self.sent_from or "", WEAK) if self.sent_at is not None else 0
+
+    @property
+    def strength(self) -> int:
+        return STRONG if self.document_date is not None else self.sent_strength
+
+    @property
+    def strong_day(self) -> date | None:
+        if self.document_date is not None:
+            return self.document_date
+        return _aware(self.sent_at).date() if self.sent_at is not None and self.sent_from == "email" else None
+
+    def describe(self) -> str:
+        """The evidence in words, for the clerk: "ngày văn bản 15/05/2025; gửi qua thư lúc 20/05/2025 08:30"."""
+        parts = []
+        if self.document_date is not None:
+            parts.append(f"ngày văn bản {self.document_date.strftime('%d/%m/%Y')}")
+        if self.sent_at is not None:
+            how = {"email": "gửi qua thư lúc", "zip": "giờ ghi trong tệp nén"}.get(self.sent_from or "", "ngày sửa tệp")
+            parts.append(f"{how} {_aware(self.sent_at).strftime('%d/%m/%Y %H:%M')}")
+        return "; ".join(parts) or "không rõ ngày"
+
+
+def order_of(new: Evidence, held: Evidence) -> tuple[bool, bool]:
+    """(whether `new` replaces `held`, whether that order is uncertain).
+
+    Versions are ordered by the strongest evidence both have: the document dates written in
+    both lists when they differ, else both sending times when both are emails or zip entries,
+    else the strong days (document date or email day) when both have one. Otherwise the times
+    are compared as `supersedes` does; but when that would let a weaker date (a modification
+    time) decide against a version with a stronger one, the stronger is kept and the order is
+    uncertain, unless the clerk chose one of the two in NhatKy.
+    """
+    if new.document_date and held.document_date and new.document_date != held.document_date:
+        return new.document_date > held.document_date, False
+    plain = supersedes(new.sent_at, held.sent_at)
+    if new.sent_strength >= MEDIUM and held.sent_strength >= MEDIUM:
+        return plain, False
+    new_day, held_day = new.strong_day, held.strong_day
+    if new_day is not None and held_day is not None:
+        return (new_day > held_day if new_day != held_day else plain), False
+    if new.strength == held.strength or plain == (new.strength > held.strength):
+        return plain, False  # equally strong, or the weaker date agrees with the stronger one
+    if new.kept != held.kept:
+        return new.kept, False  # settled by the clerk
+    return new.strength > held.strength, True
+
+
+def order_uncertain_issue(unit: str, kept_file: str, kept: Evidence, other_file: str, other: Evidence) -> Issue:
+    """The version-order-uncertain warning: both dates, which version was kept, and how to choose the other."""
+    return Issue(
+        code="version-order-uncertain", severity=Severity.WARNING, file=kept_file, value=other_file,
+        message=(f"Không chắc bản nào của {unit} mới hơn: \"{kept_file}\" ({kept.describe()}) hay \"{other_file}\" "
+                 f"({other.describe()}). Đã giữ \"{kept_file}\" vì căn cứ ngày của bản này chắc hơn (ngày sửa tệp "
+                 "đổi khi chép thư mục). Nếu phải dùng bản kia, ghi \"x\" vào cột \"Giữ bản này\" ở dòng của tệp "
+                 f"\"{other_file}\" trong trang NhatKy rồi gộp lại; ghi \"x\" ở dòng của \"{kept_file}\" để xác nhận "
+                 "bản đang giữ."),
+    )
+
+
+def _note_uncertain(version: UnitVersion, issue: Issue) -> None:
+    if not any(i.code == issue.code and i.message == issue.message for i in version.issues):
+        version.issues.append(issue)
+
+
 def decide(state: dict[str, UnitVersion], candidates: list[Candidate], aliases: Aliases,
            merged_at: datetime) -> list[FileOutcome]:
     """Apply candidates to the per-unit state in order of sending; return what happened to each.
@@ -209,18 +307,39 @@ def decide(state: dict[str, UnitVersion], candidates: list[Candidate], aliases: 
         sure = ("weak" if weak else "strong") if sub.unit_confidence else None
 
         def outcome(action: Action, reason: str | None) -> FileOutcome:
-            return FileOutcome(c.shown, unit, rows, action, reason, c.sha256, c.sent_at, c.sender, sure, evidence)
+            return FileOutcome(c.shown, unit, rows, action, reason, c.sha256, c.sent_at, c.sender,
+                               unit_confidence=sure, unit_evidence=evidence, document_date=sub.document_date,
+                               sent_from=c.sent_from)
 
         if current is not None and current.sha256 == c.sha256:
             outcomes.append(outcome("unchanged", "tệp này đã được gộp trước đây"))
             continue
-        if current is not None and c.sha256 in current.superseded:
+        if current is not None and c.sha256 in current.superseded and not c.kept:
             outcomes.append(outcome("ignored", "bản cũ, đã được thay bằng bản gửi sau"))
             continue
-        if current is not None and not supersedes(c.sent_at, current.sent_at):
-            when = _aware(current.sent_at).strftime("%d/%m/%Y %H:%M") if current.sent_at else "?"
-            outcomes.append(outcome("ignored", f"gửi trước bản đang dùng của đơn vị (bản đang dùng gửi lúc {when})"))
-            continue
+        when_sent = Evidence(c.sent_at, c.sent_from, sub.document_date, c.kept)
+        uncertain = None
+        if current is not None:
+            replaces, unsure = order_of(when_sent, current.evidence)
+            if unsure:
+                kept_file, kept_ev, other, other_ev = (
+                    (c.shown, when_sent, current.file or current.name, current.evidence) if replaces
+                    else (current.file or current.name, current.evidence, c.shown, when_sent))
+                uncertain = order_uncertain_issue(unit, kept_file, kept_ev, other, other_ev)
+            elif current.kept != c.kept:
+                # settled by the clerk: the warning goes
+                current.issues = [i for i in current.issues if i.code != "version-order-uncertain"]
+            if not replaces:
+                if uncertain is not None:
+                    _note_uncertain(current, uncertain)
+                    reason = f"không chắc bản nào mới hơn: giữ \"{current.file or current.name}\" ({current.evidence.describe()})"
+                elif current.kept and not c.kept:
+                    reason = f"giữ bản \"{current.file or current.name}\" theo lựa chọn ở cột \"Giữ bản này\" của NhatKy"
+                else:
+                    reason = (f"gửi trước (hoặc lập trước) bản đang dùng của đơn vị (bản này: {when_sent.describe()}; "
+                              f"bản đang dùng: {current.evidence.describe()})")
+                outcomes.append(outcome("ignored", reason))
+                continue
         new_rows = c.rows
         provisional = sub.unit or c.shown
         for row in new_rows:
@@ -229,7 +348,10 @@ def decide(state: dict[str, UnitVersion], candidates: list[Candidate], aliases: 
             row.src_unit = unit
         # the clerk's alias settles a unit known only from its file name: no warning left about it
         issues = [i for i in sub.issues if weak or i.code != "unit-uncertain"]
-        version = UnitVersion(unit, c.sha256, c.sent_at, new_rows, issues, weak=weak)
+        version = UnitVersion(unit, c.sha256, c.sent_at, new_rows, issues, weak=weak, document_date=sub.document_date,
+                              sent_from=c.sent_from, kept=c.kept, file=c.shown)
+        if uncertain is not None:
+            _note_uncertain(version, uncertain)
         if current is None:
             action: Action = "added"
             reason = None
@@ -256,6 +378,8 @@ def state_of(log: Iterable[list[Any]], rows: Iterable[MasterRow], issues: Iterab
     files: dict[str, str] = {}  # unit key -> file of the version kept (its issues are in Loi)
     weak_files: dict[str, str] = {}  # file -> key of a version whose unit is only weakly known
     at = LOG_INDEX
+    log = list(log)
+    chosen = kept_versions(log)
     for entry in log:
         action = LABEL_ACTIONS.get(str(entry[at["action"]] or ""))
         unit, sha = entry[at["unit"]], entry[at["sha256"]]
@@ -267,11 +391,15 @@ def state_of(log: Iterable[list[Any]], rows: Iterable[MasterRow], issues: Iterab
         key = version_key(name, weak=weak, path=path)
         sent = entry[at["sent_at"]]
         sent = sent.astimezone() if isinstance(sent, datetime) else None
+        written = entry[at["document_date"]]
+        doc = written.date() if isinstance(written, datetime) else written if isinstance(written, date) else None
+        how = LABEL_SENT_FROM.get(str(entry[at["sent_from"]] or "")) or ("email" if entry[at["sender"]] else None)
+        version = UnitVersion(name, str(sha), sent, [], [], weak=weak, document_date=doc, sent_from=how,
+                              kept=str(sha) in chosen, file=str(entry[at["path"]] or "") or None)
         previous = state.get(key)
-        if previous is not None and previous.sha256 != sha and not supersedes(sent, previous.sent_at):
+        if previous is not None and previous.sha256 != sha and not order_of(version.evidence, previous.evidence)[0]:
             previous.superseded.add(str(sha))  # joined by an alias, and older than the one kept
             continue
-        version = UnitVersion(name, str(sha), sent, [], [], weak=weak)
         if previous is not None:
             version.superseded = previous.superseded | {previous.sha256}
         state[key] = version
@@ -316,6 +444,13 @@ def confidence_text(outcome: FileOutcome) -> str | None:
 def logged_weak(text: Any) -> bool:
     """Whether a log entry's "Độ tin cậy đơn vị" says the unit was only weakly known (older logs: never)."""
     return isinstance(text, str) and text.startswith(UNIT_CONFIDENCE_LABELS["weak"])
+
+
+def kept_versions(log: Iterable[list[Any]]) -> set[str]:
+    """SHA-256 of the versions the clerk chose in NhatKy (any mark in "Giữ bản này")."""
+    at = LOG_INDEX
+    return {str(e[at["sha256"]]) for e in log
+            if e[at["sha256"]] and str(e[at["keep"]] or "").strip() not in ("", "0", "không", "Không")}
 
 
 # Issues computed over the whole master, not per file: dropped from what a version carries and

@@ -132,6 +132,7 @@ ISSUE_CODES: dict[str, str] = {
     "legal-basis": "Căn cứ pháp lý và ngày hồ sơ dùng để đối chiếu lịch sử khen thưởng",
     "not-registered": "Đề nghị danh hiệu chưa đăng ký thi đua từ đầu năm",
     "unit-unregistered": "Đơn vị gửi tệp không có trong danh sách đơn vị (trang DonVi)",
+    "version-order-uncertain": "Không chắc bản nào của đơn vị mới hơn: đã giữ bản có căn cứ ngày chắc hơn",
     "master-unusable": "Không dùng được sổ tổng hợp (chưa có, hỏng, hoặc cài đặt không dùng được)",
     "master-not-written": "Không ghi được sổ tổng hợp (đang mở, bị khóa, hết chỗ): sổ cũ vẫn nguyên vẹn",
     "cell-too-long": "Ô dài quá giới hạn 32.767 ký tự của Excel: chỉ đọc phần đầu",
@@ -172,6 +173,7 @@ class Submission(BaseModel):
     title: str | None = None  # the list's title line, e.g. "DANH SÁCH ĐỀ NGHỊ KHEN THƯỞNG ..."
     nam_hoc: str | None = None  # school year named in the title block
     document_date: date | None = None  # "..., ngày 14 tháng 5 năm 2025"
+    document_date_source: str | None = None  # where it was written: "title" (above the table) or "footer" (below)
     columns: dict[str, dict[str, str]] = Field(default_factory=dict)  # sheet -> field -> header text
     # sheet -> header text -> 0-based column index: finds an issue's cell again (tdkt feedback)
     header_columns: dict[str, dict[str, int]] = Field(default_factory=dict)
@@ -179,6 +181,9 @@ class Submission(BaseModel):
     issues: list[Issue] = Field(default_factory=list)
     status: FileStatus = "ok"
     reason: str | None = None  # why a file was ignored or unreadable
+    # A lower level's tdkt master merged one level up: its rows were checked where they were first
+    # merged, and the issues of its Loi come with them instead of being checked again.
+    rolled_up: bool = False
 
     @property
     def rows(self) -> int:

@@ -142,6 +142,11 @@ LOG_COLUMNS = _columns(
     ("sent_at", "Ngày gửi", 17),
     ("sender", "Người gửi", 26),
     ("unit_confidence", "Độ tin cậy đơn vị", 30),  # added last: older logs simply lack it
+    # Added at the end (older masters' logs read back with these cells empty): the evidence of
+    # which version is newer, and the clerk's choice when the order is uncertain.
+    ("document_date", "Ngày văn bản", 12),  # the date written in the list (..., ngày 15 tháng 5 năm 2025)
+    ("sent_from", "Căn cứ ngày gửi", 16),  # SENT_FROM_LABELS
+    ("keep", "Giữ bản này", 10),  # typed by the clerk ("x") to settle version-order-uncertain
 )
 LOG_INDEX = {c.key: i for i, c in enumerate(LOG_COLUMNS)}
 
@@ -270,6 +275,9 @@ UNIT_CONFIDENCE_LABELS = {"strong": "Chắc chắn", "weak": "Chưa chắc"}
 UNIT_EVIDENCE_LABELS = {"template": "ô \"Đơn vị:\"", "title": "tiêu đề", "don_vi": "cột Đơn vị công tác",
                         "chuc_vu_don_vi": "cột Chức vụ, đơn vị công tác", "collective": "dòng tập thể",
                         "file": "tên tệp", "sheet": "tên trang tính", "alias": "trang BiDanh"}
+# Where a version's "Ngày gửi" came from (NhatKy's "Căn cứ ngày gửi"): how far it can be trusted.
+SENT_FROM_LABELS = {"email": "Thư điện tử", "zip": "Tệp nén", "file": "Ngày sửa tệp"}
+LABEL_SENT_FROM = {v: k for k, v in SENT_FROM_LABELS.items()}
 
 # A checked file's outcome, as KiemTra shows it
 FILE_STATUS_LABELS = {"ok": "Hợp lệ", "invalid": "Có lỗi", "unreadable": "Không đọc được", "ignored": "Bỏ qua"}

@@ -11,7 +11,7 @@ from typing import Any, Iterable
 
 from addin.catalogue import KIND_LABELS, TARGET_LABELS, Catalogue
 from addin.schema import STATUS_ERROR, MasterRow
-from addin.text import find_school_year
+from addin.text import school_year_key
 from addin.units import unit_key
 from addin.models import AwardKind, Target
 
@@ -85,12 +85,6 @@ def parse_codes(cell: Any) -> list[tuple[str, AwardKind]]:
     return out
 
 
-def _school_year(cell: Any) -> str:
-    """A Năm học cell or a year asked for, written one way ("2024 - 2025" is "2024-2025")."""
-    text = str(cell or "").strip()
-    return find_school_year(text) or text
-
-
 def _target(cell: Any) -> Target:
     return Target.TAP_THE if str(cell or "").strip().lower() == "tập thể" else Target.CA_NHAN
 
@@ -108,7 +102,7 @@ def tally(rows: Iterable[MasterRow], catalogue: Catalogue, *, years: list[str] |
     With `registrations` (DangKy rows), each row also gets the registered count per unit,
     counted by the same rules; units that only registered come after the others.
     """
-    wanted = {_school_year(y) for y in years} if years else None
+    wanted = {k for y in years if (k := school_year_key(y))} if years else None
     units: list[str] = []
     counts, counted, skipped = _count(rows, catalogue, wanted, count_errors, units)
     registered: dict[Category, dict[str, int]] | None = None
@@ -151,7 +145,7 @@ def _count(rows: Iterable[MasterRow], catalogue: Catalogue, wanted: set[str] | N
         if unit not in seen_units:
             seen_units.add(unit)
             units.append(unit)
-        if wanted is not None and _school_year(row.nam_hoc) not in wanted:
+        if wanted is not None and school_year_key(row.nam_hoc) not in wanted:  # the row's own year
             continue
         if row.status == STATUS_ERROR and not count_errors:
             skipped += 1

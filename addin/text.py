@@ -270,6 +270,14 @@ def parse_school_year(text: str) -> str | None:
     return f"{start}-{start + 1}" if end == following else None
 
 
+def school_year_key(text: object) -> str | None:
+    """A school year as one key however it is spaced: "2015 - 2016" and "2015-2016" are the same year."""
+    if text is None:
+        return None
+    written = " ".join(str(text).split())
+    return find_school_year(written) or written or None
+
+
 # ---------------------------------------------------------------------------
 # Gender
 

@@ -13,7 +13,7 @@ from addin.catalogue import Catalogue, TARGET_LABELS, default_catalogue
 from addin.ingest import read_submission, unexpected_failure
 from addin.models import Issue, Nominee, Severity, Submission, Target
 from addin.rules.row import check_row
-from addin.text import name_key
+from addin.text import fold, name_key, school_year_key
 
 
 
@@ -59,13 +59,18 @@ def validate_submission(submission: Submission, catalogue: Catalogue | None = No
             continue
         seen_rows[key] = n.row
         columns = submission.columns.get(n.sheet, {})
-        issues.extend(check_nominee(n, catalogue, columns, birth_reported=(n.sheet, n.row) in unreadable_birth))
+        if not submission.rolled_up:  # a rolled-up master's rows come with the verdicts of the level below
+            issues.extend(check_nominee(n, catalogue, columns, birth_reported=(n.sheet, n.row) in unreadable_birth))
         if n.ho_ten:
-            person = (n.sheet, n.target, name_key(n.ho_ten), n.ngay_sinh or n.nam_sinh)
+            # The same person in another school year (multi-year lists), or with another award
+            # (one row per award), is not a duplicate: the key is person, school year and awards.
+            person = (n.sheet, n.unit, n.target, name_key(n.ho_ten), n.ngay_sinh or n.nam_sinh, school_year_key(n.nam_hoc),
+                      frozenset((a.code or fold(a.raw), a.kind) for a in n.awards))
             other = seen_people.get(person)
             if other is not None:
                 issues.append(_issue(n, "duplicate-in-file", Severity.WARNING, columns.get("ho_ten"), n.ho_ten,
-                                     f"\"{n.ho_ten}\" đã có ở dòng {other} (cùng họ tên và ngày sinh): "
+                                     f"\"{n.ho_ten}\" đã có ở dòng {other} (cùng họ tên, ngày sinh, năm học và "
+                                     "danh hiệu đề nghị): "
                                      "gộp thành một dòng nếu là cùng một người."))
             else:
                 seen_people[person] = n.row

@@ -239,3 +239,27 @@ def test_members_list_gives_the_collective_ratios(tmp_path):
                     str(tmp_path / "tap-the.xlsx"), "--json")
     [issue] = [i for i in json.loads(out)["issues"] if i["code"] == "criteria-not-met"]
     assert "mới có 5/8 thành viên (62%) đạt Lao động tiên tiến, cần từ 70%" in issue["message"]
+
+
+def test_import_history_of_a_multi_year_list_records_each_row_under_its_own_year(tmp_path):
+    """Issue 11: a 'Năm học' column written '2015 - 2016', the same people every year, one row per award."""
+    rows = [[1, "Nguyễn Văn An", "12/03/1980", "2015 - 2016", "LĐTT"],
+            [2, "Nguyễn Văn An", "12/03/1980", "2015 - 2016", "Giấy khen"],
+            [3, "Trần Thị Bình", "05/09/1985", "2015 - 2016", "LĐTT"],
+            [4, "Nguyễn Văn An", "12/03/1980", "2016 - 2017", "CSTĐCS"],
+            [5, "Trần Thị Bình", "05/09/1985", "2016 - 2017", "LĐTT"]]
+    path = write_workbook(tmp_path / "kq-2015-2017.xlsx", [Sheet(
+        title=[["TRƯỜNG THCS LÊ LỢI"], ["KẾT QUẢ THI ĐUA, KHEN THƯỞNG NĂM HỌC 2016 - 2017"]],
+        header=[["STT", "Họ và tên", "Ngày sinh", "Năm học", "Danh hiệu, hình thức khen thưởng"]], rows=rows)])
+    master = tmp_path / "tong-hop.xlsx"
+    code, out = run("import-history", "--json", str(master), str(path))
+    assert code == 0, out
+    report = json.loads(out)
+    assert [(f["rows"], f["years"]) for f in report["files"]] == [(5, ["2015-2016", "2016-2017"])]
+    assert [i["code"] for i in report["issues"] if i["code"] == "duplicate-in-file"] == []
+    assert sorted((r["Họ và tên"], r["Năm học"], r["Mã khen thưởng"]) for r in sheet(master, "LichSu")) == [
+        ("Nguyễn Văn An", "2015-2016", "LDTT; GK"),
+        ("Nguyễn Văn An", "2016-2017", "CSTDCS"),
+        ("Trần Thị Bình", "2015-2016", "LDTT"),
+        ("Trần Thị Bình", "2016-2017", "LDTT"),
+    ]

@@ -679,8 +679,16 @@ def test_exact_duplicate_row_counts_once(workbook) -> None:
     assert s.status == "ok"
 
 
-def test_same_person_twice_with_different_awards_is_a_warning(workbook) -> None:
+def test_same_person_twice_with_different_awards_is_one_row_per_award(workbook) -> None:
+    """Issue 11: one row per award is how many lists are laid out: not a duplicate."""
     path = workbook(header=[HEADER], rows=[person(1, "Mai Anh Đào"), person(2, "Mai  Anh Đào", award="Giấy khen")])
+    s = validate_file(path, "danh-sach.xlsx")
+    assert s.rows == 2
+    assert [(i.row, i.code) for i in s.issues if i.code == "duplicate-in-file"] == []
+
+
+def test_same_person_twice_with_the_same_award_is_a_warning(workbook) -> None:
+    path = workbook(header=[HEADER], rows=[person(1, "Mai Anh Đào"), person(2, "Mai  Anh Đào", position="Tổ trưởng")])
     s = validate_file(path, "danh-sach.xlsx")
     assert s.rows == 2
     assert [(i.row, i.code, i.severity) for i in s.issues] == [(3, "duplicate-in-file", "warning")]

@@ -357,7 +357,7 @@ def test_sheets_have_frozen_headers_autofilters_widths_and_print_setup(inbox: Pa
     assert loi.freeze_panes == "A2"
     assert loi.auto_filter.ref == "A1:J2"  # one issue: the unknown award
     assert nhat_ky.freeze_panes == "A2"
-    assert nhat_ky.auto_filter.ref == "A1:J3"  # two files (the last column: Độ tin cậy đơn vị)
+    assert nhat_ky.auto_filter.ref == "A1:M3"  # two files (the last columns: Độ tin cậy đơn vị, Ngày văn bản, Căn cứ ngày gửi, Giữ bản này)
     for ws in (danh_sach, loi, nhat_ky):
         assert ws.page_setup.orientation == "landscape"
         assert int(ws.page_setup.paperSize) == 9  # A4
@@ -1107,3 +1107,70 @@ def test_human_output_says_what_happened_to_each_file(inbox: Path, master: Path)
     assert "2 dòng của 1 đơn vị" in result.stdout
     result = CliRunner().invoke(main, ["merge", str(master), str(a)])
     assert f"= {a} — Trường THCS Lê Lợi — 2 dòng: không đổi" in result.stdout
+
+
+def test_roll_up_of_masters_gives_no_false_warnings(tmp_path: Path) -> None:
+    """Issue 11: a school -> commune -> province chain of masters made by merge_job.
+
+    The lists give the year of birth alone ("Năm sinh") and have no rating column, so a CSTĐCS
+    row cannot be checked for a rating: the master's own "Năm sinh" and "Xếp loại" columns must
+    not turn that into "Thiếu ngày sinh" or criteria warnings one level up. The real problems
+    (an impossible date, an unknown award) stay with their rows at every level.
+    """
+    from addin.jobs import merge_job
+
+    def school_list(path: Path, unit: str, people: list[tuple[str, Any, str]]) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        book = xlsxwriter.Workbook(str(path))
+        ws = book.add_worksheet("DS")
+        ws.write_string(0, 0, unit)
+        ws.write_string(1, 0, "DANH SÁCH ĐỀ NGHỊ KHEN THƯỞNG NĂM HỌC 2024-2025")
+        for c, text in enumerate(["STT", "Họ và tên", "Năm sinh", "Chức vụ", "Danh hiệu đề nghị"]):
+            ws.write_string(3, c, text)
+        for i, (name, born, award) in enumerate(people):
+            ws.write_number(4 + i, 0, i + 1)
+            ws.write_string(4 + i, 1, name)
+            if isinstance(born, int):
+                ws.write_number(4 + i, 2, born)
+            else:
+                ws.write_string(4 + i, 2, born)
+            ws.write_string(4 + i, 3, "Giáo viên")
+            ws.write_string(4 + i, 4, award)
+        book.close()
+        return path
+
+    le_loi = [(f"Nguyễn Văn Lợi {i}", 1970 + i, "Lao động tiên tiến") for i in range(20)]
+    le_loi += [("Trần Thị Bích", 1982, "Chiến sĩ thi đua cơ sở"), ("Lê Văn Sai", "31/02/1985", "Lao động tiên tiến")]
+    hoa_sen = [(f"Phạm Thị Sen {i}", 1975 + i, "Lao động tiên tiến") for i in range(12)]
+    hoa_sen += [("Đỗ Văn Lạ", 1979, "Huân chương Mặt Trăng")]
+    lists = [school_list(tmp_path / "ds" / "le-loi.xlsx", "TRƯỜNG THCS LÊ LỢI", le_loi),
+             school_list(tmp_path / "ds" / "hoa-sen.xlsx", "TRƯỜNG TIỂU HỌC HOA SEN", hoa_sen)]
+    schools = [tmp_path / "truong" / "le-loi-tong-hop.xlsx", tmp_path / "truong" / "hoa-sen-tong-hop.xlsx"]
+    commune = tmp_path / "xa" / "tong-hop-xa.xlsx"
+    province = tmp_path / "tinh" / "tong-hop-tinh.xlsx"
+
+    reports = [merge_job(school, [str(source)], unit=unit) for school, source, unit in
+               zip(schools, lists, ["Trường THCS Lê Lợi", "Trường Tiểu học Hoa Sen"])]
+    reports.append(merge_job(commune, [str(s) for s in schools], unit="UBND xã Hòa An"))
+    reports.append(merge_job(province, [str(commune)], unit="Sở GD&ĐT tỉnh Trà Giang"))
+
+    assert [r.error for r in reports] == [None] * 4
+    school_issues = sorted((i.code, i.message) for r in reports[:2] for i in r.issues())
+    assert school_issues == sorted([
+        ("invalid-date", next(i.message for i in reports[0].issues() if i.code == "invalid-date")),
+        ("unknown-award", next(i.message for i in reports[1].issues() if i.code == "unknown-award")),
+    ])
+    for level in reports[2:]:
+        found = sorted((i.code, i.message) for i in level.issues())
+        assert found == school_issues  # the same two, nothing invented
+        assert [i.code for i in level.issues() if i.code == "missing-value"] == []  # counted: 0
+    rows = listing(province)
+    assert len(rows) == 35
+    assert {r["Đơn vị đề nghị"] for r in rows} == {"Trường THCS Lê Lợi", "Trường Tiểu học Hoa Sen"}
+    assert {r["Đơn vị gửi"] for r in rows} == {"UBND xã Hòa An"}
+    assert by(rows, "Họ và tên", "Nguyễn Văn Lợi 3")[0]["Năm sinh"] == 1973
+    assert [(r["Họ và tên"], r["Tình trạng"]) for r in rows if r["Tình trạng"] != "OK"] == [
+        ("Lê Văn Sai", "Lỗi"), ("Đỗ Văn Lạ", "Lỗi")]
+    commune_rows = listing(commune)
+    assert [(r["Họ và tên"], r["Đơn vị đề nghị"], r["Tình trạng"]) for r in rows] == \
+        [(r["Họ và tên"], r["Đơn vị đề nghị"], r["Tình trạng"]) for r in commune_rows]

@@ -215,3 +215,36 @@ def test_printed_merged_list_has_the_official_frame(sample_master: Path, tmp_pat
     assert len(pages) > 1 and all("Họ và tên" in p for p in pages)  # the header repeats on every page
     assert "NGƯỜI LẬP BIỂU" in pages[-1] and "THỦ TRƯỞNG ĐƠN VỊ" in pages[-1]
     assert "Hồ Thị Ngọc" in text and "SHA-256" not in text  # provenance columns are not printed
+
+
+def test_tally_year_counts_only_that_years_rows_of_a_multi_year_list(tmp_path: Path) -> None:
+    """Issue 11: a multi-year list ('Năm học' column, spaced '2015 - 2016') is counted by each row's own year."""
+    from conftest import Sheet, write_workbook
+
+    header = ["STT", "Họ và tên", "Năm sinh", "Năm học", "Danh hiệu đề nghị"]
+    people = [("Lê Thị Hoa", 1980), ("Trần Văn Nam", 1982), ("Phạm Thu Hà", 1979)]
+    rows, n = [], 0
+    for year, awards in (("2015 - 2016", ["LĐTT", "LĐTT", "CSTĐCS"]), ("2016 - 2017", ["LĐTT", "CSTĐCS", "CSTĐCS"])):
+        for (name, born), award in zip(people, awards):
+            n += 1
+            rows.append([n, name, born, year, award])
+    path = write_workbook(tmp_path / "kq-2015-2017.xlsx", [Sheet(
+        title=[["TRƯỜNG TIỂU HỌC HOA SEN"], ["DANH SÁCH CÁ NHÂN ĐẠT DANH HIỆU THI ĐUA 2015 - 2017"]],
+        header=[header], rows=rows)])
+    master = tmp_path / "tong-hop.xlsx"
+    merged = merge_job(master, [str(path)])
+    assert merged.error is None and merged.rows_total == 6
+    assert [i.code for i in merged.issues() if i.code == "duplicate-in-file"] == []
+
+    def counts(years: list[str] | None) -> dict[str, int]:
+        report = tally_job(master, years=years)
+        assert report.error is None
+        return {r["code"]: r["total"] for r in report.to_json_dict()["rows"]}
+
+    assert counts(["2015-2016"]) == {"LDTT": 2, "CSTDCS": 1}
+    assert counts(["2015 - 2016"]) == {"LDTT": 2, "CSTDCS": 1}
+    assert counts(["2016-2017"]) == {"LDTT": 1, "CSTDCS": 2}
+    assert counts(None) == {"LDTT": 3, "CSTDCS": 3}
+    absent = tally_job(master, years=["2017-2018"])  # a year the master does not hold: said, never an empty table
+    assert absent.failure is not None and absent.failure.code == "invalid-school-year"
+    assert "2015-2016, 2016-2017" in absent.error

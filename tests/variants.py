@@ -353,7 +353,9 @@ def make_variant(seed: int, unit: Unit | None = None, *, force: dict[str, Any] |
             if multi_year:
                 codes = [rng.choice([("LDTT", TX), ("LDTT", TX), ("CSTDCS", TX)])]
             if per_award and (codes[0] == ("CSTDCS", TX) or rng.random() < 0.3):
-                codes = [("LDTT", TX), ("CSTDCS", TX)] if codes[0] == ("CSTDCS", TX) else [codes[0], ("GK", TX)]
+                # a second award, never the first one again (that would be a real duplicate row)
+                second = ("GK", TX) if codes[0] != ("GK", TX) else ("LDTT", TX)
+                codes = [("LDTT", TX), ("CSTDCS", TX)] if codes[0] == ("CSTDCS", TX) else [codes[0], second]
             for code, kind in codes:
                 text, tag = award_spelling(rng, code, kind, plain)
                 quirks.append(tag)

@@ -139,7 +139,8 @@ def import_history_job(master: str | Path, sources: list[str], *, year: str | No
     at = now_here(now)
     new: list[YearRecord] = []
     for found in each_source(sources, master=master, progress=progress):
-        entry: dict[str, Any] = {"path": found.shown, "rows": 0, "year": None, "status": "ok", "reason": None}
+        entry: dict[str, Any] = {"path": found.shown, "rows": 0, "year": None, "status": "ok", "reason": None,
+                                 "years": []}
         report.files.append(entry)
         if found.skipped:
             entry.update(status="ignored", reason=found.skipped)
@@ -156,7 +157,8 @@ def import_history_job(master: str | Path, sources: list[str], *, year: str | No
         records, problems = records_from_submission(sub, year=year, at=at)
         report.issues += problems
         report.skipped_errors += len(problems)
-        entry.update(rows=len(records), year=sub.nam_hoc or year)
+        entry.update(rows=len(records), year=sub.nam_hoc or year,
+                     years=sorted({r.nam_hoc for r in records if r.nam_hoc}))  # each row's own year
         new += records
     if append_history(report, hb, new, file=str(master), catalogue=catalogue, settings=content.settings) is None:
         return report

@@ -14,7 +14,7 @@ from addin.catalogue import Catalogue
 from addin.jobs.common import (NO_SPREADSHEET, JobReport, Progress, each_source, effective_catalogue, nothing_found,
                                now_here, opened, save)
 from addin.jobs.units import forget_registered, place_unit
-from addin.merge import Candidate, FileOutcome, MergeOutcome, RowsCheck, assemble, decide
+from addin.merge import Candidate, FileOutcome, MergeOutcome, RowsCheck, assemble, decide, kept_versions
 from addin.models import Issue
 from addin.register import unregistered_check
 from addin.schema import PROPOSALS, REGISTRATIONS, ListSheets
@@ -58,6 +58,7 @@ class MergeReport(JobReport):
                     "sender": f.sender,
                     "unit_confidence": f.unit_confidence,
                     "unit_evidence": f.unit_evidence,
+                    "document_date": f.document_date.isoformat() if f.document_date else None,
                 }
                 for f in self.files
             ],
@@ -110,6 +111,7 @@ def merge_content(master: Path, content: MasterContent, sources: list[str], *, m
     held = _held(content.rows, content.issues)  # before state_of renames rows by BiDanh
     state = state_of(content)
     forget_registered(state, content.register)
+    chosen = kept_versions(content.log)  # the clerk's choices in NhatKy ("Giữ bản này")
     candidates: list[Candidate] = []
     ignored: list[FileOutcome] = []
     for found in each_source(sources, master=master, progress=progress):
@@ -120,14 +122,16 @@ def merge_content(master: Path, content: MasterContent, sources: list[str], *, m
         elif found.rejection:
             report.sources_read += 1
             report.rejected_issues.append(found.rejection)
-            candidates.append(Candidate(src.shown, src.sha256, src.sent_at, src.sender, None, src.rejected))
+            candidates.append(Candidate(src.shown, src.sha256, src.sent_at, src.sender, None, src.rejected,
+                                        sent_from=src.sent_from))
         else:
             report.sources_read += 1
             submission = validate_file(src.path, src.shown, catalogue)
             place_unit(submission, src.sender, content.register, content.aliases)
             if submission.status == "unreadable":
                 report.rejected_issues += submission.issues
-            candidate = Candidate(src.shown, src.sha256, src.sent_at, src.sender, submission)
+            candidate = Candidate(src.shown, src.sha256, src.sent_at, src.sender, submission,
+                                  sent_from=src.sent_from, kept=src.sha256 in chosen)
             candidate.compact(merged_at)
             candidates.append(candidate)
     decided = decide(state, candidates, content.unit_names(), merged_at)

@@ -431,7 +431,8 @@ def state_of(content: MasterContent) -> dict[str, UnitVersion]:
 
 def _log_row(outcome: FileOutcome, at: datetime) -> list[Any]:
     return [at, outcome.path, outcome.unit, outcome.rows, ACTION_LABELS[outcome.action], outcome.reason,
-            outcome.sha256, outcome.sent_at, outcome.sender, confidence_text(outcome)]
+            outcome.sha256, outcome.sent_at, outcome.sender, confidence_text(outcome), outcome.document_date,
+            schema.SENT_FROM_LABELS.get(outcome.sent_from or ""), None]
 
 
 def master_sheets(content: MasterContent, outcome: MergeOutcome, files: list[FileOutcome],

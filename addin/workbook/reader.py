@@ -27,6 +27,7 @@ from typing import Any
 
 import python_calamine as pc
 
+from addin import schema
 from addin.text import decode_legacy, legacy_encoding
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
@@ -210,11 +211,11 @@ def _worksheet_parts(archive: zipfile.ZipFile) -> list[str]:
     return sorted(parts)
 
 
-# A tdkt master merged one level up (school -> commune -> province) is read for its DanhSach
-# alone, as ingest reads it: its log, issues, registrations and history can each be as large,
-# and would spend the memory budget on sheets nobody looks at.
-MASTER_SHEETS = frozenset({"DanhSach", "NhatKy"})
-MASTER_LIST = "DanhSach"
+# A tdkt master merged one level up (school -> commune -> province) is read for its DanhSach and
+# the issues linked to its rows (Loi), as ingest reads it: its log, registrations and history can
+# each be as large, and would spend the memory budget on sheets nobody looks at.
+MASTER_SHEETS = frozenset({schema.LIST, schema.LOG})
+MASTER_READ = frozenset({schema.LIST, schema.ISSUES})
 _SHEET_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?sheet\s([^<>]*)>")
 _NAME_ATTR = re.compile(rb'(?:^|\s)name\s*=\s*"([^"]*)"')
 _STATE_ATTR = re.compile(rb'(?:^|\s)state\s*=\s*"([^"]*)"')
@@ -223,7 +224,7 @@ _RID_ATTR = re.compile(rb'\s[A-Za-z_][\w.-]*:id\s*=\s*"([^"]*)"')
 
 def _parts_read(archive: zipfile.ZipFile, include_hidden: bool) -> dict[str, int] | None:
     """How many times read_workbook will read each worksheet part (visible sheets; of a master,
-    DanhSach only), from workbook.xml and its relationships; None when that cannot be told."""
+    DanhSach and Loi only), from workbook.xml and its relationships; None when that cannot be told."""
     names = set(archive.namelist())
     rels_name, book_name = "xl/_rels/workbook.xml.rels", "xl/workbook.xml"
     if not {rels_name, book_name} <= names or max(archive.getinfo(n).file_size for n in (rels_name, book_name)) > _CHUNK:
@@ -245,7 +246,7 @@ def _parts_read(archive: zipfile.ZipFile, include_hidden: bool) -> dict[str, int
     master = MASTER_SHEETS <= {name for name, _, _ in sheets}
     read: dict[str, int] = {}
     for name, visible, part in sheets:
-        if (visible or include_hidden) and (not master or name == MASTER_LIST):
+        if (visible or include_hidden) and (not master or name in MASTER_READ):
             read[part] = read.get(part, 0) + 1
     return read
 
@@ -629,7 +630,7 @@ def read_workbook(path: Path, *, include_hidden: bool = False) -> RawWorkbook:
 
     Hidden sheets are listed with no rows unless asked for: nominee lists are never hidden,
     and parsing their lookup tables would only cost time. So are the sheets of a tdkt master
-    other than DanhSach (MASTER_SHEETS), the only one ingest reads.
+    other than DanhSach and Loi (MASTER_READ), the only ones ingest reads.
     """
     legacy, long_text = _check_file(path, include_hidden)
     try:
@@ -646,7 +647,7 @@ def read_workbook(path: Path, *, include_hidden: bool = False) -> RawWorkbook:
         master = MASTER_SHEETS <= {meta.name for meta in metas}
         for meta in metas:
             visible = meta.visible == pc.SheetVisibleEnum.Visible
-            if (not visible and not include_hidden) or (master and meta.name != MASTER_LIST):
+            if (not visible and not include_hidden) or (master and meta.name not in MASTER_READ):
                 sheets.append(RawSheet(meta.name, visible, []))
                 continue
             sheet = book.get_sheet_by_name(meta.name)
