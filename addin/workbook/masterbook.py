@@ -510,18 +510,33 @@ def delegates_sheet(result: DelegateResult, settings: settings_mod.Settings, cat
                 f"{g['ethnic_minority']} ({_pct_text(g['ethnic_minority_pct'])})"]
 
     composition = [[i, *group_row(unit, g)] for i, (unit, g) in enumerate(result.composition["units"].items(), start=1)]
-    composition.append(["", *group_row("Toàn hội nghị", result.composition["overall"])])
+    overall = ["", *group_row("Toàn hội nghị", result.composition["overall"])]
     notes = [f"Tổng số {result.seats} đại biểu: {result.exemplary} đại biểu điển hình tiên tiến, "
              f"{result.guests} khách mời."]
-    notes += [f"Lưu ý: {text}" for text in result.shortfalls]
+    # Every column prints: the composition table needs all seven (the last one: ethnic minorities).
+    # Laid out page by page: the header is printed over rows only, never alone over the signatures.
+    # The shortfalls are the clerk's business, not the list's: they go to delegate_notes_sheet.
+    tables = [
+        PagedTable(None, headers, rows),
+        PagedTable("CƠ CẤU ĐẠI BIỂU", ["STT", "Đơn vị", "Đại biểu điển hình", "Khách mời", "Tổng số", "Nữ (tỷ lệ)",
+                                      "Dân tộc thiểu số (tỷ lệ)"], composition, [overall], new_page=False),
+    ]
     return SheetData(
-        schema.DELEGATES, headers, rows, widths=[6, 26, 30, 34, 18, 30, 12], autofilter=False, wrap=True,
-        notes=notes,
-        extra_tables=[("CƠ CẤU ĐẠI BIỂU", ["STT", "Đơn vị", "Đại biểu điển hình", "Khách mời", "Tổng số", "Nữ (tỷ lệ)",
-                                           "Dân tộc thiểu số (tỷ lệ)"], composition)],
+        schema.DELEGATES, [], [], widths=[5, 24, 27, 28, 12, 20, 13], autofilter=False, wrap=True,
+        notes=notes, pages=tables,
         layout=official_layout(settings, schema.TITLE_DELEGATES, "(Kèm theo Kế hoạch tổ chức hội nghị)"),
-        print_columns=len(headers) - 1,
+        print_columns=len(headers), decree_page_numbers=True,
     )
+
+
+def delegate_notes_sheet(result: DelegateResult, *, at: datetime) -> SheetData:
+    """DaiBieuGhiChu: the shortfalls of the delegate list, on a page of their own for the clerk."""
+    rows = [[i, text] for i, text in enumerate(result.shortfalls, start=1)]
+    summary = (f"Lập lúc {at:%H:%M ngày %d/%m/%Y}: {len(rows)} điều cần xem lại trước khi trình ký danh sách "
+               f"ở trang {schema.DELEGATES}." if rows else
+               f"Lập lúc {at:%H:%M ngày %d/%m/%Y}: không có điều gì cần lưu ý, danh sách đủ chỉ tiêu.")
+    return SheetData(schema.DELEGATES_NOTES, ["STT", "Nội dung cần lưu ý"], rows,
+                     title=[schema.TITLE_DELEGATES_NOTES, summary], widths=[6, 130], wrap=True, autofilter=False)
 
 
 def _pct_text(value: float) -> str:
