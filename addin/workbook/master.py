@@ -149,10 +149,7 @@ _FORMATS = {
     "warning": {**_BASE, "border": 1, "bg_color": "#FFF2CC"},
     "warning_date": {**_BASE, "border": 1, "bg_color": "#FFF2CC", "num_format": "dd/mm/yyyy"},
     "link": {**_BASE, "border": 1, "font_color": "#0563C1", "underline": 1},
-    "total": {**_BASE, "border": 1, "bold": True, "text_wrap": True},
-    "total_number": {**_BASE, "border": 1, "bold": True, "align": "center"},
-    "header_number": {**_BASE, "bold": True, "align": "center", "valign": "vcenter", "bg_color": "#DDEBF7", "border": 1},
-    "cell_wrap_number": {**_BASE, "border": 1, "align": "center"},
+    "total": {**_BASE, "border": 1, "bold": True},
     "note": {**_BASE, "italic": True, "text_wrap": True, "font_size": 11},
     "issuer": {**_BASE, "align": "center", "valign": "vcenter", "font_size": 12},
     "issuer_bold": {**_BASE, "align": "center", "valign": "vcenter", "font_size": 12, "bold": True},
@@ -164,6 +161,13 @@ _FORMATS = {
     "sign_role": {**_BASE, "align": "center", "font_size": 13, "bold": True},
     "sign_hint": {**_BASE, "align": "center", "font_size": 13, "italic": True},
     "sign_name": {**_BASE, "align": "center", "font_size": 13, "bold": True},
+}
+# Counts in paged tables (SheetData.pages), centred; added only to workbooks that have such a
+# sheet, so every other workbook's styles stay as they were.
+_PAGED_FORMATS = {
+    "total_number": {**_BASE, "border": 1, "bold": True, "align": "center"},
+    "header_number": {**_BASE, "bold": True, "align": "center", "valign": "vcenter", "bg_color": "#DDEBF7", "border": 1},
+    "cell_wrap_number": {**_BASE, "border": 1, "align": "center"},
 }
 
 
@@ -749,6 +753,7 @@ def _write_scratch(target: Path, sheets: list[SheetData]) -> dict[str, "_RawRows
     book.set_properties({"created": datetime(2024, 1, 1)})
     formats = {name: book.add_format(props) for name, props in _FORMATS.items()}
     raws: dict[str, _RawRows] = {}
+    paged_formats: dict[str, Any] = {}
     for sheet in sheets:
         ws = book.add_worksheet(sheet.name)
         if sheet.hidden:
@@ -774,8 +779,8 @@ def _write_scratch(target: Path, sheets: list[SheetData]) -> dict[str, "_RawRows
         if sheet.pages:
             pass  # each table writes its own header, on every page it runs onto
         elif sheet.wrap:
-            # wrapped headers need the height of their longest text, every word shown
-            ws.set_row(header_row, row_height([str(h) for h in sheet.headers], sheet.widths))
+            longest = max((len(str(h)) for h in sheet.headers), default=0)
+            ws.set_row(header_row, 16 * min(4, 1 + longest // 12))  # wrapped headers need the height
         if not sheet.pages:
             ws.write_row(header_row, 0, [str(h) for h in sheet.headers], formats["header"])
             ws.freeze_panes(header_row + 1, 0)
@@ -787,7 +792,9 @@ def _write_scratch(target: Path, sheets: list[SheetData]) -> dict[str, "_RawRows
         raws[sheet.name] = raw
         last = raw.write(sheet.rows)
         if sheet.pages:
-            last = _write_pages(ws, formats, sheet, width)
+            if not paged_formats:
+                paged_formats.update({name: book.add_format(props) for name, props in _PAGED_FORMATS.items()})
+            last = _write_pages(ws, {**formats, **paged_formats}, sheet, width)
         table_last = last
         for values in sheet.footer_rows:
             last += 1

@@ -331,6 +331,7 @@ def check_sheet(report: Report, folder: str, *, at: datetime, register_rows: int
 # categories across, CATEGORIES_ACROSS to a page, individuals and collectives apart.
 UNITS_ACROSS = 8
 CATEGORIES_ACROSS = 7
+FRAME_COLUMNS = 8  # the fewest printed columns (see the title block)
 # The chart (a bar per unit) is drawn while its bars, labelled in 10 pt, fit one page.
 CHART_MAX_PX = 640
 CHART_BAR_PX = {False: 24, True: 34}  # per unit: one bar, or registered and proposed side by side
@@ -386,7 +387,7 @@ def tally_sheet(tally: Tally, settings: settings_mod.Settings, *, with_registrat
             totals.append(sum(registered.values()))
         totals.append(tally.grand_total)
         fixed = [6, 36] + [10] * per_unit
-        unit_width = _fill(sum(column_px(w) for w in fixed), len(units) * per_unit, 16)
+        unit_width = _fill(sum(column_px(w) for w in fixed), len(units) * per_unit, 24)
         widths = fixed[:2] + [unit_width] * (len(units) * per_unit) + fixed[2:]
         tables.append(PagedTable(None, headers, rows, [totals]))
     else:
@@ -432,7 +433,15 @@ def tally_sheet(tally: Tally, settings: settings_mod.Settings, *, with_registrat
     if with_registrations:
         tables.append(PagedTable("ĐĂNG KÝ VÀ ĐỀ NGHỊ THEO ĐƠN VỊ", ["STT", "Đơn vị", "Đăng ký", "Đề nghị"], [
             [i, unit, registered[unit], unit_totals[unit]] for i, unit in enumerate(units, start=1)], new_page=False))
+    # The title block and signatures span the printed columns, split by their number: a narrow
+    # table (few units or categories) gets empty columns to the page's width, so the national
+    # motto and the issuer always have their room.
     width = max(len(t.headers) for t in tables)
+    widths = widths[:width]
+    if width < FRAME_COLUMNS:
+        room = _fill(sum(column_px(w) for w in widths), FRAME_COLUMNS - width, 40)
+        widths += [max(room, 4)] * (FRAME_COLUMNS - width)
+        width = FRAME_COLUMNS
     per_bar = CHART_BAR_PX[with_registrations]
     charted = bool(tally.rows) and 0 < len(units) * per_bar + 120 <= CHART_MAX_PX
     if units and tally.rows and not charted:
