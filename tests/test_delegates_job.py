@@ -113,6 +113,11 @@ def test_printed_delegate_list(master: Path, tmp_path: Path) -> None:
     assert minority in next(line for line in text.splitlines() if "Toàn hội nghị" in line)
     # page numbers as Nghị định 30/2020 sets them: none on the first page (no "Trang x/y" footer)
     assert "Trang 1/" not in text
+    # printed at 100%: every word at least 9 pt high, and no column beyond the page's right margin
+    from test_printed import words_of
+
+    words = words_of(pdf)
+    assert words and min(w.height for w in words) >= 9 and max(w.x1 for w in words) < 842 - 20
     # the shortfalls are not on the official list but on a page of their own for the clerk
     assert result.shortfalls and not any(s[:40] in " ".join(text.split()) for s in result.shortfalls)
     assert "Lưu ý" not in text
