@@ -149,6 +149,11 @@ def test_printed_tally_words_are_9_pt_and_every_unit_name_is_whole(tmp_path: Pat
     for page in range(1, pages + 1):
         on_page = [w for w in words if w.page == page]
         assert on_page and max(w.x1 for w in on_page) < 842 - 20, page
+    chart_pages = [p for p in page_texts(pdf) if "Số danh hiệu, hình thức đề nghị theo đơn vị" in p]
+    if n_units <= 21:  # the chart's page: a bar per unit, and no table header over it
+        assert len(chart_pages) == 1 and "STT" not in chart_pages[0]
+    else:  # too many bars for a page: the note says so
+        assert not chart_pages and "Biểu đồ chỉ vẽ khi có đến 21 đơn vị" in " ".join(text.split())
     if n_units > 8:  # units down, the categories across: individuals, collectives, totals by unit
         titles = [t for t in ("I. KHEN THƯỞNG CÁ NHÂN", "II. KHEN THƯỞNG TẬP THỂ", "III. TỔNG HỢP THEO ĐƠN VỊ")]
         joined = " ".join(text.split())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -134,7 +135,11 @@ def test_tally_sheet_and_chart_are_written(sample_master: Path) -> None:
     with zipfile.ZipFile(sample_master) as z:
         charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
         assert len(charts) == 1
-        assert "Số danh hiệu, hình thức đề nghị theo đơn vị" in z.read(charts[0]).decode("utf-8")
+        chart = z.read(charts[0]).decode("utf-8")
+        assert "Số danh hiệu, hình thức đề nghị theo đơn vị" in chart
+        # readable on a black-and-white printer: one series of bars, dark grey, each labelled with its number
+        assert chart.count("<c:ser>") == 1 and '<c:barDir val="bar"/>' in chart and '<c:showVal val="1"/>' in chart
+        assert set(re.findall(r'<a:srgbClr val="([0-9A-F]{6})"', chart)) <= {"404040", "000000", "FFFFFF"}
     # A second tally replaces the sheet and its chart rather than adding another.
     tally_job(sample_master)
     with zipfile.ZipFile(sample_master) as z:
