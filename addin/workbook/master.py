@@ -776,12 +776,10 @@ def _write_scratch(target: Path, sheets: list[SheetData]) -> dict[str, "_RawRows
             for r, line in enumerate(sheet.title):
                 ws.write_string(r, 0, line, formats["title"])
         header_row = sheet.header_row
-        if sheet.pages:
-            pass  # each table writes its own header, on every page it runs onto
-        elif sheet.wrap:
-            longest = max((len(str(h)) for h in sheet.headers), default=0)
-            ws.set_row(header_row, 16 * min(4, 1 + longest // 12))  # wrapped headers need the height
-        if not sheet.pages:
+        if not sheet.pages:  # a paged sheet's tables write their own header, on every page they run onto
+            if sheet.wrap:
+                longest = max((len(str(h)) for h in sheet.headers), default=0)
+                ws.set_row(header_row, 16 * min(4, 1 + longest // 12))  # wrapped headers need the height
             ws.write_row(header_row, 0, [str(h) for h in sheet.headers], formats["header"])
             ws.freeze_panes(header_row + 1, 0)
             ws.repeat_rows(header_row)

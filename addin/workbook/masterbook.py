@@ -450,7 +450,7 @@ def tally_sheet(tally: Tally, settings: settings_mod.Settings, *, with_registrat
 
     def chart(book: Any, ws: Any, header_row: int, last: int) -> None:
         # Awards by unit: a bar per unit, labelled with its number, readable on a black-and-white
-        # printer (registered: white bars, proposed: black). Its data sits right of the printed columns.
+        # printer (registered: white bars, proposed: dark grey). Its data sits right of the printed columns.
         if not charted:
             return
         top = last + 10  # under the signatures (rows last+2 .. last+7), on a page of its own
