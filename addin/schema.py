@@ -27,6 +27,10 @@ REGISTRATIONS_ISSUES = "LoiDangKy"
 REGISTRATIONS_LOG = "NhatKyDangKy"
 TALLY = "TongHop"
 DELEGATES = "DaiBieu"
+# What the clerk must know about the delegate list (shortfalls against the targets, quotas not
+# filled, empty seats): printed apart, never on the official list. Not in SHEET_ORDER (the built
+# master has no placeholder for it): the first `delegates` run adds it after the last sheet.
+DELEGATES_NOTES = "DaiBieuGhiChu"
 HISTORY = "LichSu"  # the award history register
 GUESTS = "KhachMoi"  # the clerk's guest list
 SETTINGS = "CauHinh"  # the clerk's settings
@@ -57,6 +61,7 @@ TITLE_REGISTRATIONS = "DANH SÁCH ĐĂNG KÝ THI ĐUA, KHEN THƯỞNG"
 TITLE_TALLY = "BIỂU TỔNG HỢP KẾT QUẢ ĐỀ NGHỊ KHEN THƯỞNG"
 TITLE_DELEGATES = "DANH SÁCH ĐẠI BIỂU DỰ HỘI NGHỊ ĐIỂN HÌNH TIÊN TIẾN"
 TITLE_SUBMISSION_STATUS = "TÌNH HÌNH NỘP HỒ SƠ ĐỀ NGHỊ KHEN THƯỞNG CỦA CÁC ĐƠN VỊ"
+TITLE_DELEGATES_NOTES = "GHI CHÚ CHO NGƯỜI LẬP DANH SÁCH ĐẠI BIỂU (không in kèm danh sách)"
 LIST_HEADER_ROW = 8  # DanhSach: the official title block on rows 1-7, the header on row 8
 
 

@@ -61,7 +61,9 @@ def test_delegates_from_settings_guests_and_quotas(master: Path) -> None:
 
     values = sheet_values(master, "DaiBieu")
     header = next(i for i, row in enumerate(values) if row[0] == "STT")
-    body = values[header + 1: header + 1 + len(r.delegates)]
+    composition = next(i for i, row in enumerate(values) if row[0] == "CƠ CẤU ĐẠI BIỂU")
+    # the numbered rows down to the composition table (the header is written again on each printed page)
+    body = [row for row in values[header + 1: composition] if isinstance(row[0], int)]
     assert [row[1] for row in body] == [d.name for d in r.delegates]
     assert [row[4] for row in body].count("Khách mời") == 3
     assert any(row[0] == "CƠ CẤU ĐẠI BIỂU" for row in values)
@@ -102,8 +104,35 @@ def test_printed_delegate_list(master: Path, tmp_path: Path) -> None:
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
     for words in ("DANH SÁCH ĐẠI BIỂU DỰ HỘI NGHỊ ĐIỂN HÌNH TIÊN TIẾN", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
                   "Trà Giang, ngày ... tháng ... năm ...", "CƠ CẤU ĐẠI BIỂU", "NGƯỜI LẬP BIỂU", "GIÁM ĐỐC",
-                  "Nguyễn Thị Thu Hà", "Trần Minh Đức", "Thạch Sô Phol", "Trang 1/"):
+                  "Nguyễn Thị Thu Hà", "Trần Minh Đức", "Thạch Sô Phol", "Dân tộc"):
         assert words in text, words
+    # the whole composition table prints: its last column (ethnic minorities) has the overall figure
+    result = delegates_job(master).result
+    overall = result.composition["overall"]
+    minority = f"{overall['ethnic_minority']} ({overall['ethnic_minority_pct']:.1f}%)".replace(".", ",")
+    assert minority in next(line for line in text.splitlines() if "Toàn hội nghị" in line)
+    # page numbers as Nghị định 30/2020 sets them: none on the first page (no "Trang x/y" footer)
+    assert "Trang 1/" not in text
+    # printed at 100%: every word at least 9 pt high, and no column beyond the page's right margin
+    from test_printed import words_of
+
+    words = words_of(pdf)
+    assert words and min(w.height for w in words) >= 9 and max(w.x1 for w in words) < 842 - 20
+    # the shortfalls are not on the official list but on a page of their own for the clerk
+    assert result.shortfalls and not any(s[:40] in " ".join(text.split()) for s in result.shortfalls)
+    assert "Lưu ý" not in text
+    notes_pdf = tmp_path / "ghi-chu.pdf"
+    done = subprocess.run([sys.executable, "-m", "addin.cli", "export", str(master), "--sheet", "DaiBieuGhiChu",
+                           "--pdf", str(notes_pdf)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    notes = " ".join(subprocess.run(["pdftotext", str(notes_pdf), "-"], capture_output=True, text=True).stdout.split())
+    assert "GHI CHÚ CHO NGƯỜI LẬP DANH SÁCH ĐẠI BIỂU" in notes
+    # every word of every note is on the page (a long note wraps in its cell, and pdftotext may
+    # read the wrapped lines of neighbouring cells in another order)
+    printed = set(notes.replace("(", " ").replace(")", " ").split())
+    missing = [set(s.replace("(", " ").replace(")", " ").split()) - printed for s in result.shortfalls]
+    assert not any(missing), (missing, notes)
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" not in notes  # not an official document
 
 
 def test_demo_runs_end_to_end(tmp_path: Path) -> None:

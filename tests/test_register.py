@@ -186,14 +186,16 @@ def test_tally_sets_registrations_beside_results_counted_by_hand(tmp_path: Path)
     assert data["units"] == ["Trường THCS Nguyễn Du", "Trường TH Lê Lợi", "Trường Mầm non Hoa Sen"]
 
     ws = openpyxl.load_workbook(master)["TongHop"]
-    cells = [[c.value for c in row] for row in ws.iter_rows()]
+    # the printed columns: STT, category, 3 units x 2, the two totals (the chart's data lies beyond)
+    cells = [[c.value for c in row][:10] for row in ws.iter_rows()]
     h = next(i for i, r in enumerate(cells) if r[0] == "STT")
     assert cells[h][2:4] == ["Trường THCS Nguyễn Du (đăng ký)", "Trường THCS Nguyễn Du (đề nghị)"]
     assert cells[h][-2:] == ["Tổng đăng ký", "Tổng đề nghị"]
     ldtt = next(r for r in cells[h + 1:] if r[1] and str(r[1]).startswith("Lao động tiên tiến"))
     assert ldtt[2:] == [2, 3, 2, 2, 0, 1, 4, 6]
     small = next(i for i, r in enumerate(cells) if r[0] == "ĐĂNG KÝ VÀ ĐỀ NGHỊ THEO ĐƠN VỊ")
-    assert [r[1:4] for r in cells[small + 2: small + 5]] == [
+    # its numbered rows (its header is written again when the rows run onto the signatures' page)
+    assert [r[1:4] for r in cells[small + 1:] if isinstance(r[0], int)] == [
         ["Trường THCS Nguyễn Du", 3, 4], ["Trường TH Lê Lợi", 2, 2], ["Trường Mầm non Hoa Sen", 0, 1]]
     with zipfile.ZipFile(master) as z:  # the chart: registered beside proposed, per unit
         charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -115,21 +116,30 @@ def test_tally_sheet_and_chart_are_written(sample_master: Path) -> None:
     report = tally_job(sample_master)
     book = openpyxl.load_workbook(sample_master)
     ws = book["TongHop"]
-    values = [[c.value for c in r] for r in ws.iter_rows()]
+    # STT, category, one column per unit (6 units fit across), total; the chart's data lies beyond, unprinted
+    width = 2 + len(report.tally.units) + 1
+    values = [[c.value for c in r][:width] for r in ws.iter_rows()]
     header = next(i for i, r in enumerate(values) if r[0] == "STT")
     assert values[header][:2] == ["STT", "Danh hiệu, hình thức khen thưởng"]
     assert values[header][2:-1] == report.tally.units and values[header][-1] == "Tổng cộng"
-    body = values[header + 1: header + 1 + len(report.tally.rows)]
+    # the header row is written again at the top of each printed page: the body is the numbered rows
+    assert all(r == values[header] for r in values[header + 1:] if r[0] == "STT")
+    body = [r for r in values[header + 1:] if isinstance(r[0], int)]
     assert [r[1] for r in body] == [r.label for r in report.tally.rows]
     assert [r[-1] for r in body] == [r.total for r in report.tally.rows]
-    totals = values[header + 1 + len(report.tally.rows)]
-    assert totals[1] == "Tổng cộng" and totals[-1] == report.tally.grand_total
+    totals = next(r for r in values[header + 1:] if r[1] == "Tổng cộng")
+    assert totals[-1] == report.tally.grand_total
     assert ws.print_options is not None and ws.page_setup.orientation == "landscape"
-    assert ws.print_title_rows == f"${header + 1}:${header + 1}"
+    # no print titles: Excel would repeat them over the chart's page (the header rows are in the sheet)
+    assert ws.print_title_rows is None
     with zipfile.ZipFile(sample_master) as z:
         charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
         assert len(charts) == 1
-        assert "Số danh hiệu, hình thức đề nghị theo đơn vị" in z.read(charts[0]).decode("utf-8")
+        chart = z.read(charts[0]).decode("utf-8")
+        assert "Số danh hiệu, hình thức đề nghị theo đơn vị" in chart
+        # readable on a black-and-white printer: one series of bars, dark grey, each labelled with its number
+        assert chart.count("<c:ser>") == 1 and '<c:barDir val="bar"/>' in chart and '<c:showVal val="1"/>' in chart
+        assert set(re.findall(r'<a:srgbClr val="([0-9A-F]{6})"', chart)) <= {"404040", "000000", "FFFFFF"}
     # A second tally replaces the sheet and its chart rather than adding another.
     tally_job(sample_master)
     with zipfile.ZipFile(sample_master) as z:
@@ -164,13 +174,18 @@ def test_printed_tally_has_the_official_frame_and_totals(sample_master: Path, tm
     pages = text.split("\f")
     tally_pages = [p for p in pages if "BIỂU TỔNG HỢP KẾT QUẢ ĐỀ NGHỊ KHEN THƯỞNG" in p]
     assert tally_pages, "the tally title is not in the PDF"
-    page = tally_pages[0]
+    # the table runs over pages (12 pt at 100%, its header on each); the signatures close it
+    start = pages.index(tally_pages[0])
+    end = next(i for i in range(start, len(pages)) if "THỦ TRƯỞNG ĐƠN VỊ" in pages[i])
+    page = "\n".join(pages[start:end + 1])
     for words in ("SỞ GD&ĐT TRÀ GIANG", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
                   "NGƯỜI LẬP BIỂU", "THỦ TRƯỞNG ĐƠN VỊ", "Lao động tiên tiến (cá nhân)", "Tổng cộng"):
         assert words in page, words
     total_line = next(line for line in page.splitlines() if "Tổng cộng" in line and any(ch.isdigit() for ch in line))
     assert total_line.split()[-1] == str(sum(SAMPLE_TOTALS.values()))
-    assert "Trang" in page  # page numbers in the footer
+    # page numbers as Nghị định 30/2020 sets them: none on the first page, at the top of the others
+    assert "Trang" not in page
+    assert all(p.strip().split()[0].isdigit() for p in pages[start + 1:end + 1])
     assert any("Số danh hiệu, hình thức đề nghị theo đơn vị" in p for p in pages)  # the chart renders
 
 

@@ -117,6 +117,33 @@ def layout(sheet: SheetData) -> Grid:
                 date_columns.add(c)
     last = header_row + len(rows)
     bold_rows = []
+    if sheet.pages:
+        # Printed tables one under another, as the file writer lays them out (the header it writes
+        # again at the top of each printed page is left out: the open book is not paginated here).
+        last = header_row - 1
+        for t, table in enumerate(sheet.pages):
+            last += 1 if t else 0
+            if table.title:
+                last += 1
+                span(last, 0, width - 1, table.title)
+                bold_rows.append(last)
+            last += 1
+            if t == 0:
+                header_row = last
+            else:
+                bold_rows.append(last)
+            for c, text in enumerate(table.headers):
+                cells[(last, c)] = text
+            for values in table.rows:
+                last += 1
+                for c, value in enumerate(values):
+                    cells[(last, c)] = value
+            for values in table.footer_rows:
+                last += 1
+                bold_rows.append(last)
+                for c, value in enumerate(values):
+                    cells[(last, c)] = value
+        rows = list(sheet.pages[0].rows)
     for values in sheet.footer_rows:
         last += 1
         bold_rows.append(last)
@@ -186,7 +213,8 @@ def write_sheet(book: Any, data: SheetData) -> Grid:
         whole.wrap_text = True
     for c, width in enumerate(data.widths[:n_cols]):
         sheet.range(f"{column_letter(c)}1").column_width = width
-    header = sheet.range(f"A{grid.header_row + 1}:{column_letter(len(data.headers) - 1)}{grid.header_row + 1}")
+    header_width = len(data.headers) or (len(data.pages[0].headers) if data.pages else 1)
+    header = sheet.range(f"A{grid.header_row + 1}:{column_letter(header_width - 1)}{grid.header_row + 1}")
     header.font.bold = True
     header.color = HEADER_FILL
     header.wrap_text = True

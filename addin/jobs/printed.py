@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from addin.catalogue import Catalogue
 from addin.jobs.common import MASTER_UNUSABLE, JobReport, checked_years, effective_catalogue, held_school_years, opened, save
 from addin.tally import Tally, tally
 from addin.workbook.master import writes_master
-from addin.workbook.masterbook import MasterContent, clerk_sheets, delegates_sheet, tally_sheet
+from addin.workbook.masterbook import MasterContent, clerk_sheets, delegate_notes_sheet, delegates_sheet, tally_sheet
 
 
 @dataclass
@@ -121,5 +122,6 @@ def delegates_content(content: MasterContent, *, master: Path | str = "", seats:
     except ValueError as exc:  # settings the clerk typed that cannot work (a share above 1, ...)
         report.fail(MASTER_UNUSABLE, str(exc))
         return report
-    report.sheets = [delegates_sheet(report.result, content.settings, catalogue), *clerk_sheets(content.settings)]
+    report.sheets = [delegates_sheet(report.result, content.settings, catalogue),
+                     delegate_notes_sheet(report.result, at=datetime.now()), *clerk_sheets(content.settings)]
     return report

@@ -24,6 +24,7 @@ import socket
 import stat
 import sys
 import tempfile
+import textwrap
 import threading
 import time
 import uuid
@@ -80,6 +81,22 @@ class OfficialLayout:
 
 
 @dataclass
+class PagedTable:
+    """A printed table of a paged sheet (SheetData.pages).
+
+    Its header row is written again at the top of every page it runs onto (instead of Excel's
+    print titles, which repeat one header on every page of the sheet, over other tables and charts
+    too), and the page breaks are set where the rows are known to fill a page.
+    """
+
+    title: str | None  # a line above the header ("I. KHEN THƯỞNG CÁ NHÂN"); None: no line
+    headers: list[str]
+    rows: list[list[Any]]
+    footer_rows: list[list[Any]] = field(default_factory=list)  # a totals row, in bold, kept with the last row
+    new_page: bool = True  # starts on a page of its own (the first table follows the title block)
+
+
+@dataclass
 class SheetData:
     """One sheet tdkt owns: a header row and rows of values, written as a filterable table."""
 
@@ -103,6 +120,12 @@ class SheetData:
     decorate: Callable[[Any, Any, int, int], None] | None = None
     print_columns: int | None = None  # columns that print (and that the title block spans); None: all
     wrap: bool = False  # wrap long text in the cells (printed tables)
+    # Printed tables laid out page by page at 100% (no fit to width: every word keeps its 12 pt),
+    # in place of headers/rows; `widths` must fit the A4 landscape width (PRINT_WIDTH_PX).
+    pages: list[PagedTable] = field(default_factory=list)
+    # Page numbers as Nghị định 30/2020/NĐ-CP sets them: Arabic numerals centred at the top of the
+    # page, from the second page; otherwise "Trang x/y" at the foot of every page.
+    decree_page_numbers: bool = False
 
     @property
     def header_row(self) -> int:
@@ -138,6 +161,13 @@ _FORMATS = {
     "sign_role": {**_BASE, "align": "center", "font_size": 13, "bold": True},
     "sign_hint": {**_BASE, "align": "center", "font_size": 13, "italic": True},
     "sign_name": {**_BASE, "align": "center", "font_size": 13, "bold": True},
+}
+# Counts in paged tables (SheetData.pages), centred; added only to workbooks that have such a
+# sheet, so every other workbook's styles stay as they were.
+_PAGED_FORMATS = {
+    "total_number": {**_BASE, "border": 1, "bold": True, "align": "center"},
+    "header_number": {**_BASE, "bold": True, "align": "center", "valign": "vcenter", "bg_color": "#DDEBF7", "border": 1},
+    "cell_wrap_number": {**_BASE, "border": 1, "align": "center"},
 }
 
 
@@ -612,6 +642,99 @@ def _ensure_identity(parts: dict[str, bytes]) -> None:
 # Writing sheets with XlsxWriter
 
 
+# The printed page: A4 landscape with the margins set in _write_scratch, at 100%.
+# A column of width w (characters of the default font, Calibri 11) is 7w + 5 pixels in Excel;
+# LibreOffice (with Carlito, Calibri's metric twin) prints it about 6% wider: we count 7.5w + 5.
+PRINT_WIDTH_PX = 1020  # of the 1,036 px between the side margins
+PAGE_BODY_PT = 595.3 - 2 * 0.6 * 72  # the page's height between the top and bottom margins
+PAGE_BUDGET_PT = PAGE_BODY_PT - 30  # what paged tables fill: room for the page number and rounding
+LINE_PT = 14.0  # one line of 12 pt Times New Roman with its leading (LibreOffice: 13.3)
+FRAME_ROW_PT = 20.0  # a row of the title block or the signatures without a height of its own
+
+
+def column_px(width: float) -> int:
+    """Printed width in pixels of a column `width` characters wide."""
+    return int(width * 7.5 + 5)
+
+
+def text_lines(text: Any, width: float) -> int:
+    """Lines a wrapped cell of 12 pt Times New Roman takes in a column `width` characters wide.
+
+    A little pessimistic (Times is narrower than the default font's digits), so a row never
+    needs more height than it is given and no word is clipped.
+    """
+    if text is None or text == "":
+        return 1
+    per_line = max(1, int(width * 0.92))  # measured: 36 characters a line at width 36, 9-10 at width 10 (bold)
+    return max(1, sum(len(textwrap.wrap(part, per_line, break_long_words=True)) or 1
+                      for part in str(text).split("\n")))
+
+
+def row_height(values: list[Any], widths: list[float]) -> float:
+    """Points a row of wrapped cells needs."""
+    lines = max((text_lines(v, widths[c] if c < len(widths) else 8.43) for c, v in enumerate(values)), default=1)
+    return lines * LINE_PT + 4
+
+
+def _write_pages(ws: Any, formats: dict[str, Any], sheet: SheetData, width: int) -> int:
+    """Write sheet.pages under the title block, page by page; return the last row written."""
+    widths = sheet.widths
+    frame = sum(18 if r == 0 else 36 if r == 4 else FRAME_ROW_PT for r in range(sheet.header_row))
+    used, r, breaks = frame, sheet.header_row, []
+    tail = (len(sheet.notes) * 34 + (7 * FRAME_ROW_PT if sheet.layout and sheet.layout.signatures else 0)
+            + FRAME_ROW_PT)
+
+    def cells(row: int, values: list[Any], fmt: str, height: float) -> None:
+        ws.set_row(row, height)
+        for c, value in enumerate(values):
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                ws.write_number(row, c, value, formats[f"{fmt}_number"])
+            elif value in (None, ""):
+                ws.write_blank(row, c, None, formats[fmt])
+            else:
+                ws.write_string(row, c, str(value), formats[fmt])
+
+    for t, table in enumerate(sheet.pages):
+        header_h = row_height(table.headers, widths)
+        title_h = FRAME_ROW_PT + 4 if table.title else 0
+        heights = [row_height(v, widths) for v in table.rows]
+        footer_h = sum(row_height(v, widths) for v in table.footer_rows)
+        last_table = t == len(sheet.pages) - 1
+        first_need = title_h + header_h + (heights[0] if heights else 0) + (footer_h if len(heights) <= 1 else 0)
+        if t > 0:
+            r += 1  # a blank row between tables
+            used += FRAME_ROW_PT
+            if table.new_page or used + first_need > PAGE_BUDGET_PT:
+                breaks.append(r)
+                used = 0
+        if table.title:
+            ws.set_row(r, title_h)
+            _span(ws, r, 0, width - 1, table.title, formats["title"])
+            r += 1
+            used += title_h
+        cells(r, table.headers, "header", header_h)
+        r += 1
+        used += header_h
+        for i, values in enumerate(table.rows):
+            need = heights[i]
+            if i == len(table.rows) - 1:
+                need += footer_h + (tail if last_table else 0)  # the totals and signatures stay with a row
+            if used + need > PAGE_BUDGET_PT and used > header_h + title_h:
+                breaks.append(r)
+                cells(r, table.headers, "header", header_h)  # the header again, at the top of the page
+                r += 1
+                used = header_h
+            cells(r, values, "cell_wrap", heights[i])
+            r += 1
+            used += heights[i]
+        for values in table.footer_rows:
+            cells(r, values, "total", row_height(values, widths))
+            r += 1
+    if breaks:
+        ws.set_h_pagebreaks(breaks)
+    return r - 1
+
+
 def _write_scratch(target: Path, sheets: list[SheetData]) -> dict[str, "_RawRows"]:
     """Write the sheets' frames with XlsxWriter; return each sheet's data rows, written aside.
 
@@ -630,15 +753,20 @@ def _write_scratch(target: Path, sheets: list[SheetData]) -> dict[str, "_RawRows
     book.set_properties({"created": datetime(2024, 1, 1)})
     formats = {name: book.add_format(props) for name, props in _FORMATS.items()}
     raws: dict[str, _RawRows] = {}
+    paged_formats: dict[str, Any] = {}
     for sheet in sheets:
         ws = book.add_worksheet(sheet.name)
         if sheet.hidden:
             ws.hide()
         ws.set_landscape()
         ws.set_paper(9)  # A4
-        ws.fit_to_pages(1, 0)  # all columns on the page width, as many pages down as needed
+        if not sheet.pages:  # paged sheets fit the width by their column widths, at 100%
+            ws.fit_to_pages(1, 0)  # all columns on the page width, as many pages down as needed
         ws.set_margins(left=0.5, right=0.4, top=0.6, bottom=0.6)
-        ws.set_footer("&C&\"Times New Roman\"&11Trang &P/&N")
+        if sheet.decree_page_numbers:
+            ws.set_header("&C&\"Times New Roman\"&13&P")  # not on page 1: see _RawRows.write_into
+        else:
+            ws.set_footer("&C&\"Times New Roman\"&11Trang &P/&N")
         for c, width in enumerate(sheet.widths):
             ws.set_column(c, c, width)
         width = max(sheet.print_columns or len(sheet.headers), 1)
@@ -648,18 +776,23 @@ def _write_scratch(target: Path, sheets: list[SheetData]) -> dict[str, "_RawRows
             for r, line in enumerate(sheet.title):
                 ws.write_string(r, 0, line, formats["title"])
         header_row = sheet.header_row
-        if sheet.wrap:
-            longest = max((len(str(h)) for h in sheet.headers), default=0)
-            ws.set_row(header_row, 16 * min(4, 1 + longest // 12))  # wrapped headers need the height
-        ws.write_row(header_row, 0, [str(h) for h in sheet.headers], formats["header"])
-        ws.freeze_panes(header_row + 1, 0)
-        ws.repeat_rows(header_row)
+        if not sheet.pages:  # a paged sheet's tables write their own header, on every page they run onto
+            if sheet.wrap:
+                longest = max((len(str(h)) for h in sheet.headers), default=0)
+                ws.set_row(header_row, 16 * min(4, 1 + longest // 12))  # wrapped headers need the height
+            ws.write_row(header_row, 0, [str(h) for h in sheet.headers], formats["header"])
+            ws.freeze_panes(header_row + 1, 0)
+            ws.repeat_rows(header_row)
         # The data rows are the bulk of the work (a national DanhSach has millions of cells):
         # XlsxWriter spends ~10 µs per cell, so they are written as XML here and spliced into
         # XlsxWriter's sheet when the file is written (_RawRows.write_into). The frame stays XlsxWriter's.
         raw = _RawRows(header_row + 1, sheet, {k: f._get_xf_index() for k, f in formats.items()})
         raws[sheet.name] = raw
         last = raw.write(sheet.rows)
+        if sheet.pages:
+            if not paged_formats:
+                paged_formats.update({name: book.add_format(props) for name, props in _PAGED_FORMATS.items()})
+            last = _write_pages(ws, {**formats, **paged_formats}, sheet, width)
         table_last = last
         for values in sheet.footer_rows:
             last += 1
@@ -688,12 +821,12 @@ def _write_scratch(target: Path, sheets: list[SheetData]) -> dict[str, "_RawRows
                         ws.write_string(last, c, "" if value is None else str(value), formats["cell"])
         if sheet.headers and sheet.autofilter:
             ws.autofilter(header_row, 0, table_last, len(sheet.headers) - 1)
-        if sheet.decorate is not None:
-            sheet.decorate(book, ws, header_row, last)
         if sheet.print_columns:
             ws.print_area(0, 0, last + (8 if sheet.layout and sheet.layout.signatures else 0), sheet.print_columns - 1)
         if sheet.layout is not None and sheet.layout.signatures:
             _write_signatures(ws, formats, sheet.layout, width, last + 2)
+        if sheet.decorate is not None:  # after the signatures: it may write rows below them (a chart's data)
+            sheet.decorate(book, ws, header_row, last)
     try:
         book.close()
     except BaseException:
@@ -795,6 +928,14 @@ class _RawRows:
                     add(f"{text_open}{_xml_text(str(value))}</t></is></c>")
             if len(values) - 1 > self.max_col:
                 self.max_col = len(values) - 1
+            if sheet.wrap:
+                # Excel and LibreOffice do not grow a row to its wrapped text when they open a file:
+                # a wrapped row gets the height its longest cell needs, or its lines print over the next
+                height = row_height(values, sheet.widths)
+                if height > LINE_PT + 4:
+                    out(f'<row r="{n}" ht="{height:g}" customHeight="1">{"".join(cells)}</row>\n')
+                    self.count += 1
+                    continue
             out(f'<row r="{n}">{"".join(cells)}</row>\n')
             self.count += 1
         return r
@@ -839,6 +980,8 @@ class _RawRows:
 
         Streaming keeps a national DanhSach (hundreds of MB of XML) out of memory.
         """
+        if self.sheet.decree_page_numbers:  # no number on the first page (XlsxWriter has no option for it)
+            xml = xml.replace("<headerFooter", '<headerFooter differentFirst="1"', 1)
         head, tail = self.pieces(xml) if self.count else (xml, "")
         self.file.seek(0)
         info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))

@@ -16,7 +16,7 @@ import python_calamine as pc
 
 from addin import catalogue as catalogue_mod
 from addin import history, rules
-from addin.catalogue import Catalogue
+from addin.catalogue import TARGET_LABELS, Catalogue
 from addin.delegates import FLAGS
 from addin.delegates import Result as DelegateResult
 from addin.history import YearRecord
@@ -26,7 +26,7 @@ from addin import schema
 from addin import settings as settings_mod
 from addin.merge import FileOutcome, MergeOutcome, UnitVersion, confidence_text
 from addin.merge import state_of as _state_of
-from addin.models import Issue, Report, Severity
+from addin.models import Issue, Report, Severity, Target
 from addin.schema import (
     ACTION_LABELS,
     ISSUE_COLUMNS,
@@ -49,7 +49,7 @@ from addin.schema import (
 from addin.ingest import header_field
 from addin.text import clean, fold, name_key, strip_accents
 from addin.units import Aliases, RegisterEntry, UnitNames, UnitRegister, register_from_grid, unit_key
-from addin.workbook.master import OfficialLayout, SheetData
+from addin.workbook.master import PRINT_WIDTH_PX, OfficialLayout, PagedTable, SheetData, column_px
 from addin.workbook.reader import UnreadableFile
 
 # Excel keeps at most 65,530 hyperlinks per sheet; past that Loi still gives the row number.
@@ -592,82 +592,178 @@ def check_sheet(report: Report, folder: str, *, at: datetime, register_rows: int
 
 
 
+# TongHop's printed layout (A4 landscape at 100%, every word 12 pt): units go across while this
+# many unit columns fit beside the category labels; past that, units go down and the award
+# categories across, CATEGORIES_ACROSS to a page, individuals and collectives apart.
+UNITS_ACROSS = 8
+CATEGORIES_ACROSS = 7
+FRAME_COLUMNS = 8  # the fewest printed columns (see the title block)
+# The chart (a bar per unit) is drawn while its bars, labelled in 10 pt, fit one page.
+CHART_MAX_PX = 640
+CHART_BAR_PX = {False: 24, True: 34}  # per unit: one bar, or registered and proposed side by side
+
+
+def _fill(fixed_px: int, n: int, most: float) -> float:
+    """The width of n equal columns that fill the printed width left by columns of fixed_px."""
+    free = (PRINT_WIDTH_PX - fixed_px) / max(n, 1) - 5
+    return min(most, int(free / 7.5))
+
+
 def tally_sheet(tally: Tally, settings: settings_mod.Settings, *, with_registrations: bool = False) -> SheetData:
-    """The TongHop sheet: award categories down, units across, totals, a chart of awards by unit."""
+    """The TongHop sheet: the counts by award category and unit, totals, a chart of awards by unit.
+
+    Few units: categories down, units across (one column each, or two with registrations).
+    More units than fit across: units down, categories across, in tables that each fit the page
+    width: individuals, then collectives (each on new pages), then the totals by unit.
+    """
     units = tally.units
-    headers = ["STT", "Danh hiệu, hình thức khen thưởng"]
-    for unit in units:
-        headers += [f"{unit} (đăng ký)", f"{unit} (đề nghị)"] if with_registrations else [unit]
-    headers += ["Tổng đăng ký", "Tổng đề nghị"] if with_registrations else ["Tổng cộng"]
-    rows = []
-    for i, row in enumerate(tally.rows, start=1):
-        values: list[Any] = [i, row.label]
-        for unit in units:
-            if with_registrations:
-                values.append((row.registered or {}).get(unit, 0))
-            values.append(row.by_unit.get(unit, 0))
-        if with_registrations:
-            values.append(sum((row.registered or {}).values()))
-        values.append(row.total)
-        rows.append(values)
-    totals: list[Any] = ["", "Tổng cộng"]
-    for unit in units:
-        if with_registrations:
-            totals.append(sum((r.registered or {}).get(unit, 0) for r in tally.rows))
-        totals.append(tally.unit_totals()[unit])
-    if with_registrations:
-        totals.append(sum(sum((r.registered or {}).values()) for r in tally.rows))
-    totals.append(tally.grand_total)
+    unit_totals = tally.unit_totals()
+    registered = {u: sum((r.registered or {}).get(u, 0) for r in tally.rows) for u in units}
+    per_unit = 2 if with_registrations else 1
     years = ", ".join(tally.years) if tally.years else "tất cả các năm học trong sổ"
     counted = "các dòng có tình trạng OK hoặc Cảnh báo" if not settings.tally_counts_errors else "mọi dòng"
     note = (f"Ghi chú: biểu đếm {counted} của trang DanhSach ({tally.counted_rows} dòng); "
             f"{tally.skipped_error_rows} dòng còn lỗi chưa được tính. Mỗi danh hiệu, hình thức trên một dòng được đếm một lần.")
-    unit_width = 12 if len(units) <= 8 else 9
-
-    def chart(book: Any, ws: Any, header_row: int, last: int) -> None:
-        # Awards by unit: one stacked column per unit, one colour per award category.
-        if not tally.rows or not units:
-            return
-        kind = None if with_registrations else book.add_chart({"type": "column", "subtype": "stacked"})
-        step = 2 if with_registrations else 1
-        first_unit_col = 2 + (1 if with_registrations else 0)
-        last_unit_col = first_unit_col + step * (len(units) - 1)
-        if with_registrations:
-            # Registered beside proposed, per unit: two series over the small table under the
-            # notes (charts take cell ranges only, and the unit columns of the main table alternate).
-            kind = book.add_chart({"type": "column"})
-            first = last - len(units) + 1
-            for col, name in ((2, "Đăng ký"), (3, "Đề nghị")):
-                kind.add_series({"name": name, "categories": [schema.TALLY, first, 1, last, 1],
-                                 "values": [schema.TALLY, first, col, last, col]})
-        for i, _ in enumerate(tally.rows):
-            r = header_row + 1 + i
-            if step == 1:
-                kind.add_series({
-                    "name": [schema.TALLY, r, 1],
-                    "categories": [schema.TALLY, header_row, first_unit_col, header_row, last_unit_col],
-                    "values": [schema.TALLY, r, first_unit_col, r, last_unit_col],
-                })
-        title = ("Số đăng ký và số đề nghị theo đơn vị" if with_registrations
-                 else "Số danh hiệu, hình thức đề nghị theo đơn vị")
-        kind.set_title({"name": title, "name_font": {"size": 12}})
-        kind.set_legend({"position": "right", "font": {"size": 8}})
-        kind.set_size({"width": 900, "height": 420})
-        ws.set_h_pagebreaks([last + 9])  # the chart prints on a page of its own
-        ws.insert_chart(last + 10, 1, kind)
-
-    extra_tables = []
     if with_registrations:
         note += " Cột \"đăng ký\" đếm trang DangKy theo cùng quy tắc."
-        unit_totals = tally.unit_totals()
-        extra_tables.append(("ĐĂNG KÝ VÀ ĐỀ NGHỊ THEO ĐƠN VỊ", ["STT", "Đơn vị", "Đăng ký", "Đề nghị"], [
-            [i, unit, sum((r.registered or {}).get(unit, 0) for r in tally.rows), unit_totals[unit]]
-            for i, unit in enumerate(units, start=1)]))
+    across = len(units) * per_unit <= UNITS_ACROSS
+    tables: list[PagedTable] = []
+    if across:
+        headers = ["STT", "Danh hiệu, hình thức khen thưởng"]
+        for unit in units:
+            headers += [f"{unit} (đăng ký)", f"{unit} (đề nghị)"] if with_registrations else [unit]
+        headers += ["Tổng đăng ký", "Tổng đề nghị"] if with_registrations else ["Tổng cộng"]
+        rows = []
+        for i, row in enumerate(tally.rows, start=1):
+            values: list[Any] = [i, row.label]
+            for unit in units:
+                if with_registrations:
+                    values.append((row.registered or {}).get(unit, 0))
+                values.append(row.by_unit.get(unit, 0))
+            if with_registrations:
+                values.append(sum((row.registered or {}).values()))
+            values.append(row.total)
+            rows.append(values)
+        totals: list[Any] = ["", "Tổng cộng"]
+        for unit in units:
+            if with_registrations:
+                totals.append(registered[unit])
+            totals.append(unit_totals[unit])
+        if with_registrations:
+            totals.append(sum(registered.values()))
+        totals.append(tally.grand_total)
+        fixed = [6, 36] + [10] * per_unit
+        unit_width = _fill(sum(column_px(w) for w in fixed), len(units) * per_unit, 24)
+        widths = fixed[:2] + [unit_width] * (len(units) * per_unit) + fixed[2:]
+        tables.append(PagedTable(None, headers, rows, [totals]))
+    else:
+        step = max(1, CATEGORIES_ACROSS // per_unit)
+        categories = [11] * (step * per_unit)
+        name_width = _fill(column_px(6) + sum(column_px(w) for w in categories), 1, 60)
+        widths = [6, name_width] + categories
+        groups = [(target, [r for r in tally.rows if r.target == target]) for target in (Target.CA_NHAN, Target.TAP_THE)]
+        groups = [(target, rows) for target, rows in groups if rows]
+        for number, (target, group) in enumerate(groups, start=1):
+            chunks = [group[i:i + step] for i in range(0, len(group), step)]
+            for part, chunk in enumerate(chunks, start=1):
+                title = f"{_ROMAN[number]}. KHEN THƯỞNG {TARGET_LABELS[target].upper()}"
+                if len(chunks) > 1:
+                    title += f" (phần {part}/{len(chunks)})"
+                headers = ["STT", "Đơn vị"]
+                for r in chunk:
+                    name = _without_target(r)
+                    headers += [f"{name} (đăng ký)", f"{name} (đề nghị)"] if with_registrations else [name]
+                rows = []
+                for i, unit in enumerate(units, start=1):
+                    values = [i, unit]
+                    for r in chunk:
+                        if with_registrations:
+                            values.append((r.registered or {}).get(unit, 0))
+                        values.append(r.by_unit.get(unit, 0))
+                    rows.append(values)
+                totals = ["", "Tổng cộng"]
+                for r in chunk:
+                    if with_registrations:
+                        totals.append(sum((r.registered or {}).values()))
+                    totals.append(r.total)
+                tables.append(PagedTable(title, headers, rows, [totals]))
+        by_target = {t: {u: sum(r.by_unit.get(u, 0) for r in tally.rows if r.target == t) for u in units}
+                     for t in (Target.CA_NHAN, Target.TAP_THE)}
+        tables.append(PagedTable(
+            f"{_ROMAN[len(groups) + 1]}. TỔNG HỢP THEO ĐƠN VỊ",
+            ["STT", "Đơn vị", "Cá nhân", "Tập thể", "Tổng cộng"],
+            [[i, u, by_target[Target.CA_NHAN][u], by_target[Target.TAP_THE][u], unit_totals[u]]
+             for i, u in enumerate(units, start=1)],
+            [["", "Tổng cộng", sum(by_target[Target.CA_NHAN].values()), sum(by_target[Target.TAP_THE].values()),
+              tally.grand_total]]))
+    if with_registrations:
+        tables.append(PagedTable("ĐĂNG KÝ VÀ ĐỀ NGHỊ THEO ĐƠN VỊ", ["STT", "Đơn vị", "Đăng ký", "Đề nghị"], [
+            [i, unit, registered[unit], unit_totals[unit]] for i, unit in enumerate(units, start=1)], new_page=False))
+    # The title block and signatures span the printed columns, split by their number: a narrow
+    # table (few units or categories) gets empty columns to the page's width, so the national
+    # motto and the issuer always have their room.
+    width = max(len(t.headers) for t in tables)
+    widths = widths[:width]
+    if width < FRAME_COLUMNS:
+        room = _fill(sum(column_px(w) for w in widths), FRAME_COLUMNS - width, 40)
+        widths += [max(room, 4)] * (FRAME_COLUMNS - width)
+        width = FRAME_COLUMNS
+    per_bar = CHART_BAR_PX[with_registrations]
+    charted = bool(tally.rows) and 0 < len(units) * per_bar + 120 <= CHART_MAX_PX
+    if units and tally.rows and not charted:
+        note += (f" Biểu đồ chỉ vẽ khi có đến {(CHART_MAX_PX - 120) // per_bar} đơn vị "
+                 f"(một trang giấy); biểu này có {len(units)} đơn vị.")
+
+    def chart(book: Any, ws: Any, header_row: int, last: int) -> None:
+        # Awards by unit: a bar per unit, labelled with its number, readable on a black-and-white
+        # printer (registered: white bars, proposed: dark grey). Its data sits right of the printed columns.
+        if not charted:
+            return
+        top = last + 10  # under the signatures (rows last+2 .. last+7), on a page of its own
+        data_col = width + 1
+        for i, unit in enumerate(units):
+            ws.write_string(top + i, data_col, unit)
+            ws.write_number(top + i, data_col + 1, registered[unit])
+            ws.write_number(top + i, data_col + 2, unit_totals[unit])
+        end = top + len(units) - 1
+        kind = book.add_chart({"type": "bar"})
+        series = [("Đăng ký", data_col + 1, "#FFFFFF")] if with_registrations else []
+        series.append(("Đề nghị" if with_registrations else "Số danh hiệu, hình thức", data_col + 2, "#404040"))
+        for name, col, colour in series:
+            kind.add_series({"name": name, "categories": [schema.TALLY, top, data_col, end, data_col],
+                             "values": [schema.TALLY, top, col, end, col],
+                             "fill": {"color": colour}, "border": {"color": "#000000"}, "gap": 40,
+                             "data_labels": {"value": True, "font": {"name": "Times New Roman", "size": 10}}})
+        title = ("Số đăng ký và số đề nghị theo đơn vị" if with_registrations
+                 else "Số danh hiệu, hình thức đề nghị theo đơn vị")
+        kind.set_title({"name": title, "name_font": {"name": "Times New Roman", "size": 13}})
+        # a bar chart's y axis is its category axis: reversed, the first unit is on top
+        kind.set_y_axis({"reverse": True, "num_font": {"name": "Times New Roman", "size": 10}})
+        kind.set_x_axis({"num_font": {"name": "Times New Roman", "size": 10}, "major_gridlines": {"visible": False}})
+        if with_registrations:
+            kind.set_legend({"position": "bottom", "font": {"name": "Times New Roman", "size": 10}})
+        else:
+            kind.set_legend({"none": True})
+        height = len(units) * per_bar + 120
+        kind.set_size({"width": min(960, column_px(sum(widths[:width])) - 20), "height": height})
+        ws.set_h_pagebreaks([*ws.hbreaks, last + 9])  # the chart prints on a page of its own
+        ws.insert_chart(top, 0, kind, {"x_offset": 10})
+        ws.print_area(0, 0, top + height // 20 + 2, width - 1)
+
     return SheetData(
-        schema.TALLY, headers, rows, widths=[6, 46] + [unit_width] * (len(headers) - 2),
-        footer_rows=[totals], notes=[note], autofilter=False, wrap=True, decorate=chart, extra_tables=extra_tables,
-        layout=official_layout(settings, schema.TITLE_TALLY, f"({years})"),
+        schema.TALLY, [], [], widths=widths, notes=[note], autofilter=False, wrap=True, decorate=chart,
+        layout=official_layout(settings, schema.TITLE_TALLY, f"({years})"), pages=tables, print_columns=width,
+        decree_page_numbers=True,
     )
+
+
+_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+
+
+def _without_target(row: Any) -> str:
+    """A category's label without "cá nhân"/"tập thể" (the table's title says which)."""
+    target = TARGET_LABELS[row.target]
+    return row.label.replace(f" ({target})", "").replace(f"({target}, ", "(")
 
 
 def delegates_sheet(result: DelegateResult, settings: settings_mod.Settings, catalogue: Catalogue) -> SheetData:
@@ -689,18 +785,33 @@ def delegates_sheet(result: DelegateResult, settings: settings_mod.Settings, cat
                 f"{g['ethnic_minority']} ({_pct_text(g['ethnic_minority_pct'])})"]
 
     composition = [[i, *group_row(unit, g)] for i, (unit, g) in enumerate(result.composition["units"].items(), start=1)]
-    composition.append(["", *group_row("Toàn hội nghị", result.composition["overall"])])
+    overall = ["", *group_row("Toàn hội nghị", result.composition["overall"])]
     notes = [f"Tổng số {result.seats} đại biểu: {result.exemplary} đại biểu điển hình tiên tiến, "
              f"{result.guests} khách mời."]
-    notes += [f"Lưu ý: {text}" for text in result.shortfalls]
+    # Every column prints: the composition table needs all seven (the last one: ethnic minorities).
+    # Laid out page by page: the header is printed over rows only, never alone over the signatures.
+    # The shortfalls are the clerk's business, not the list's: they go to delegate_notes_sheet.
+    tables = [
+        PagedTable(None, headers, rows),
+        PagedTable("CƠ CẤU ĐẠI BIỂU", ["STT", "Đơn vị", "Đại biểu điển hình", "Khách mời", "Tổng số", "Nữ (tỷ lệ)",
+                                      "Dân tộc thiểu số (tỷ lệ)"], composition, [overall], new_page=False),
+    ]
     return SheetData(
-        schema.DELEGATES, headers, rows, widths=[6, 26, 30, 34, 18, 30, 12], autofilter=False, wrap=True,
-        notes=notes,
-        extra_tables=[("CƠ CẤU ĐẠI BIỂU", ["STT", "Đơn vị", "Đại biểu điển hình", "Khách mời", "Tổng số", "Nữ (tỷ lệ)",
-                                           "Dân tộc thiểu số (tỷ lệ)"], composition)],
+        schema.DELEGATES, [], [], widths=[5, 24, 27, 28, 12, 20, 13], autofilter=False, wrap=True,
+        notes=notes, pages=tables,
         layout=official_layout(settings, schema.TITLE_DELEGATES, "(Kèm theo Kế hoạch tổ chức hội nghị)"),
-        print_columns=len(headers) - 1,
+        print_columns=len(headers), decree_page_numbers=True,
     )
+
+
+def delegate_notes_sheet(result: DelegateResult, *, at: datetime) -> SheetData:
+    """DaiBieuGhiChu: the shortfalls of the delegate list, on a page of their own for the clerk."""
+    rows = [[i, text] for i, text in enumerate(result.shortfalls, start=1)]
+    summary = (f"Lập lúc {at:%H:%M ngày %d/%m/%Y}: {len(rows)} điều cần xem lại trước khi trình ký danh sách "
+               f"ở trang {schema.DELEGATES}." if rows else
+               f"Lập lúc {at:%H:%M ngày %d/%m/%Y}: không có điều gì cần lưu ý, danh sách đủ chỉ tiêu.")
+    return SheetData(schema.DELEGATES_NOTES, ["STT", "Nội dung cần lưu ý"], rows,
+                     title=[schema.TITLE_DELEGATES_NOTES, summary], widths=[6, 130], wrap=True, autofilter=False)
 
 
 def _pct_text(value: float) -> str:
