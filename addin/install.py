@@ -23,6 +23,8 @@ from pathlib import Path
 from addin import schema
 from addin.build import MASTER_NAME, XLWINGS_CONF, shipped
 from addin.settings import Settings
+from addin.workbook.export import find_soffice
+from addin.workbook.master import SheetData, write_sheets
 
 XLWINGS_MODULE = "xlwings"  # the module name Buttons.bas calls: 'book'!xlwings.RunPython
 VERSION_LINE = re.compile(r'XLWINGS_VERSION\s+As\s+String\s*=\s*"([^"]+)"')
@@ -107,7 +109,6 @@ def pythonw() -> Path:
 
 def write_interpreter(book: Path, interpreter: str) -> None:
     """The workbook's xlwings.conf sheet with Interpreter_Win set; its other settings as built."""
-    from addin.workbook.master import SheetData, write_sheets
 
     rows = [[key, interpreter if key == "Interpreter_Win" else value] for key, value in XLWINGS_CONF]
     sheet = SheetData(schema.XLWINGS_CONF, rows[0], rows[1:], widths=[24, 60], hidden=True, autofilter=False)
@@ -266,7 +267,6 @@ def doctor(book: Path | None = None) -> list[Step]:
             steps.append(Step(SKIPPED, "Python ghi trong trang xlwings.conf", "chỉ kiểm tra trên Windows"))
             steps.append(Step(SKIPPED, "Macro không bị chặn (Mark of the Web)", "chỉ kiểm tra trên Windows"))
 
-    from addin.workbook.export import find_soffice
 
     soffice = find_soffice()
     if WINDOWS:

@@ -10,6 +10,9 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from addin.workbook.master import backup_dir
+from addin.workbook.masterbook import MASTER_SUFFIXES, not_a_master_format
+
 _WINDOWS_SOFFICE = [
     Path(os.environ.get("PROGRAMFILES", r"C:\Program Files")) / "LibreOffice" / "program" / "soffice.exe",
     Path(os.environ.get("PROGRAMFILES(X86)", r"C:\Program Files (x86)")) / "LibreOffice" / "program" / "soffice.exe",
@@ -31,9 +34,6 @@ def find_soffice() -> str | None:
 
 def _only_sheet(source: Path, target: Path, sheet: str) -> None:
     """A copy of the workbook where every sheet but `sheet` is hidden (hidden sheets don't print)."""
-    from addin.workbook.master import backup_dir
-    from addin.workbook.masterbook import MASTER_SUFFIXES, not_a_master_format
-
     if source.suffix.lower() not in MASTER_SUFFIXES:
         raise ExportError(not_a_master_format(source))
     backups = backup_dir(source)  # named only when there is a backup in it
