@@ -90,6 +90,8 @@ class Candidate:
     reason: str | None = None  # for rejected/ignored sources
     sent_from: str | None = None  # where sent_at came from: "email", "zip", "file" (see Evidence)
     kept: bool = False  # the clerk chose this version in NhatKy ("Giữ bản này")
+    # The state key of the version this very file is (same SHA-256): it was not read again.
+    known: str | None = None
     # Master rows built as soon as the file is read (see compact), so that a national merge does
     # not hold a million Nominee models until every file has been read.
     rows: list[MasterRow] | None = None
@@ -288,6 +290,9 @@ def decide(state: dict[str, UnitVersion], candidates: list[Candidate], aliases: 
         return (moment is not None, moment or datetime.min.replace(tzinfo=timezone.utc), c.shown)
 
     for c in sorted(candidates, key=order):
+        if c.known is not None:
+            outcomes.append(_known_outcome(state, c))
+            continue
         sub = c.submission
         if sub is None or sub.status == "unreadable":
             reason = c.reason or (sub.reason if sub else None) or "không đọc được"
@@ -364,6 +369,22 @@ def decide(state: dict[str, UnitVersion], candidates: list[Candidate], aliases: 
         held.update(dict.fromkeys(version.superseded | {c.sha256}, key))
         outcomes.append(outcome(action, reason))
     return outcomes
+
+
+def _known_outcome(state: dict[str, UnitVersion], c: Candidate) -> FileOutcome:
+    """What happens to a file the master already holds (not read again): unchanged, or superseded by
+    a later file of this same run (the state moved on while the candidates were applied in order)."""
+    version = state.get(c.known or "")
+    if version is None:
+        return FileOutcome(c.shown, None, 0, "ignored", "bản cũ, đã được thay bằng bản gửi sau", c.sha256, c.sent_at,
+                           c.sender, sent_from=c.sent_from)
+    sure = "weak" if version.weak else "strong"
+    if version.sha256 == c.sha256:
+        return FileOutcome(c.shown, version.name, len(version.rows), "unchanged", "tệp này đã được gộp trước đây",
+                           c.sha256, c.sent_at, c.sender, unit_confidence=sure, unit_evidence=[],
+                           document_date=version.document_date, sent_from=c.sent_from)
+    return FileOutcome(c.shown, version.name, 0, "ignored", "bản cũ, đã được thay bằng bản gửi sau", c.sha256,
+                       c.sent_at, c.sender, unit_confidence=sure, unit_evidence=[], sent_from=c.sent_from)
 
 
 def state_of(log: Iterable[list[Any]], rows: Iterable[MasterRow], issues: Iterable[tuple[str | None, Issue]],

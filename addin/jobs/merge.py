@@ -112,6 +112,9 @@ def merge_content(master: Path, content: MasterContent, sources: list[str], *, m
     state = state_of(content)
     forget_registered(state, content.register)
     chosen = kept_versions(content.log)  # the clerk's choices in NhatKy ("Giữ bản này")
+    # A file whose SHA-256 is the version the master holds is not read again: unchanged by definition
+    # (an unchanged re-merge of a whole inbox then costs the hashing, not the reading).
+    holding = {version.sha256: key for key, version in state.items() if version.sha256}
     candidates: list[Candidate] = []
     ignored: list[FileOutcome] = []
     for found in each_source(sources, master=master, progress=progress):
@@ -124,6 +127,10 @@ def merge_content(master: Path, content: MasterContent, sources: list[str], *, m
             report.rejected_issues.append(found.rejection)
             candidates.append(Candidate(src.shown, src.sha256, src.sent_at, src.sender, None, src.rejected,
                                         sent_from=src.sent_from))
+        elif src.sha256 and src.sha256 in holding:
+            report.sources_read += 1
+            candidates.append(Candidate(src.shown, src.sha256, src.sent_at, src.sender, None, sent_from=src.sent_from,
+                                        known=holding[src.sha256]))
         else:
             report.sources_read += 1
             submission = validate_file(src.path, src.shown, catalogue)
