@@ -266,6 +266,9 @@ def render_feedback(report) -> str:
             continue
         lines.append(f"✉ {u.unit} — {u.errors} lỗi, {u.warnings} cảnh báo ({u.cells} ô được tô màu)")
         lines.append(f"    Bảng tính: {u.workbook}")
+        if u.moved_from:
+            lines.append(f"    Tệp của đơn vị không còn ở \"{u.moved_from}\" như sổ đã ghi: dùng tệp cùng nội dung "
+                         f"tìm thấy ở \"{u.source}\".")
         if u.reply:
             lines.append(f"    Thư trả lời soạn sẵn: {u.reply} (gửi tới {u.sender})")
         lines.append(f"    Nội dung thư (đã lưu ở {u.text_file}):")

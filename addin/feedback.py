@@ -44,6 +44,7 @@ class UnitFeedback:
     text: str = ""
     cells: int = 0  # cells marked in the workbook
     error: str | None = None  # why nothing could be written for this unit
+    moved_from: str | None = None  # the recorded file, when it was no longer there and was found elsewhere
 
     @property
     def errors(self) -> int:
@@ -59,6 +60,7 @@ class UnitFeedback:
             "source": self.source, "errors": self.errors, "warnings": self.warnings, "issues": len(self.issues),
             "cells": self.cells, "workbook": _str(self.workbook), "reply": _str(self.reply),
             "text_file": _str(self.text_file), "sender": self.sender, "text": self.text or None, "error": self.error,
+            "moved_from": self.moved_from,
         }
 
 

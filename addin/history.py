@@ -302,7 +302,7 @@ def record_from_nominee(n: Nominee, *, nam_hoc: str | None, source: str, at: dat
         danh_hieu="; ".join(dict.fromkeys(a.raw for a in n.awards)) or None,
         awards=[(a.code, a.kind) for a in n.awards if a.code],
         so_qd=_text(values.get("so_qd")), ngay_qd=_date(values.get("ngay_qd")), cap_qd=_text(values.get("cap_qd")),
-        ten_sang_kien=n.ten_sang_kien, cap_sang_kien=_text(values.get("cap_sang_kien")),
+        ten_sang_kien=n.ten_sang_kien, cap_sang_kien=_text(n.cap_sang_kien or values.get("cap_sang_kien")),
         so_qd_sang_kien=so_qd_sang_kien,
         ky_luat=_text(values.get("ky_luat")), ky_luat_tu=_date(values.get("ky_luat_tu")),
         ky_luat_den=_date(values.get("ky_luat_den")),
@@ -367,6 +367,7 @@ def records_from_master_rows(rows: list[MasterRow], catalogue: Catalogue, *, yea
             nam_hoc=nam_hoc, xep_loai=_rating(row.xep_loai), danh_hieu=_text(row.de_nghi),
             awards=parse_codes(row.ma, catalogue), so_qd=decision, ngay_qd=decision_date, cap_qd=issuer,
             ten_sang_kien=_text(row.ten_sang_kien), so_qd_sang_kien=_text(row.so_qd_sang_kien),
+            cap_sang_kien=_text(row.cap_sang_kien),
             ghi_chu=_text(row.ghi_chu), nguon=f"{master_name} » DanhSach ({_text(row.unit) or ''})",
             ghi_luc=at,
         ))

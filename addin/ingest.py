@@ -72,6 +72,7 @@ HEADER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ("hinh_thuc", r"^hình thức"),
         ("xep_loai", r"^(xếp loại|kết quả (xếp loại|đánh giá|phân loại)|mức độ hoàn thành|đánh giá|phân loại|xếp loại viên chức)"),
         ("so_qd_sang_kien", r"^(số (qđ|quyết định)|quyết định công nhận|qđ công nhận)"),
+        ("cap_sang_kien", r"^(cấp|phạm vi)( công nhận| ảnh hưởng)?( của)? sáng kiến|^phạm vi ảnh hưởng"),
         ("ten_sang_kien", r"^(tên )?(sáng kiến|đề tài|giải pháp)"),
         ("tom_tat", r"^(tóm tắt )?thành tích"),
         ("nam_hoc", r"^năm học$"),
@@ -79,7 +80,8 @@ HEADER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ]
 ]
 AWARD_FIELDS = ("danh_hieu", "hinh_thuc", "de_nghi")
-TEXT_FIELDS = ("unit", "dan_toc", "chuc_vu", "don_vi", "ten_sang_kien", "so_qd_sang_kien", "tom_tat", "nam_hoc", "ghi_chu")
+TEXT_FIELDS = ("unit", "dan_toc", "chuc_vu", "don_vi", "ten_sang_kien", "so_qd_sang_kien", "cap_sang_kien", "tom_tat", "nam_hoc",
+               "ghi_chu")
 
 _PAREN = re.compile(r"\([^)]*\)")
 _EDGE_PUNCT = re.compile(r"^[\s:*.\-–]+|[\s:*.\-–]+$")

@@ -58,9 +58,11 @@ def nominee_row(n: Nominee, *, src_unit: str, src_file: str, sha256: str, sent_a
     row.de_nghi = "; ".join(dict.fromkeys(a.raw for a in n.awards)) or None
     row.ma = "; ".join(codes) or None
     row.loai = "; ".join(KIND_LABELS[a.kind] for a in n.awards) or None
+    row.chuyen_de = "; ".join(dict.fromkeys(a.theme for a in n.awards if a.theme)) or None
     row.xep_loai = n.xep_loai.value if n.xep_loai else n.xep_loai_raw
     row.ten_sang_kien = n.ten_sang_kien
     row.so_qd_sang_kien = n.so_qd_sang_kien
+    row.cap_sang_kien = n.cap_sang_kien
     row.tom_tat = n.tom_tat
     row.nam_hoc = n.nam_hoc
     row.ghi_chu = n.ghi_chu

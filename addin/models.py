@@ -99,6 +99,7 @@ class Nominee(BaseModel):
     xep_loai_raw: str | None = None
     ten_sang_kien: str | None = None
     so_qd_sang_kien: str | None = None
+    cap_sang_kien: str | None = None  # the level the initiative was recognised at, as written ("tỉnh")
     tom_tat: str | None = None
     nam_hoc: str | None = None
     ghi_chu: str | None = None

@@ -93,9 +93,11 @@ LIST_COLUMNS = _columns(
     ("de_nghi", "Đề nghị khen thưởng", 30),
     ("ma", "Mã khen thưởng", 16),
     ("loai", "Loại khen thưởng", 14),
+    ("chuyen_de", "Chuyên đề", 28),  # the theme of a themed (chuyên đề) award, as written
     ("xep_loai", "Xếp loại", 10),
     ("ten_sang_kien", "Tên sáng kiến", 32),
     ("so_qd_sang_kien", "Số QĐ công nhận sáng kiến", 16),
+    ("cap_sang_kien", "Cấp công nhận sáng kiến", 12),  # carried to LichSu by `record`
     ("tom_tat", "Tóm tắt thành tích", 32),
     ("nam_hoc", "Năm học", 10),
     ("ghi_chu", "Ghi chú", 16),

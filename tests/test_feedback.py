@@ -223,3 +223,63 @@ def test_samples_planted_errors_are_marked_and_samples_are_untouched(samples: Pa
     assert {int("".join(ch for ch in c if ch.isdigit())) for c in fills} == {i.row for i in located}
     assert all(u.workbook is not None for u in report.units), [u.error for u in report.units]
     assert {p.name: sha(p) for p in samples.iterdir() if p.is_file()} == before
+
+
+def _feedback(master: Path, *args: str) -> dict:
+    result = CliRunner().invoke(main, ["feedback", str(master), *args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_the_file_is_found_where_the_master_recorded_it_outside_the_inbox(tmp_path: Path) -> None:
+    original = unit_file(tmp_path / "elsewhere" / "THCS Nguyen Du.xlsx")
+    master = tmp_path / "so" / "tong-hop.xlsx"
+    assert merge_job(master, [str(tmp_path / "elsewhere")]).error is None
+    assert not (tmp_path / "so" / "hop-thu").exists()  # the configured inbox is not where the file is
+
+    data = _feedback(master)  # no SOURCES
+
+    [unit] = data["units"]
+    assert unit["found"] is True and unit["moved_from"] is None
+    assert Path(unit["source"]).resolve() == original.resolve()
+    assert unit["workbook"] == str(tmp_path / "so" / "tra-lai" / "Trường THCS Nguyễn Du - Lỗi cần sửa.xlsx")
+    assert set(marked(Path(unit["workbook"]))[0]) == ERROR_CELLS | WARNING_CELLS
+
+
+def test_the_file_inside_a_recorded_email_outside_the_inbox_is_found(tmp_path: Path) -> None:
+    attachment = unit_file(tmp_path / "tam" / "DS.xlsx")
+    mail = _emailed(tmp_path / "elsewhere" / "thu.eml", attachment, sender="thcsnguyendu@example.edu.vn",
+                    subject="Danh sách đề nghị khen thưởng", message_id="<ds-elsewhere@example.edu.vn>")
+    attachment.unlink()
+    master = tmp_path / "so" / "tong-hop.xlsx"
+    assert merge_job(master, [str(tmp_path / "elsewhere")]).error is None
+
+    data = _feedback(master)
+
+    [unit] = data["units"]
+    assert unit["found"] is True and unit["moved_from"] is None
+    assert unit["source"].endswith("thu.eml » DS khen thưởng.xlsx")
+    assert unit["sender"] == "thcsnguyendu@example.edu.vn" and Path(unit["reply"]).is_file()
+    assert set(marked(Path(unit["workbook"]))[0]) == ERROR_CELLS | WARNING_CELLS
+    assert mail.is_file()
+
+
+def test_a_recorded_file_moved_away_is_found_in_the_inbox_and_the_output_says_so(tmp_path: Path) -> None:
+    original = unit_file(tmp_path / "elsewhere" / "THCS Nguyen Du.xlsx")
+    master = tmp_path / "so" / "tong-hop.xlsx"
+    assert merge_job(master, [str(tmp_path / "elsewhere")]).error is None
+    inbox = tmp_path / "so" / "hop-thu"  # the default "Thư mục hộp thư"
+    inbox.mkdir()
+    moved = inbox / "da-chuyen.xlsx"
+    original.rename(moved)
+
+    data = _feedback(master)
+
+    [unit] = data["units"]
+    assert unit["found"] is True and Path(unit["source"]).resolve() == moved.resolve()
+    assert unit["moved_from"] == unit["file"] and unit["moved_from"].endswith("THCS Nguyen Du.xlsx")
+    assert Path(unit["workbook"]).is_file()
+    result = CliRunner().invoke(main, ["feedback", str(master)])
+    assert result.exit_code == 0, result.output
+    assert f"Tệp của đơn vị không còn ở \"{unit['file']}\" như sổ đã ghi" in result.output
+    assert "da-chuyen.xlsx" in result.output

@@ -263,3 +263,80 @@ def test_import_history_of_a_multi_year_list_records_each_row_under_its_own_year
         ("Trần Thị Bình", "2015-2016", "LDTT"),
         ("Trần Thị Bình", "2016-2017", "LDTT"),
     ]
+
+
+INITIATIVE_HEADER = ["STT", "Họ và tên", "Ngày sinh", "Chức vụ", "Đơn vị công tác", "Danh hiệu đề nghị", "Xếp loại",
+                     "Tên sáng kiến", "Số QĐ công nhận sáng kiến", "Cấp công nhận sáng kiến"]
+
+
+def with_initiative(path: Path, award: str, initiative: tuple[Any, Any, Any]) -> Path:
+    """Bình's proposal for 2024-2025, dated 01/08/2025, naming (or not) her own initiative and its level."""
+    title = [["TRƯỜNG THCS LÊ LỢI", None, None, None, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"],
+             [None, None, None, None, "Trà Giang, ngày 1 tháng 8 năm 2025"],
+             ["DANH SÁCH ĐỀ NGHỊ KHEN THƯỞNG NĂM HỌC 2024-2025"], []]
+    row = [1, "Trần Thị Bình", "05/09/1985", "Tổ trưởng", LE_LOI, award, "HTXSNV", *initiative]
+    return write_workbook(path, [Sheet(title=title, header=[INITIATIVE_HEADER], rows=[row])])
+
+
+def cstdcs_years(master: Path, folder: Path, years: list[str]) -> Path:
+    folder.mkdir()
+    for y in years:
+        results(folder / f"ket-qua-{y}.xlsx", y,
+                [["Trần Thị Bình", "05/09/1985", "Tổ trưởng", LE_LOI, "Chiến sĩ thi đua cơ sở", "HTXSNV", "1/QĐ"]])
+    code, out = run("import-history", str(master), str(folder))
+    assert code == 0, out
+    return master
+
+
+def unmet(master: Path, source: Path) -> list[str]:
+    code, out = run("validate", "--history", str(master), str(source), "--json")
+    return [i["message"] for i in json.loads(out)["issues"] if i["code"] == "criteria-not-met"]
+
+
+OWN = ("Học liệu số môn Toán", "45/QĐ-UBND", "tỉnh")
+
+
+def test_a_rows_own_initiative_counts_for_cstd_tinh(tmp_path):
+    master = cstdcs_years(tmp_path / "tong-hop.xlsx", tmp_path / "cu", ["2022-2023", "2023-2024"])
+    both = "Chiến sĩ thi đua cơ sở; Chiến sĩ thi đua cấp tỉnh"  # the third CSTĐCS proposed on the same row
+    assert unmet(master, with_initiative(tmp_path / "co.xlsx", both, OWN)) == []
+    [missing] = [m for m in unmet(master, with_initiative(tmp_path / "khong.xlsx", both, (None, None, None)))
+                 if m.startswith("Chiến sĩ thi đua cấp tỉnh")]
+    assert "thiếu sáng kiến được công nhận từ cấp tỉnh" in missing
+    # the level the row names is read: an initiative recognised at cơ sở is not enough for the province
+    [low] = unmet(master, with_initiative(tmp_path / "co-so.xlsx", both, (*OWN[:2], "cơ sở")))
+    assert "thiếu sáng kiến được công nhận từ cấp tỉnh trong các năm học 2022-2023 đến 2024-2025" in low
+
+
+def test_a_rows_own_initiative_counts_when_the_chain_ended_last_year(tmp_path):
+    master = cstdcs_years(tmp_path / "tong-hop.xlsx", tmp_path / "cu", ["2021-2022", "2022-2023", "2023-2024"])
+    assert unmet(master, with_initiative(tmp_path / "co.xlsx", "Chiến sĩ thi đua cấp tỉnh", OWN)) == []
+    [missing] = unmet(master, with_initiative(tmp_path / "khong.xlsx", "Chiến sĩ thi đua cấp tỉnh", (None, None, None)))
+    assert "thiếu sáng kiến được công nhận từ cấp tỉnh trong các năm học 2021-2022 đến 2024-2025" in missing
+
+
+def test_the_initiative_level_survives_the_master_and_record_writes_it(tmp_path):
+    master = cstdcs_years(tmp_path / "tong-hop.xlsx", tmp_path / "cu", ["2022-2023", "2023-2024"])
+    inbox = tmp_path / "hop-thu"
+    inbox.mkdir()
+    with_initiative(inbox / "le-loi.xlsx", "Chiến sĩ thi đua cơ sở; Chiến sĩ thi đua cấp tỉnh", OWN)
+    code, out = run("merge", str(master), str(inbox))
+    assert code == 0, out
+    [row] = [r for r in sheet_by_header(master) if r.get("Họ và tên") == "Trần Thị Bình"]
+    assert (row["Tên sáng kiến"], row["Số QĐ công nhận sáng kiến"], row["Cấp công nhận sáng kiến"]) == OWN
+    # the school's master read one level up keeps the level: no false "thiếu sáng kiến"
+    school = tmp_path / "truong.xlsx"
+    school.write_bytes(master.read_bytes())
+    assert unmet(master, school) == []
+    code, out = run("record", str(master), "--decision", "88/QĐ-UBND")
+    assert code == 0, out
+    [new] = [r for r in sheet(master, "LichSu") if r["Năm học"] == "2024-2025"]
+    assert (new["Tên sáng kiến"], new["Số QĐ công nhận sáng kiến"], new["Cấp công nhận sáng kiến"]) == OWN
+    assert new["Mã khen thưởng"] == "CSTDCS; CSTD_TINH"
+
+
+def sheet_by_header(master: Path) -> list[dict[str, Any]]:
+    """DanhSach's numbered rows by header (its title block sits above the header)."""
+    rows = pc.CalamineWorkbook.from_path(str(master)).get_sheet_by_name("DanhSach").to_python()
+    h = next(i for i, r in enumerate(rows) if r and r[0] == "STT")
+    return [dict(zip(rows[h], r)) for r in rows[h + 1:] if r and isinstance(r[0], (int, float)) and r[0] != ""]

@@ -352,8 +352,8 @@ def test_sheets_have_frozen_headers_autofilters_widths_and_print_setup(inbox: Pa
     h = header_row(master)
     assert [c.value for c in danh_sach[h]][:3] == ["STT", "Đơn vị đề nghị", "Họ và tên"]
     assert danh_sach.freeze_panes == f"A{h + 1}"
-    assert danh_sach.auto_filter.ref == f"A{h}:AB{h + 3}"  # three rows
-    assert danh_sach[f"AB{h}"].value == "Thời điểm gộp"
+    assert danh_sach.auto_filter.ref == f"A{h}:AD{h + 3}"  # three rows
+    assert danh_sach[f"AD{h}"].value == "Thời điểm gộp"
     assert loi.freeze_panes == "A2"
     assert loi.auto_filter.ref == "A1:J2"  # one issue: the unknown award
     assert nhat_ky.freeze_panes == "A2"
@@ -361,8 +361,8 @@ def test_sheets_have_frozen_headers_autofilters_widths_and_print_setup(inbox: Pa
     for ws in (danh_sach, loi, nhat_ky):
         assert ws.page_setup.orientation == "landscape"
         assert int(ws.page_setup.paperSize) == 9  # A4
-    widths = {col: danh_sach.column_dimensions[col].width for col in ("A", "B", "C", "U")}
-    assert widths["A"] < widths["C"] and widths["C"] >= 20 and widths["U"] >= 40  # STT narrow, texts wide
+    widths = {col: danh_sach.column_dimensions[col].width for col in ("A", "B", "C", "W")}
+    assert widths["A"] < widths["C"] and widths["C"] >= 20 and widths["W"] >= 40  # STT narrow, texts wide
     assert loi.column_dimensions["I"].width >= 50  # the message
 
 
@@ -1174,3 +1174,43 @@ def test_roll_up_of_masters_gives_no_false_warnings(tmp_path: Path) -> None:
     commune_rows = listing(commune)
     assert [(r["Họ và tên"], r["Đơn vị đề nghị"], r["Tình trạng"]) for r in rows] == \
         [(r["Họ và tên"], r["Đơn vị đề nghị"], r["Tình trạng"]) for r in commune_rows]
+
+
+THEMED = "Bằng khen chuyên đề “Xây dựng trường học thân thiện, học sinh tích cực” của Chủ tịch UBND tỉnh"
+THEME = "Xây dựng trường học thân thiện, học sinh tích cực"
+
+
+def test_a_themed_award_keeps_its_theme_in_its_own_column(inbox: Path, master: Path) -> None:
+    a = submission(inbox / "a.xlsx", LE_LOI, [person("Ngô Thị Giang", "01/01/1970", THEMED), AN])
+    code, report = merge(master, a)
+    assert code == 0 and report["error"] is None
+    header = cells(master, "DanhSach")[header_row(master) - 1]
+    # read naturally: the award, its code, its kind, then its theme
+    assert header[header.index("Loại khen thưởng") + 1] == "Chuyên đề"
+    giang, an = table(master, "DanhSach")
+    assert (giang["Mã khen thưởng"], giang["Loại khen thưởng"], giang["Chuyên đề"]) == \
+        ("BK_TINH (chuyên đề)", "chuyên đề", THEME)
+    assert an["Chuyên đề"] in ("", None)
+    # read back and merged again: nothing changes
+    code, again = merge(master, a)
+    assert code == 0 and [f["action"] for f in again["files"]] == ["unchanged"]
+    assert table(master, "DanhSach") == [giang, an]
+
+
+def test_a_master_written_before_the_theme_column_still_reads(inbox: Path, master: Path) -> None:
+    a = submission(inbox / "a.xlsx", LE_LOI, [person("Ngô Thị Giang", "01/01/1970", THEMED)])
+    b = submission(inbox / "b.xlsx", QUANG_TRUNG, [CUONG], sent=MAY_10 + timedelta(hours=1))
+    merge(master, a)
+    book = openpyxl.load_workbook(master)
+    ws = book["DanhSach"]
+    h = header_row(master)
+    for title in ("Chuyên đề", "Cấp công nhận sáng kiến"):  # the columns this master never had
+        ws.delete_cols(next(c.column for c in ws[h] if c.value == title))
+    book.save(master)
+    code, report = merge(master, a, b)
+    assert code == 0 and report["error"] is None
+    assert [f["action"] for f in report["files"]] == ["unchanged", "added"]
+    rows = table(master, "DanhSach")
+    assert [(r["Họ và tên"], r["Mã khen thưởng"]) for r in rows] == \
+        [("Ngô Thị Giang", "BK_TINH (chuyên đề)"), ("Lê Văn Cường", "LDTT")]
+    assert "Chuyên đề" in rows[0] and "Cấp công nhận sáng kiến" in rows[0]  # the next write adds them back

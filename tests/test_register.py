@@ -56,7 +56,7 @@ def test_registrations_go_to_dangky_with_provenance_and_their_own_log(tmp_path: 
 
     assert report.error is None and report.rows_total == 2
     content = read_master(master, REGISTRATIONS)
-    assert [(r[2], r[11], r[22], r[24]) for r in content.rows] == [
+    assert [(r.ho_ten, r.ma, r.src_file, r.src_row) for r in content.rows] == [
         ("Nguyễn Văn An", "LDTT", str(first), 6), ("Trần Thị Bình", "CSTDCS", str(first), 7)]
     book = openpyxl.load_workbook(master, read_only=True)
     assert {"DangKy", "LoiDangKy", "NhatKyDangKy"} <= set(book.sheetnames)
@@ -118,7 +118,7 @@ def test_merge_warns_about_proposals_nobody_registered(tmp_path: Path) -> None:
 
     assert report.error is None
     assert _not_registered(master) == EXPECTED
-    statuses = {r[2]: r[19] for r in read_master(master).rows}
+    statuses = {r.ho_ten: r.status for r in read_master(master).rows}
     assert statuses["Nguyễn Văn An"] == "OK" and statuses["Đỗ Văn Phúc"] == "Cảnh báo"
     assert statuses["Vũ Thị Hạnh"] == "OK"  # Hoa Sen sent no registrations: not checked
     message = next(i.message for _, i in read_master(master).issues if i.code == "not-registered")

@@ -122,6 +122,9 @@ def feedback_content(master: Path, content: MasterContent, sources: Iterable[str
                             "tệp được chỉ ra: hãy chỉ ra tệp đó, ví dụ tdkt feedback SỔ TỆP-CỦA-ĐƠN-VỊ.")
                 continue
             fb.source, fb.sender = src.shown, src.sender
+            recorded = recorded_files(master, [fb])
+            if not recorded or not _same_file(_on_disk(src), Path(recorded[0])):
+                fb.moved_from = fb.file.split(SEP)[0].strip()
             try:
                 _write_unit(fb, src, outbox, catalogue, office, content.settings.preparer, now)
             except (OSError, UnreadableFile) as exc:
@@ -131,6 +134,18 @@ def feedback_content(master: Path, content: MasterContent, sources: Iterable[str
         if progress:
             progress(len(report.units), len(report.units), "")
     return report
+
+
+def _on_disk(src: Source) -> Path:
+    """The file on disk a source was read from: the email or archive it came out of, else itself."""
+    return Path(src.container.split(SEP)[0].strip()) if src.container else Path(src.path)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
 
 
 def _write_unit(fb: UnitFeedback, src: Source, outbox: Path, catalogue: Catalogue, office: str, preparer: str,

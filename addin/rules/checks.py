@@ -199,9 +199,12 @@ def check_cstd_province(code: str, h: History, Y: int, ctx: Context) -> Verdict:
     found, window, missing_years = _chain(_title_year(h, {"CSTDCS"}, ctx), years_p.value, Y, back, first)
     missing = [_missing_year(y, ctx.name("CSTDCS"), first, why) for y in missing_years]
     level = level_p.value
-    if not any(lv >= level for y in window if y >= first and y in h.years for lv in h.years[y].initiatives):
+    # The dossier's own year counts for the initiative even when the chain ends the year before:
+    # the initiative a row names (with its level) is the one it is proposed on.
+    span = range(window[0], max(window[-1], Y) + 1)
+    if not any(lv >= level for y in span if y >= first and y in h.years for lv in h.years[y].initiatives):
         missing.append(f"thiếu sáng kiến được công nhận từ cấp {LEVEL_NAMES[level]} trong các năm học "
-                       f"{year_label(window[0])} đến {year_label(window[-1])}")
+                       f"{year_label(span[0])} đến {year_label(span[-1])}")
     return Verdict(code, not missing, missing, [years_p, level_p])
 
 
@@ -447,7 +450,7 @@ def _row_history(records: list[YearRecord], n: Nominee, Y: int, ctx: Context) ->
     # Bằng khen it leads to together); the award being checked never counts for itself (see evaluate).
     yr.awards |= {(a.code, a.kind) for a in n.awards if a.code in LDTT_OR_ABOVE}
     if n.ten_sang_kien or n.so_qd_sang_kien:
-        yr.initiatives.append(initiative_level(found.get("cap_sang_kien")) or 1)
+        yr.initiatives.append(initiative_level(n.cap_sang_kien or found.get("cap_sang_kien")) or 1)
     yr.maternity = yr.maternity or is_yes(found.get("thai_san"))
     for name in ("nam_vao_nganh", "so_nam_giang_day", "so_nam_dbkk"):
         value = found.get(name)
