@@ -14,7 +14,9 @@ click's English text.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import gc
 import math
 import os
 import pathlib
@@ -27,6 +29,8 @@ from datetime import datetime
 from typing import Any
 
 import click
+
+from addin.text import printable
 
 USAGE_PREFIX = "Cách dùng: "
 OPTIONS_METAVAR = "[TÙY CHỌN]"
@@ -377,6 +381,20 @@ class Group(_Vietnamese, click.Group):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         _utf8_streams()
+        streams, hook = (sys.stdout, sys.stderr), sys.unraisablehook
+        sys.stdout, sys.stderr = TerminalSafe(sys.stdout), TerminalSafe(sys.stderr)
+        sys.unraisablehook = _log_unraisable(list(args) if args is not None else sys.argv[1:])
+        try:
+            self._run(args, prog_name, complete_var, **extra)
+        finally:
+            # A failure can leave objects whose finalizer fails in its turn (a file closed on a full
+            # disk); Python would print that traceback at exit, after the clerk's message. Run them
+            # now, into the log.
+            gc.collect()
+            sys.stdout, sys.stderr = streams
+            sys.unraisablehook = hook
+
+    def _run(self, args: Any, prog_name: str | None, complete_var: str | None, **extra: Any) -> None:
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.exceptions.UsageError as exc:
@@ -493,6 +511,17 @@ def write_error_log(exc: BaseException, args: list[str]) -> pathlib.Path | None:
     return None
 
 
+def _log_unraisable(args: list[str]) -> Any:
+    """A sys.unraisablehook that writes to the error log what Python would print as "Exception ignored"."""
+
+    def hook(unraisable: Any) -> None:
+        if unraisable.exc_value is not None:
+            with contextlib.suppress(Exception):
+                write_error_log(unraisable.exc_value, args)
+
+    return hook
+
+
 def report_unexpected(log: pathlib.Path | None) -> None:
     click.echo("Đã có lỗi không lường trước, lệnh chưa làm xong.", err=True)
     if log is not None:
@@ -501,6 +530,34 @@ def report_unexpected(log: pathlib.Path | None) -> None:
     else:
         click.echo("Không ghi được chi tiết kỹ thuật ra tệp: hãy chụp màn hình này gửi người hỗ trợ kỹ thuật.",
                    err=True)
+
+
+class TerminalSafe:
+    """stdout or stderr with every control character but line feed and tab shown as \\uXXXX.
+
+    The one place names meet the terminal: zip members, attachment names, email subjects, cell
+    values and paths typed on the command line all reach it through this stream, whichever
+    renderer (or click itself, for usage errors) prints them, so none can slip an escape sequence
+    past a renderer that forgot. JSON output stays valid and exact: json.dumps already escapes C0
+    and the C1 escapes written here are JSON's own. A carriage return that starts a write is the
+    progress line rewinding and is kept.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, data: Any) -> Any:
+        if not isinstance(data, str):
+            return self._stream.write(data)  # bytes: let the stream refuse them as it would
+        rewind = "\r" if data.startswith("\r") else ""
+        return self._stream.write(rewind + printable(data[len(rewind):]))
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:  # encoding, isatty, flush, fileno, buffer...
+        return getattr(self._stream, name)
 
 
 def _utf8_streams() -> None:

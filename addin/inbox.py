@@ -12,6 +12,7 @@ import email
 import email.header
 import email.policy
 import email.utils
+import errno
 import hashlib
 import logging
 import os
@@ -258,23 +259,29 @@ class _Collector:
 
     def extract_bytes(self, data: bytes, name: str) -> tuple[Path, str]:
         self.count_written(len(data))
-        target = self.fresh_file(name)
-        target.write_bytes(data)
+        try:
+            target = self.fresh_file(name)
+            target.write_bytes(data)
+        except OSError as exc:
+            raise _Rejected(_workdir_failure(exc, self.workdir)) from None
         return target, hashlib.sha256(data).hexdigest()
 
     def extract_stream(self, stream: IO[bytes], name: str) -> tuple[Path, str]:
-        target = self.fresh_file(name)
         digest = hashlib.sha256()
-        with target.open("wb") as out:
-            while chunk := stream.read(1024 * 1024):
-                self.unpacked += len(chunk)
-                # Declared sizes were checked, but a damaged or crafted entry can inflate past
-                # them: count what really comes out.
-                if self.unpacked > reader.MAX_UNPACKED_BYTES:
-                    raise _Rejected(_too_large_archive())
-                self.count_written(len(chunk))
-                digest.update(chunk)
-                out.write(chunk)
+        try:
+            target = self.fresh_file(name)
+            with target.open("wb") as out:
+                while chunk := stream.read(1024 * 1024):
+                    self.unpacked += len(chunk)
+                    # Declared sizes were checked, but a damaged or crafted entry can inflate past
+                    # them: count what really comes out.
+                    if self.unpacked > reader.MAX_UNPACKED_BYTES:
+                        raise _Rejected(_too_large_archive())
+                    self.count_written(len(chunk))
+                    digest.update(chunk)
+                    out.write(chunk)
+        except OSError as exc:
+            raise _Rejected(_workdir_failure(exc, self.workdir)) from None
         return target, digest.hexdigest()
 
     def count_written(self, n: int) -> None:
@@ -487,6 +494,24 @@ def _too_large_archive() -> str:
     return (
         f"Tệp nén giải nén ra quá lớn (trên {_mb(reader.MAX_UNPACKED_BYTES)}): từ chối giải nén vì lý do an toàn."
     )
+
+
+def _workdir_failure(exc: OSError, workdir: Path) -> str:
+    """Why an attachment or zip member could not be written into the temporary folder, for the clerk.
+
+    The unit's file was read; only our copy of what is inside failed. Saying "không có quyền đọc"
+    here would send the clerk to fix a file that is fine.
+    """
+    folder = f"thư mục tạm “{workdir}”"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return (f"Không giải nén được tệp này vì {folder} đã đầy (ổ đĩa hết chỗ trống): "
+                "hãy xóa bớt tệp trên ổ đĩa đó (hoặc dọn thư mục tạm) rồi chạy lại.")
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return (f"Không giải nén được tệp này vì không có quyền ghi vào {folder}: "
+                "hãy nhờ người quản trị máy cấp quyền ghi, hoặc đặt biến TMP/TEMP sang một thư mục khác rồi chạy lại.")
+    if exc.errno == errno.ENOENT:
+        return f"Không giải nén được tệp này vì {folder} đã bị xóa trong lúc chạy: hãy chạy lại lệnh."
+    return f"Không giải nén được tệp này vào {folder} ({exc.strerror or exc}): hãy chạy lại lệnh."
 
 
 def _check_sizes(members: list[tuple[str, zipfile.ZipInfo]], already: int) -> None:

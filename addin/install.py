@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -218,6 +219,18 @@ def _why(exc: Exception) -> str:
     return text
 
 
+def _unreadable_macros(book: Path, exc: Exception) -> str:
+    """Why the macros of `book` cannot be read, in Vietnamese (pyOpenVBA says it in English)."""
+    if isinstance(exc, PermissionError):
+        return _why(exc)
+    again = "chạy tdkt setup-excel để có sổ có nút bấm"
+    if book.suffix.lower() != ".xlsm":
+        return f"sổ có nút bấm phải là tệp .xlsm, tệp này là \"{book.suffix or book.name}\": {again}"
+    if not zipfile.is_zipfile(book):
+        return f"tệp bị hỏng hoặc không phải sổ Excel: hãy mở thử bằng Excel, hoặc {again}"
+    return f"sổ không có macro hoặc phần macro bị hỏng: {again}"
+
+
 def doctor(book: Path | None = None) -> list[Step]:
     """What is installed and what is missing, for the buttons of `book` (default folder's master)."""
     book = Path(book) if book else default_folder() / MASTER_NAME
@@ -243,7 +256,7 @@ def doctor(book: Path | None = None) -> list[Step]:
         try:
             embedded = vba_xlwings_version(book) if pyopenvba else None
         except Exception as exc:
-            embedded, steps = None, steps + [Step(FAILED, f"Đọc macro của sổ {book}", _why(exc))]
+            embedded, steps = None, steps + [Step(FAILED, f"Đọc macro của sổ {book}", _unreadable_macros(book, exc))]
         if embedded is not None:
             same = embedded == xlwings
             steps.append(Step("có" if same else MISSING, f"Mô-đun VBA xlwings trong sổ: phiên bản {embedded}",

@@ -41,6 +41,23 @@ def clean(value: str) -> str:
     return " ".join(value.split())
 
 
+# Control characters a terminal would act on: C0 but line feed and tab, DEL, and C1 (U+0080-U+009F,
+# which some terminals read as CSI/OSC introducers). A zip member, an attachment or a cell can carry
+# "\x1b]0;...\x07" that retitles the window or "\x1b[2J" that clears the screen.
+_TERMINAL_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(value: str) -> str:
+    """Text safe to print: each control character but line feed and tab as a visible \\uXXXX escape.
+
+    The escape is JSON's own, so --json output keeps the exact text and the human output shows the
+    same spelling the JSON does.
+    """
+    if value.isprintable():
+        return value
+    return _TERMINAL_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", value)
+
+
 # Old ("hoà", "thuỷ") and new ("hòa", "thủy") tone placement are both correct Vietnamese;
 # keys must not tell them apart, but display keeps what the clerk typed.
 _TONES = "\u0300\u0301\u0303\u0309\u0323"

@@ -735,6 +735,27 @@ def _write_pages(ws: Any, formats: dict[str, Any], sheet: SheetData, width: int)
     return r - 1
 
 
+def _close_left_open(exc: BaseException) -> None:
+    """Close the zip a failed XlsxWriter save leaves open (it has no try/finally around its writes).
+
+    Left to the garbage collector, its close retries the write that failed (a full disk) and
+    Python prints that traceback on exit, after the clerk's message; on Windows the open handle
+    would also keep the scratch file from being deleted.
+    """
+    seen: set[int] = set()
+    error: BaseException | None = exc
+    while error is not None and id(error) not in seen:  # XlsxWriter re-raises the OSError as FileCreateError
+        seen.add(id(error))
+        tb = error.__traceback__
+        while tb is not None:
+            for value in list(tb.tb_frame.f_locals.values()):
+                if isinstance(value, zipfile.ZipFile) and value.fp is not None:
+                    with suppress(Exception):
+                        value.close()
+            tb = tb.tb_next
+        error = error.__cause__ or error.__context__
+
+
 def _write_scratch(target: Path, sheets: list[SheetData]) -> dict[str, "_RawRows"]:
     """Write the sheets' frames with XlsxWriter; return each sheet's data rows, written aside.
 
@@ -829,9 +850,10 @@ def _write_scratch(target: Path, sheets: list[SheetData]) -> dict[str, "_RawRows
             sheet.decorate(book, ws, header_row, last)
     try:
         book.close()
-    except BaseException:
+    except BaseException as exc:
         for raw in raws.values():
             raw.discard()
+        _close_left_open(exc)
         raise
     return raws
 

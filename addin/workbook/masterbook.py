@@ -49,7 +49,7 @@ from addin.schema import (
 from addin.ingest import header_field
 from addin.text import clean, fold, name_key, strip_accents
 from addin.units import Aliases, RegisterEntry, UnitNames, UnitRegister, register_from_grid, unit_key
-from addin.workbook.master import PRINT_WIDTH_PX, OfficialLayout, PagedTable, SheetData, column_px
+from addin.workbook.master import PRINT_WIDTH_PX, OfficialLayout, PagedTable, SheetData, backup_dir, column_px
 from addin.workbook.reader import UnreadableFile
 
 # Excel keeps at most 65,530 hyperlinks per sheet; past that Loi still gives the row number.
@@ -107,6 +107,16 @@ def _value(value: Any) -> Any:
     return None if value == "" else value
 
 
+def _unreadable_master(path: Path) -> UnreadableFile:
+    """A master the reader cannot open, with what to do: "(ZipError)" alone told the clerk nothing."""
+    backups = backup_dir(path)
+    has_backup = backups.is_dir() and any(backups.iterdir())
+    advice = (f"hãy mở thử bằng Excel; nếu Excel cũng không mở được, hãy dùng bản sao lưu trong thư mục {backups.name}"
+              if has_backup else "hãy mở thử bằng Excel và lưu lại thành .xlsx rồi chạy lại")
+    return UnreadableFile(f"Không đọc được sổ tổng hợp \"{path.name}\": tệp bị hỏng hoặc không phải sổ Excel "
+                          f"(.xlsx, .xlsm). Sổ chưa bị thay đổi; {advice}.")
+
+
 def read_master(path: Path, sheets: ListSheets = PROPOSALS) -> MasterContent:
     """Read the master's DanhSach (or DangKy: `sheets`), Loi, NhatKy and BiDanh (an empty content when it is new)."""
     if path.suffix.lower() not in MASTER_SUFFIXES:
@@ -115,8 +125,8 @@ def read_master(path: Path, sheets: ListSheets = PROPOSALS) -> MasterContent:
         return MasterContent()
     try:
         book = pc.CalamineWorkbook.from_path(str(path))
-    except Exception as exc:
-        raise UnreadableFile(f"Không đọc được sổ tổng hợp \"{path.name}\" ({type(exc).__name__}).") from None
+    except Exception:
+        raise _unreadable_master(path) from None
     try:
         content = content_from_sheets(lambda name: _sheet_rows(book, name), sheets)
         content.sheet_names = list(book.sheet_names)
@@ -840,8 +850,8 @@ def read_history(path: Path, catalogue: Catalogue) -> HistoryBook:
         return HistoryBook(rules=rules.default_table())
     try:
         book = pc.CalamineWorkbook.from_path(str(path))
-    except Exception as exc:
-        raise UnreadableFile(f"Không đọc được sổ tổng hợp \"{path.name}\" ({type(exc).__name__}).") from None
+    except Exception:
+        raise _unreadable_master(path) from None
     try:
         return history_from_sheets(lambda name: _sheet_rows(book, name), catalogue, file=str(path))
     finally:
