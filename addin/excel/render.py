@@ -134,8 +134,12 @@ def layout(sheet: SheetData) -> Grid:
                 bold_rows.append(last)
             for c, text in enumerate(table.headers):
                 cells[(last, c)] = text
-            for values in table.rows:
+            for i, values in enumerate(table.rows):
                 last += 1
+                if i in table.headings:
+                    span(last, 0, width - 1, values[0])
+                    bold_rows.append(last)
+                    continue
                 for c, value in enumerate(values):
                     cells[(last, c)] = value
             for values in table.footer_rows:
