@@ -137,8 +137,9 @@ def layout(sheet: SheetData) -> Grid:
             for i, values in enumerate(table.rows):
                 last += 1
                 if i in table.headings:
-                    span(last, 0, width - 1, values[0])
-                    bold_rows.append(last)
+                    # a unit's line over its people, in the name column: merged and bold it would
+                    # cost two calls per unit, and the open book writes a sheet in a fixed number
+                    cells[(last, 1)] = values[0]
                     continue
                 for c, value in enumerate(values):
                     cells[(last, c)] = value
