@@ -127,6 +127,18 @@ LIST_REQUIRED = ("stt", "unit", "ho_ten", "target", "ngay_sinh", "nam_sinh", "gi
                  "don_vi", "de_nghi", "ma", "xep_loai", "ten_sang_kien", "so_qd_sang_kien", "nam_hoc", "ghi_chu",
                  "status", "status_text", "src_unit", "src_file", "src_sheet", "src_row", "sha256")
 
+# DanhSachTrinhKy, the official list: what a council reads of each nominee (widths: 998 px of the
+# A4 landscape page's 1,020 at 12 pt). A collective's section names two columns otherwise.
+PRINT_LIST_COLUMNS = _columns(
+    ("stt", "STT", 6),
+    ("ho_ten", "Họ và tên", 26),
+    ("birth", "Ngày sinh (năm sinh)", 13),
+    ("chuc_vu", "Chức vụ", 22),
+    ("don_vi", "Đơn vị công tác", 28),
+    ("achievement", "Tóm tắt thành tích", 34),
+)
+PRINT_LIST_COLLECTIVE = {"ho_ten": "Tên tập thể", "birth": "", "chuc_vu": "", "don_vi": "Đơn vị"}
+
 ISSUE_COLUMNS = _columns(
     ("code", "Mã lỗi", 20),
     ("severity", "Mức", 10),

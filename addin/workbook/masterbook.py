@@ -556,6 +556,9 @@ def print_list_sheet(rows: list[MasterRow], settings: settings_mod.Settings, cat
         target, code, kind = key
         return (0 if target == Target.CA_NHAN else 1, catalogue[code].rank, code, KIND_ORDER[kind])
 
+    columns = schema.PRINT_LIST_COLUMNS
+    headers = schema.headers(columns)
+    collective_headers = [schema.PRINT_LIST_COLLECTIVE.get(c.key, c.header) for c in columns]
     tables = []
     for number, key in enumerate(sorted(groups, key=order), start=1):
         target, code, kind = key
@@ -576,10 +579,10 @@ def print_list_sheet(rows: list[MasterRow], settings: settings_mod.Settings, cat
                 note = row.tom_tat or (f"Sáng kiến: {row.ten_sang_kien}" if row.ten_sang_kien else None)
                 table_rows.append([stt, row.ho_ten, None if collective else _date_text(row.birth),
                                    None if collective else row.chuc_vu, row.don_vi, note])
-        tables.append(PagedTable(title, PRINT_LIST_HEADERS_COLLECTIVE if collective else PRINT_LIST_HEADERS,
-                                 table_rows, new_page=False, headings=headings))
+        tables.append(PagedTable(title, collective_headers if collective else headers, table_rows, new_page=False,
+                                 headings=headings))
     if not tables:
-        tables.append(PagedTable(None, PRINT_LIST_HEADERS, []))
+        tables.append(PagedTable(None, headers, []))
     people = sum(1 for r in rows if r.status != STATUS_ERROR)
     proposals = sum(len(p) for g in groups.values() for p in g.values())
     note = (f"Ghi chú: danh sách gồm {people} dòng có tình trạng OK hoặc Cảnh báo của trang {schema.LIST} "
@@ -589,16 +592,11 @@ def print_list_sheet(rows: list[MasterRow], settings: settings_mod.Settings, cat
         note += f" {unnamed} dòng chưa xác định được danh hiệu, hình thức (xem trang {schema.LIST}) chưa được ghi."
     years = sorted({str(r.nam_hoc) for r in rows if r.nam_hoc})
     return SheetData(
-        schema.PRINT_LIST, [], [], widths=PRINT_LIST_WIDTHS, autofilter=False, wrap=True, notes=[note], pages=tables,
+        schema.PRINT_LIST, [], [], widths=schema.widths(columns), autofilter=False, wrap=True, notes=[note], pages=tables,
         layout=official_layout(settings, schema.TITLE_PRINT_LIST,
                                "Năm học " + ", ".join(years) if years else "(Tổng hợp từ hồ sơ các đơn vị)"),
-        print_columns=len(PRINT_LIST_WIDTHS), decree_page_numbers=True,
+        print_columns=len(columns), decree_page_numbers=True,
     )
-
-
-PRINT_LIST_HEADERS = ["STT", "Họ và tên", "Ngày sinh (năm sinh)", "Chức vụ", "Đơn vị công tác", "Tóm tắt thành tích"]
-PRINT_LIST_HEADERS_COLLECTIVE = ["STT", "Tên tập thể", "", "", "Đơn vị", "Tóm tắt thành tích"]
-PRINT_LIST_WIDTHS = [6, 26, 13, 22, 28, 34]  # 998 px of the page's 1,020
 
 
 def units_sheet(entries: list[RegisterEntry], *, only_if_missing: bool = False) -> SheetData:
