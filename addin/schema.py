@@ -19,6 +19,9 @@ from addin.models import Severity
 
 CONTROL = "DieuKhien"  # the buttons (built by addin.build)
 LIST = "DanhSach"  # the merged proposals
+# The official list a council reads and the leader signs, written from DanhSach on every merge:
+# grouped by award, then by unit, no codes, no statuses (those stay on DanhSach, the clerk's sheet).
+PRINT_LIST = "DanhSachTrinhKy"
 ISSUES = "Loi"  # every issue of the merged proposals
 LOG = "NhatKy"  # every file seen by a merge, and what was done with it
 CHECK = "KiemTra"  # the check button's report
@@ -42,13 +45,13 @@ SUBMISSION_STATUS = "TinhHinhNop"  # who has sent and who has not, against the r
 XLWINGS_CONF = "xlwings.conf"  # read by xlwings itself (hidden)
 TEMPLATE_LIST = LIST  # the unit template sends its list on a sheet named like the master's
 
-SHEET_ORDER = [CONTROL, LIST, ISSUES, LOG, SUBMISSION_STATUS, CHECK, REGISTRATIONS_LIST, REGISTRATIONS_ISSUES,
+SHEET_ORDER = [CONTROL, LIST, PRINT_LIST, ISSUES, LOG, SUBMISSION_STATUS, CHECK, REGISTRATIONS_LIST, REGISTRATIONS_ISSUES,
                REGISTRATIONS_LOG, TALLY, DELEGATES, HISTORY, GUESTS, SETTINGS, RULES, CATALOGUE, UNITS, ALIASES,
                XLWINGS_CONF]
 # Sheets the clerk fills in: created once, then only read (never overwritten by a run).
 CLERK_SHEETS = (GUESTS, SETTINGS, RULES, CATALOGUE, UNITS, ALIASES)
 # The sheets "Xuất PDF" offers, first the default.
-PRINTABLE = [TALLY, DELEGATES, LIST, SUBMISSION_STATUS, ISSUES, CHECK, LOG]
+PRINTABLE = [TALLY, DELEGATES, PRINT_LIST, LIST, SUBMISSION_STATUS, ISSUES, CHECK, LOG]
 # Which column colours a row by its severity or status, per sheet (the open book's conditional format).
 STATUS_COLUMN = {LIST: "Tình trạng", ISSUES: "Mức", CHECK: "Mức", REGISTRATIONS_LIST: "Tình trạng",
                  REGISTRATIONS_ISSUES: "Mức"}
@@ -57,6 +60,7 @@ STATUS_COLUMN = {LIST: "Tình trạng", ISSUES: "Mức", CHECK: "Mức", REGISTR
 # Titles of printed sheets
 
 TITLE_LIST = "DANH SÁCH TỔNG HỢP ĐỀ NGHỊ KHEN THƯỞNG"
+TITLE_PRINT_LIST = "DANH SÁCH ĐỀ NGHỊ KHEN THƯỞNG"
 TITLE_REGISTRATIONS = "DANH SÁCH ĐĂNG KÝ THI ĐUA, KHEN THƯỞNG"
 TITLE_TALLY = "BIỂU TỔNG HỢP KẾT QUẢ ĐỀ NGHỊ KHEN THƯỞNG"
 TITLE_DELEGATES = "DANH SÁCH ĐẠI BIỂU DỰ HỘI NGHỊ ĐIỂN HÌNH TIÊN TIẾN"
@@ -124,6 +128,18 @@ LIST_DELETABLE = ("loai", "tom_tat", "sent_at", "merged_at")
 LIST_REQUIRED = ("stt", "unit", "ho_ten", "target", "ngay_sinh", "nam_sinh", "gioi_tinh", "dan_toc", "chuc_vu",
                  "don_vi", "de_nghi", "ma", "xep_loai", "ten_sang_kien", "so_qd_sang_kien", "nam_hoc", "ghi_chu",
                  "status", "status_text", "src_unit", "src_file", "src_sheet", "src_row", "sha256")
+
+# DanhSachTrinhKy, the official list: what a council reads of each nominee (widths: 998 px of the
+# A4 landscape page's 1,020 at 12 pt). A collective's section names two columns otherwise.
+PRINT_LIST_COLUMNS = _columns(
+    ("stt", "STT", 6),
+    ("ho_ten", "Họ và tên", 26),
+    ("birth", "Ngày sinh (năm sinh)", 13),
+    ("chuc_vu", "Chức vụ", 22),
+    ("don_vi", "Đơn vị công tác", 28),
+    ("achievement", "Tóm tắt thành tích", 34),
+)
+PRINT_LIST_COLLECTIVE = {"ho_ten": "Tên tập thể", "birth": "", "chuc_vu": "", "don_vi": "Đơn vị"}
 
 ISSUE_COLUMNS = _columns(
     ("code", "Mã lỗi", 20),

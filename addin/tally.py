@@ -16,7 +16,7 @@ from addin.units import unit_key
 from addin.models import AwardKind, Target
 
 _KIND_BY_LABEL = {label: kind for kind, label in KIND_LABELS.items()}
-_KIND_ORDER = {AwardKind.THUONG_XUYEN: 0, AwardKind.DOT_XUAT: 1, AwardKind.CHUYEN_DE: 2}
+_KIND_ORDER = KIND_ORDER = {AwardKind.THUONG_XUYEN: 0, AwardKind.DOT_XUAT: 1, AwardKind.CHUYEN_DE: 2}
 
 
 @dataclass

@@ -136,7 +136,7 @@ def test_every_button_calls_a_macro_that_exists_in_the_compiled_vba(built: Path)
     for macro in bound:
         assert macro in compiled_subs, macro
     sheets = re.findall(r'<sheet name="([^"]+)"', workbook_xml)
-    assert sheets == ["DieuKhien", "DanhSach", "Loi", "NhatKy", "TinhHinhNop", "KiemTra", "DangKy", "LoiDangKy",
+    assert sheets == ["DieuKhien", "DanhSach", "DanhSachTrinhKy", "Loi", "NhatKy", "TinhHinhNop", "KiemTra", "DangKy", "LoiDangKy",
                       "NhatKyDangKy", "TongHop", "DaiBieu", "LichSu", "KhachMoi", "CauHinh", "QuyDinh", "DanhMuc",
                       "DonVi", "BiDanh", "xlwings.conf"]
 

@@ -190,7 +190,8 @@ def test_new_master_gets_every_unit_with_provenance(inbox: Path, master: Path) -
 
     assert code == 0
     assert master.exists()
-    assert pc.CalamineWorkbook.from_path(str(master)).sheet_names[:4] == ["DanhSach", "Loi", "NhatKy", "BiDanh"]
+    assert pc.CalamineWorkbook.from_path(str(master)).sheet_names[:5] == ["DanhSach", "DanhSachTrinhKy", "Loi", "NhatKy",
+                                                                         "BiDanh"]
     assert "PHÒNG GD&ĐT HUYỆN LONG PHÚ" in title_block(master)
     assert "DANH SÁCH TỔNG HỢP ĐỀ NGHỊ KHEN THƯỞNG" in title_block(master)
     rows = listing(master)

@@ -134,8 +134,13 @@ def layout(sheet: SheetData) -> Grid:
                 bold_rows.append(last)
             for c, text in enumerate(table.headers):
                 cells[(last, c)] = text
-            for values in table.rows:
+            for i, values in enumerate(table.rows):
                 last += 1
+                if i in table.headings:
+                    # a unit's line over its people, in the name column: merged and bold it would
+                    # cost two calls per unit, and the open book writes a sheet in a fixed number
+                    cells[(last, 1)] = values[0]
+                    continue
                 for c, value in enumerate(values):
                     cells[(last, c)] = value
             for values in table.footer_rows:

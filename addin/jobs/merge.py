@@ -146,7 +146,8 @@ def merge_content(master: Path, content: MasterContent, sources: list[str], *, m
     checks = registration_checks(content, catalogue) if sheets is PROPOSALS else []
     report.outcome = assemble(state, checks)
     extra = [(None, issue) for issue in report.rejected_issues]
-    report.sheets = master_sheets(content, report.outcome, report.files, extra, merged_at, unit=unit, sheets=sheets)
+    report.sheets = master_sheets(content, report.outcome, report.files, extra, merged_at, unit=unit, sheets=sheets,
+                                  catalogue=catalogue)
     report.changed = (any(f.action in ("added", "replaced", "rejected") for f in report.files)
                       or (unit is not None and unit != content.unit)
                       or not {s.name for s in report.sheets} <= set(content.sheet_names)
@@ -218,5 +219,5 @@ def refreshed_proposals(proposals: MasterContent, report: MergeReport, catalogue
     if not proposals.rows or report.outcome is None:
         return []
     outcome = assemble(state_of(proposals), registration_checks(proposals, catalogue, report.outcome.rows))
-    return [s for s in master_sheets(proposals, outcome, [], [], merged_at, unit=unit)
-            if s.name in (schema.LIST, schema.ISSUES)]
+    return [s for s in master_sheets(proposals, outcome, [], [], merged_at, unit=unit, catalogue=catalogue)
+            if s.name in (schema.LIST, schema.PRINT_LIST, schema.ISSUES)]

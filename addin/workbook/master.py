@@ -94,6 +94,9 @@ class PagedTable:
     rows: list[list[Any]]
     footer_rows: list[list[Any]] = field(default_factory=list)  # a totals row, in bold, kept with the last row
     new_page: bool = True  # starts on a page of its own (the first table follows the title block)
+    # rows (indices into rows) written as one bold line across the table, e.g. a unit's name over its
+    # people; such a row holds its text first, and is kept on a page with the row under it
+    headings: set[int] = field(default_factory=set)
 
 
 @dataclass
@@ -697,7 +700,9 @@ def _write_pages(ws: Any, formats: dict[str, Any], sheet: SheetData, width: int)
     for t, table in enumerate(sheet.pages):
         header_h = row_height(table.headers, widths)
         title_h = FRAME_ROW_PT + 4 if table.title else 0
-        heights = [row_height(v, widths) for v in table.rows]
+        across = [sum(widths[:width])]
+        heights = [row_height(v[:1], across) if i in table.headings else row_height(v, widths)
+                   for i, v in enumerate(table.rows)]
         footer_h = sum(row_height(v, widths) for v in table.footer_rows)
         last_table = t == len(sheet.pages) - 1
         first_need = title_h + header_h + (heights[0] if heights else 0) + (footer_h if len(heights) <= 1 else 0)
@@ -717,6 +722,8 @@ def _write_pages(ws: Any, formats: dict[str, Any], sheet: SheetData, width: int)
         used += header_h
         for i, values in enumerate(table.rows):
             need = heights[i]
+            if i in table.headings and i + 1 < len(table.rows):
+                need += heights[i + 1]  # a heading never ends a page
             if i == len(table.rows) - 1:
                 need += footer_h + (tail if last_table else 0)  # the totals and signatures stay with a row
             if used + need > PAGE_BUDGET_PT and used > header_h + title_h:
@@ -724,7 +731,11 @@ def _write_pages(ws: Any, formats: dict[str, Any], sheet: SheetData, width: int)
                 cells(r, table.headers, "header", header_h)  # the header again, at the top of the page
                 r += 1
                 used = header_h
-            cells(r, values, "cell_wrap", heights[i])
+            if i in table.headings:
+                ws.set_row(r, heights[i])
+                _span(ws, r, 0, width - 1, str(values[0]), formats["total"])
+            else:
+                cells(r, values, "cell_wrap", heights[i])
             r += 1
             used += heights[i]
         for values in table.footer_rows:

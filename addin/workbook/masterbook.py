@@ -21,12 +21,12 @@ from addin.delegates import FLAGS
 from addin.delegates import Result as DelegateResult
 from addin.history import YearRecord
 from addin.rules import RuleTable, default_table
-from addin.tally import Tally
+from addin.tally import KIND_ORDER, Tally, parse_codes
 from addin import schema
 from addin import settings as settings_mod
 from addin.merge import FileOutcome, MergeOutcome, UnitVersion, confidence_text
 from addin.merge import state_of as _state_of
-from addin.models import Issue, Report, Severity, Target
+from addin.models import AwardKind, Issue, Report, Severity, Target
 from addin.schema import (
     ACTION_LABELS,
     ISSUE_COLUMNS,
@@ -447,7 +447,8 @@ def _log_row(outcome: FileOutcome, at: datetime) -> list[Any]:
 
 def master_sheets(content: MasterContent, outcome: MergeOutcome, files: list[FileOutcome],
                   extra_issues: list[tuple[str | None, Issue]], merged_at: datetime, *,
-                  unit: str | None, sheets: ListSheets = PROPOSALS) -> list[SheetData]:
+                  unit: str | None, sheets: ListSheets = PROPOSALS,
+                  catalogue: Catalogue | None = None) -> list[SheetData]:
     """The sheets a merge writes: DanhSach, Loi, NhatKy, and the clerk's sheets when missing.
 
     The CLI writes them into the file; an Excel button writes the same sheets into the open book.
@@ -512,7 +513,100 @@ def master_sheets(content: MasterContent, outcome: MergeOutcome, files: list[Fil
     aliases = SheetData(schema.ALIASES, schema.headers(schema.ALIAS_COLUMNS), [], widths=schema.widths(schema.ALIAS_COLUMNS),
                         only_if_missing=True)
     units = units_sheet([], only_if_missing=True)
-    return [listing, issues_sheet, log_sheet, aliases, units, *clerk_sheets(settings, content.initial_guests)]
+    printed = []
+    if sheets is PROPOSALS:  # the official list is written with DanhSach, never from DangKy
+        catalogue = catalogue or content.catalogue or catalogue_mod.default_catalogue()
+        printed.append(print_list_sheet(rows, settings, catalogue))
+    return [listing, *printed, issues_sheet, log_sheet, aliases, units,
+            *clerk_sheets(settings, content.initial_guests)]
+
+
+def _roman(n: int) -> str:
+    """n in Roman numerals (the numbering of a printed list's sections)."""
+    out = ""
+    for value, letters in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"),
+                           (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        while n >= value:
+            out += letters
+            n -= value
+    return out
+
+
+def _date_text(value: Any) -> str | None:
+    if isinstance(value, (date, datetime)):
+        return f"{value:%d/%m/%Y}"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return None if value in (None, "") else str(value)
+
+
+def print_list_sheet(rows: list[MasterRow], settings: settings_mod.Settings, catalogue: Catalogue) -> SheetData:
+    """DanhSachTrinhKy: the official list of proposals, as a council reads it and the leader signs it.
+
+    One section per award category (the catalogue's name, never its code), individuals first, then
+    by the catalogue's rank; within a section the people by unit, each unit under a line of its
+    name. A row proposing two awards is in both sections. Rows whose status is "Lỗi" are left out
+    (the note under the list says how many); statuses and issue texts stay on DanhSach.
+    """
+    groups: dict[tuple[Target, str, Any], dict[str, list[MasterRow]]] = {}
+    errors = unnamed = 0
+    for row in rows:
+        if row.status == STATUS_ERROR:
+            errors += 1
+            continue
+        target = Target.TAP_THE if row.is_collective else Target.CA_NHAN
+        codes = [(code, kind) for code, kind in parse_codes(row.ma) if code in catalogue]
+        if not codes:
+            unnamed += 1
+        unit = str(row.unit or row.src_unit or "(chưa rõ đơn vị)")
+        for code, kind in dict.fromkeys(codes):
+            groups.setdefault((target, code, kind), {}).setdefault(unit, []).append(row)
+
+    def order(key: tuple[Target, str, Any]) -> tuple:
+        target, code, kind = key
+        return (0 if target == Target.CA_NHAN else 1, catalogue[code].rank, code, KIND_ORDER[kind])
+
+    columns = schema.PRINT_LIST_COLUMNS
+    headers = schema.headers(columns)
+    collective_headers = [schema.PRINT_LIST_COLLECTIVE.get(c.key, c.header) for c in columns]
+    tables = []
+    for number, key in enumerate(sorted(groups, key=order), start=1):
+        target, code, kind = key
+        award = catalogue[code]
+        parts = [TARGET_LABELS[target]] if len(award.targets) > 1 else []
+        if kind != AwardKind.THUONG_XUYEN:
+            parts.append(catalogue_mod.KIND_LABELS[kind])
+        title = f"{_roman(number)}. {award.name.upper()}" + (f" ({', '.join(parts)})" if parts else "")
+        collective = target == Target.TAP_THE
+        table_rows: list[list[Any]] = []
+        headings = set()
+        stt = 0
+        for unit, people in groups[key].items():
+            headings.add(len(table_rows))
+            table_rows.append([f"{unit} ({len(people)})"])
+            for row in people:
+                stt += 1
+                note = row.tom_tat or (f"Sáng kiến: {row.ten_sang_kien}" if row.ten_sang_kien else None)
+                table_rows.append([stt, row.ho_ten, None if collective else _date_text(row.birth),
+                                   None if collective else row.chuc_vu, row.don_vi, note])
+        tables.append(PagedTable(title, collective_headers if collective else headers, table_rows, new_page=False,
+                                 headings=headings))
+    if not tables:
+        tables.append(PagedTable(None, headers, []))
+    people = sum(1 for r in rows if r.status != STATUS_ERROR)
+    proposals = sum(len(p) for g in groups.values() for p in g.values())
+    note = (f"Ghi chú: danh sách gồm {people} dòng có tình trạng OK hoặc Cảnh báo của trang {schema.LIST} "
+            f"({proposals} lượt đề nghị; một người đề nghị hai danh hiệu có tên ở cả hai mục); "
+            f"{errors} dòng còn lỗi chưa được ghi.")
+    if unnamed:
+        note += f" {unnamed} dòng chưa xác định được danh hiệu, hình thức (xem trang {schema.LIST}) chưa được ghi."
+    years = sorted({str(r.nam_hoc) for r in rows if r.nam_hoc})
+    return SheetData(
+        schema.PRINT_LIST, [], [], widths=schema.widths(columns), autofilter=False, wrap=True, notes=[note], pages=tables,
+        layout=official_layout(settings, schema.TITLE_PRINT_LIST,
+                               "Năm học " + ", ".join(years) if years else "(Tổng hợp từ hồ sơ các đơn vị)"),
+        print_columns=len(columns), decree_page_numbers=True,
+    )
 
 
 def units_sheet(entries: list[RegisterEntry], *, only_if_missing: bool = False) -> SheetData:
