@@ -15,21 +15,11 @@ _STATUS_LABELS = {"ok": "hợp lệ", "invalid": "có lỗi", "unreadable": "kh�
 _SEVERITY_LABELS = schema.SEVERITY_LABELS
 
 
-def _utf8_stdout() -> None:
-    # Windows consoles default to a legacy code page that cannot print Vietnamese.
-    for stream in (sys.stdout, sys.stderr):
-        if hasattr(stream, "reconfigure"):
-            try:
-                stream.reconfigure(encoding="utf-8")
-            except (ValueError, OSError):
-                pass
-
-
 @click.group(cls=cli_vi.Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="tdkt", message=cli_vi.VERSION_MESSAGE, help=cli_vi.VERSION_OPTION_HELP)
 def main() -> None:
     """tdkt: kiểm tra, gộp và tổng hợp hồ sơ thi đua, khen thưởng ngành giáo dục."""
-    _utf8_stdout()
+    # (the consoles' UTF-8 is set by cli_vi.Group.main before any command or usage error prints)
 
 
 def render_submission(s: Submission) -> list[str]:

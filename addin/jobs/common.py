@@ -231,6 +231,18 @@ def each_source(paths: Iterable[str], *, master: Path | None = None,
             progress(total, total, "")
 
 
+def beside_master(master: Path, inbox: Path, name: str) -> Path:
+    """A folder the job writes into beside the master, but never inside the inbox: the next merge
+    would read what is written there (marked copies, reminder drafts) as units' lists."""
+    out = master.parent / name
+    try:
+        if out.resolve().is_relative_to(inbox.resolve()):
+            return inbox.parent / name
+    except OSError:
+        pass
+    return out
+
+
 def own_file(master: Path, path: Path) -> str | None:
     """Why a file found among the sources is the master itself or one of its backups, if it is.
 

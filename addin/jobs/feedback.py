@@ -14,7 +14,7 @@ from addin.catalogue import Catalogue
 from addin.feedback import UnitFeedback, covering_text, locate, reply_message, units_with_problems
 from addin.inbox import SEP, Source, safe_filename
 from addin.ingest import read_submission
-from addin.jobs.common import JobReport, Progress, effective_catalogue, opened, sources_found
+from addin.jobs.common import JobReport, beside_master, Progress, effective_catalogue, opened, sources_found
 from addin.workbook.feedback_book import Problem, write_feedback_book
 from addin.workbook.masterbook import MasterContent, state_of
 from addin.workbook.reader import UnreadableFile
@@ -47,13 +47,7 @@ def inbox_folder(master: Path, setting: str | None) -> Path:
 
 def default_outbox(master: Path, inbox: Path) -> Path:
     """Beside the master, but never inside the inbox: the next merge would read the copies as lists."""
-    out = master.parent / OUTBOX
-    try:
-        if out.resolve().is_relative_to(inbox.resolve()):
-            return inbox.parent / OUTBOX
-    except OSError:
-        pass
-    return out
+    return beside_master(master, inbox, OUTBOX)
 
 
 def feedback_job(master: str | Path, sources: Iterable[str] = (), *, out: str | Path | None = None,

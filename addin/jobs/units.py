@@ -15,7 +15,7 @@ from typing import Any
 from addin import schema
 from addin.feedback import reminder_message, reminder_text
 from addin.inbox import safe_filename
-from addin.jobs.common import MASTER_UNUSABLE, JobReport, now_here, opened, save
+from addin.jobs.common import MASTER_UNUSABLE, JobReport, beside_master, now_here, opened, save
 from addin.jobs.feedback import default_outbox, inbox_folder
 from addin.models import Issue, Severity, Submission
 from addin.schema import LABEL_ACTIONS, LOG_INDEX
@@ -374,13 +374,7 @@ class RemindReport(JobReport):
 
 def reminders_outbox(master: Path, inbox: Path) -> Path:
     """Beside the master, never inside the inbox (the next merge would read it)."""
-    out = master.parent / REMINDERS
-    try:
-        if out.resolve().is_relative_to(inbox.resolve()):
-            return inbox.parent / REMINDERS
-    except OSError:
-        pass
-    return out
+    return beside_master(master, inbox, REMINDERS)
 
 
 def remind_job(master: str | Path, *, out: str | Path | None = None, now: datetime | None = None) -> RemindReport:
