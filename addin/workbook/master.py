@@ -1230,10 +1230,17 @@ class _Styles:
 
 
 def _remap_styles(sheet_xml: str, mapping: dict[int, int]) -> str:
+    if _is_identity(mapping):
+        return sheet_xml  # a master tdkt wrote maps every style to itself: no pass over the XML
     def cell(m: re.Match[str]) -> str:
         return f'{m.group(1)}="{mapping.get(int(m.group(2)), 0)}"'
 
     return re.sub(r'(?<=\s)(s|style)="(\d+)"', cell, sheet_xml)
+
+
+def _is_identity(mapping: dict[int, int]) -> bool:
+    """Whether a style mapping leaves every style of the new sheets where it is (all of them mapped, to themselves)."""
+    return all(k == v for k, v in mapping.items()) and set(mapping) == set(range(len(mapping)))
 
 
 def _transplant(master: Path, scratch: Path, out: Path, sheets: list[SheetData],
@@ -1321,7 +1328,8 @@ def _transplant(master: Path, scratch: Path, out: Path, sheets: list[SheetData],
         for name in order:
             if name in streams:
                 raw, body = streams[name]
-                raw.write_into(target, name, body, remap=lambda chunk: _remap_styles(chunk, mapping))
+                raw.write_into(target, name, body,
+                               remap=None if _is_identity(mapping) else (lambda chunk: _remap_styles(chunk, mapping)))
             elif name in parts:
                 target.writestr(name, parts[name])
 
