@@ -891,7 +891,9 @@ def _danhsach(master: Path) -> list[dict[str, Any]]:
     rows = pc.CalamineWorkbook.from_path(str(master)).get_sheet_by_name("DanhSach").to_python()
     head = next(i for i, r in enumerate(rows[:20]) if "Đơn vị đề nghị" in r and "Tệp nguồn" in r)
     names = [str(h) for h in rows[head]]
-    return [dict(zip(names, r)) for r in rows[head + 1:] if any(v not in ("", None) for v in r)]
+    # the table's rows are numbered; the signature block under it is not
+    return [dict(zip(names, r)) for r in rows[head + 1:]
+            if isinstance(r[0], (int, float)) and not isinstance(r[0], bool)]
 
 
 def measure_merge(variants: list[Variant], paths: list[Path], master: Path) -> dict[str, Any]:
