@@ -9,6 +9,7 @@ Each step reports done, skipped (with why) or failed; nothing here raises for th
 
 from __future__ import annotations
 
+import errno
 import importlib.metadata
 import importlib.util
 import os
@@ -159,6 +160,19 @@ def excel_installed() -> bool:
     return True
 
 
+def _why_not(exc: OSError) -> str:
+    """Why a folder could not be made, in Vietnamese (the system's own words are English on most PCs)."""
+    if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+        return "không tạo được thư mục ở đường dẫn này (ổ đĩa hoặc thư mục cha không có, hoặc không tạo được ở đó)"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "không có quyền ghi vào nơi này (thư mục hoặc ổ đĩa chỉ cho đọc)"
+    if exc.errno == errno.ENOSPC:
+        return "ổ đĩa đã đầy"
+    if exc.errno == errno.EEXIST:
+        return "đã có một tệp trùng tên với thư mục này"
+    return f"lỗi hệ thống số {exc.errno}"
+
+
 def setup_excel(folder: Path, *, addin: bool = False) -> list[Step]:
     """Every step of the set-up, in order, ending with the check of `doctor`."""
     folder = Path(folder)
@@ -168,7 +182,7 @@ def setup_excel(folder: Path, *, addin: bool = False) -> list[Step]:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / INBOX).mkdir(exist_ok=True)
     except OSError as exc:
-        return [Step(FAILED, f"Tạo thư mục {folder}", f"{exc.strerror or exc}. Chọn thư mục khác: tdkt setup-excel THƯ-MỤC")]
+        return [Step(FAILED, f"Tạo thư mục {folder}", f"{_why_not(exc)}. Chọn thư mục khác: tdkt setup-excel THƯ-MỤC")]
     if book.exists():
         steps.append(Step(DONE, f"Sổ tổng hợp {book}", "đã có sẵn, giữ nguyên dữ liệu"))
     else:
