@@ -66,6 +66,17 @@ def _register(report: JobReport, master: Path, catalogue: Catalogue) -> HistoryB
         return None
 
 
+def _with_register(report: JobReport, master: Path, *,
+                   must_exist: bool = True) -> tuple[MasterContent, HistoryBook, Catalogue] | None:
+    """The master's content, its register (LichSu, QuyDinh) and its catalogue; None with the report's failure."""
+    content = opened(report, master, must_exist=must_exist)
+    if content is None:
+        return None
+    catalogue = effective_catalogue(content)
+    hb = _register(report, master, catalogue)
+    return None if hb is None else (content, hb, catalogue)
+
+
 def append_history(report: HistoryReport, hb: HistoryBook, new: list[YearRecord], *, file: str,
                    catalogue: Catalogue, settings: Settings) -> AppendOutcome | None:
     """Append new records to the register read (hb); the register to write, or None when nothing changed."""
@@ -86,13 +97,10 @@ def record_job(master: str | Path, *, year: str | None = None, decision: str | N
     """Append a finished round's approved results (DanhSach rows not marked Lỗi) to the register LichSu."""
     master = Path(master)
     report = HistoryReport(str(master))
-    content = opened(report, master)
-    if content is None:
+    found = _with_register(report, master)
+    if found is None:
         return report
-    catalogue = effective_catalogue(content)
-    hb = _register(report, master, catalogue)
-    if hb is None:
-        return report
+    content, hb, catalogue = found
     if not content.rows:
         report.fail(MASTER_UNUSABLE, f"Trang {schema.LIST} của sổ \"{master.name}\" chưa có dòng nào: hãy gộp hồ sơ "
                                      "trước (tdkt merge).")
@@ -129,13 +137,10 @@ def import_history_job(master: str | Path, sources: list[str], *, year: str | No
         if years is None:
             return report
         year = years[0]
-    content = opened(report, master, must_exist=False)
-    if content is None:
+    found = _with_register(report, master, must_exist=False)
+    if found is None:
         return report
-    catalogue = effective_catalogue(content)
-    hb = _register(report, master, catalogue)
-    if hb is None:
-        return report
+    content, hb, catalogue = found
     at = now_here(now)
     new: list[YearRecord] = []
     for found in each_source(sources, master=master, progress=progress):
@@ -247,12 +252,10 @@ def check_job(master: str | Path, paths: list[str], *, keep_backups: int = 10, p
     """What the button "Kiểm tra hồ sơ" does, on a master file: check the paths, write the report into KiemTra."""
     master = Path(master)
     report = CheckReport(str(master))
-    content = opened(report, master)
-    if content is None:
+    found = _with_register(report, master)
+    if found is None:
         return report
-    history = _register(report, master, effective_catalogue(content))
-    if history is None:
-        return report
+    content, history, _ = found
     report = check_content(content, paths, master=master, history=history, folder=", ".join(paths),
                            progress=progress, today=today)
     return save(report, master, report.sheets, keep_backups)
