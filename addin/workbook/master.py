@@ -698,7 +698,8 @@ def _write_pages(ws: Any, formats: dict[str, Any], sheet: SheetData, width: int)
                 ws.write_string(row, c, str(value), formats[fmt])
 
     for t, table in enumerate(sheet.pages):
-        header_h = row_height(table.headers, widths)
+        # bold header words are wider than the body's: measured as if the columns were narrower
+        header_h = row_height(table.headers, [w * 0.85 for w in widths])
         title_h = FRAME_ROW_PT + 4 if table.title else 0
         across = [sum(widths[:width])]
         heights = [row_height(v[:1], across) if i in table.headings else row_height(v, widths)
