@@ -21,7 +21,7 @@ from addin.schema import PROPOSALS, REGISTRATIONS, ListSheets
 from addin.settings import Settings
 from addin.validate import validate_file
 from addin.workbook.master import SheetData, writes_master
-from addin.workbook.masterbook import MasterContent, master_sheets, state_of
+from addin.workbook.masterbook import MasterContent, master_sheets, state_of, written_sheet_names
 
 
 @dataclass
@@ -90,7 +90,7 @@ def merge_job(master: str | Path, sources: list[str], *, unit: str | None = None
         content.settings = initial_settings
     content.initial_guests = initial_guests or []
     report = merge_content(master, content, sources, merged_at=now_here(now), progress=progress,
-                           catalogue=catalogue, unit=unit)
+                           catalogue=catalogue, unit=unit, always_sheets=False)
     if not report.sources_read:
         report.fail(NO_SPREADSHEET, nothing_found(sources).message)
     if report.failure is not None or not report.changed:
@@ -100,11 +100,13 @@ def merge_job(master: str | Path, sources: list[str], *, unit: str | None = None
 
 def merge_content(master: Path, content: MasterContent, sources: list[str], *, merged_at: datetime,
                   progress: Progress | None = None, catalogue: Catalogue | None = None,
-                  sheets: ListSheets = PROPOSALS, unit: str | None = None) -> MergeReport:
+                  sheets: ListSheets = PROPOSALS, unit: str | None = None, always_sheets: bool = True) -> MergeReport:
     """Merge the sources into a master's content read already (from the file, or from the open book).
 
     Writes nothing: the report's `sheets` are what the CLI writes into the file and a button
-    into the open book.
+    into the open book. With always_sheets=False a merge that changes nothing (`changed` False)
+    makes no sheets: the CLI then leaves the file alone, and building the sheets of a large
+    master (its printed list above all) would be the most of an unchanged re-merge's time.
     """
     report = MergeReport(str(master))
     catalogue = effective_catalogue(content, catalogue)
@@ -145,13 +147,14 @@ def merge_content(master: Path, content: MasterContent, sources: list[str], *, m
     report.files = ignored + decided
     checks = registration_checks(content, catalogue) if sheets is PROPOSALS else []
     report.outcome = assemble(state, checks)
-    extra = [(None, issue) for issue in report.rejected_issues]
-    report.sheets = master_sheets(content, report.outcome, report.files, extra, merged_at, unit=unit, sheets=sheets,
-                                  catalogue=catalogue)
     report.changed = (any(f.action in ("added", "replaced", "rejected") for f in report.files)
                       or (unit is not None and unit != content.unit)
-                      or not {s.name for s in report.sheets} <= set(content.sheet_names)
+                      or not set(written_sheet_names(sheets)) <= set(content.sheet_names)
                       or _held(report.outcome.rows, zip(report.outcome.issue_units, report.outcome.issues)) != held)
+    if report.changed or always_sheets:
+        extra = [(None, issue) for issue in report.rejected_issues]
+        report.sheets = master_sheets(content, report.outcome, report.files, extra, merged_at, unit=unit,
+                                      sheets=sheets, catalogue=catalogue)
     return report
 
 

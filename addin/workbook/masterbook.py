@@ -521,6 +521,13 @@ def master_sheets(content: MasterContent, outcome: MergeOutcome, files: list[Fil
             *clerk_sheets(settings, content.initial_guests)]
 
 
+def written_sheet_names(sheets: ListSheets = PROPOSALS) -> list[str]:
+    """The names of the sheets `master_sheets` makes (a test keeps the two in step)."""
+    printed = [schema.PRINT_LIST] if sheets is PROPOSALS else []
+    return [sheets.rows, *printed, sheets.issues, sheets.log, schema.ALIASES, schema.UNITS,
+            schema.SETTINGS, schema.GUESTS, schema.CATALOGUE]
+
+
 def _roman(n: int) -> str:
     """n in Roman numerals (the numbering of a printed list's sections)."""
     out = ""
