@@ -311,16 +311,37 @@ def _read_list(listing: list[list[Any]] | None, headers: dict[str, str],
     shape.headers = {k: header[i] for i, k in columns.items()}
     shape.deleted = {k for k in schema.LIST_DELETABLE if k not in mapped}
     shape.extra_headers = [header[i] if i < len(header) else "" for i in extra_at]
+    # A master tdkt wrote has our columns in our order: each row is then one comprehension. Equal
+    # texts become one string object (units, positions, awards, files repeat on every row: a third
+    # less memory on a large master), and the few distinct times are made aware once each.
+    same = {}
+    moments = {}
+    n = len(LIST_KEYS)
+    identity = all(columns.get(i) == k for i, k in enumerate(LIST_KEYS))
+    pairs = [(i, LIST_INDEX[at]) for i, at in columns.items()]
+    at_nam_sinh, at_src_row, at_ngay_sinh = LIST_INDEX["nam_sinh"], LIST_INDEX["src_row"], LIST_INDEX["ngay_sinh"]
+    at_sent, at_merged = LIST_INDEX["sent_at"], LIST_INDEX["merged_at"]
     for r in numbered:
         raw = listing[r]
-        row = MasterRow.blank()
-        for i, at in columns.items():
-            if i < len(raw):
-                row[LIST_INDEX[at]] = _value(raw[i])
-        row.nam_sinh, row.src_row = _as_int(row.nam_sinh), _as_int(row.src_row)
-        if isinstance(row.ngay_sinh, datetime):
-            row.ngay_sinh = row.ngay_sinh.date()
-        row.sent_at, row.merged_at = _moment(row.sent_at), _moment(row.merged_at)
+        listing[r] = []  # its values now live in the row (the notes below skip numbered rows)
+        if identity and len(raw) >= n:
+            row = MasterRow([None if v == "" else same.setdefault(v, v) if type(v) is str else v for v in raw[:n]])
+        else:
+            row = MasterRow.blank()
+            for i, at in pairs:
+                if i < len(raw):
+                    v = raw[i]
+                    row[at] = None if v == "" else same.setdefault(v, v) if type(v) is str else v
+        row[at_nam_sinh], row[at_src_row] = _as_int(row[at_nam_sinh]), _as_int(row[at_src_row])
+        if isinstance(row[at_ngay_sinh], datetime):
+            row[at_ngay_sinh] = row[at_ngay_sinh].date()
+        for at in (at_sent, at_merged):
+            v = row[at]
+            if v is not None:
+                aware = moments.get(v)
+                if aware is None:
+                    aware = moments[v] = _moment(v)
+                row[at] = aware
         rows.append(row)
         key = provenance(row)
         shape.statuses[key] = (row.status, row.status_text)
