@@ -1321,9 +1321,9 @@ def _copy_raw(source: BinaryIO, info: zipfile.ZipInfo, target: zipfile.ZipFile) 
     """
     source.seek(info.header_offset)
     head = source.read(_LOCAL_HEADER.size)
-    if len(head) != _LOCAL_HEADER.size or head[:4] != b"PK\x03\x04":
+    signature, name_length, extra_length = _LOCAL_HEADER.unpack(head) if len(head) == _LOCAL_HEADER.size else (b"", 0, 0)
+    if signature != b"PK\x03\x04":
         raise zipfile.BadZipFile(f"Bad local file header of {info.filename!r}")
-    signature, name_length, extra_length = _LOCAL_HEADER.unpack(head)
     source.seek(info.header_offset + _LOCAL_HEADER.size + name_length + extra_length)
     entry = zipfile.ZipInfo(info.filename, date_time=info.date_time)
     entry.compress_type = info.compress_type
