@@ -216,6 +216,32 @@ def test_delegates_button_reads_the_guest_list_from_the_book(master: Path):
     assert "đại biểu" in alert_text(book)
 
 
+def test_the_buttons_read_only_the_sheets_their_job_uses(master: Path, monkeypatch: pytest.MonkeyPatch):
+    """One range read per sheet the job uses: Loi, NhatKy, DangKy... of a big book are not read for a tally."""
+    from addin.excel import buttons as module
+
+    _merged(master)
+    asked: list[str] = []
+    real = module.sheet_values
+
+    def recording(book: Any, name: str) -> Any:
+        asked.append(name)
+        return real(book, name)
+
+    monkeypatch.setattr(module, "sheet_values", recording)
+    read = {}
+    for button in (buttons.make_tally, buttons.choose_delegates, buttons.submission_status):
+        asked.clear()
+        button(open_book(master))
+        read[button.__name__] = set(asked)
+    assert read["make_tally"] == {"DanhSach", "CauHinh", "DanhMuc"}
+    assert read["choose_delegates"] == {"DanhSach", "CauHinh", "DanhMuc", "KhachMoi"}
+    assert read["submission_status"] == {"DanhSach", "Loi", "NhatKy", "CauHinh", "BiDanh", "DonVi"}
+    asked.clear()
+    buttons.merge_submissions(open_book(master))  # a merge still reads everything it keeps
+    assert {"DanhSach", "Loi", "NhatKy", "DangKy", "KhachMoi", "BiDanh", "DonVi"} <= set(asked)
+
+
 def _merged(master: Path) -> None:
     """Merge the inbox into the master file by the CLI's job, run beside it as a clerk would."""
     cwd = os.getcwd()

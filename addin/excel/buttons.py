@@ -31,7 +31,7 @@ from addin.excel.layout import PDF_DEFAULT, PDF_SHEET_CELL
 from addin.excel.render import sheet_of, write_sheet
 from addin.models import Severity
 from addin.schema import PROPOSALS, REGISTRATIONS, ListSheets
-from addin.workbook.masterbook import MasterContent, content_from_sheets, history_from_sheets
+from addin.workbook.masterbook import MasterContent, Need, content_from_sheets, history_from_sheets
 from addin.workbook.reader import UnreadableFile
 
 TITLE = "tdkt - Thi đua, khen thưởng"
@@ -166,13 +166,15 @@ def sheet_reader(book: Any) -> Callable[[str], list[list[Any]] | None]:
 
 
 def read_content(book: Any, sheets: ListSheets = PROPOSALS,
-                 reader: Callable[[str], list[list[Any]] | None] | None = None) -> MasterContent:
+                 reader: Callable[[str], list[list[Any]] | None] | None = None,
+                 need: Need | None = None) -> MasterContent:
     """The master's content as the open book holds it now, the clerk's unsaved edits included.
 
-    `sheets`: the list read (DanhSach, or DangKy for registrations), as read_master's.
+    `sheets`: the list read (DanhSach, or DangKy for registrations), as read_master's; `need`: what
+    the button's job uses (None: everything), the only sheets whose ranges are read.
     """
     try:
-        return content_from_sheets(reader or sheet_reader(book), sheets)
+        return content_from_sheets(reader or sheet_reader(book), sheets, need)
     except UnreadableFile as exc:  # a column tdkt needs was deleted or renamed past recognition
         raise ButtonError(str(exc)) from None
 
@@ -231,7 +233,7 @@ def check_submissions(book: Any, status: StatusBar) -> str:
     rule set of the dossier's date (QuyDinh), as `tdkt validate --history MASTER` does.
     """
     reader = sheet_reader(book)
-    content = read_content(book, reader=reader)
+    content = read_content(book, reader=reader, need=jobs.CHECK_NEED)
     folder = inbox_folder(book, content)
     master = master_path(book)
     with _in_folder(master.parent):
@@ -295,7 +297,7 @@ def send_feedback(book: Any, status: StatusBar) -> str:
     DanhSach, Loi and NhatKy; the units' files are found in the inbox folder of CauHinh. Nothing is
     written into the book: the files go into the outbox folder (tra-lai) beside it.
     """
-    content = read_content(book)
+    content = read_content(book, need=jobs.FEEDBACK_NEED)
     master = master_path(book)
     if not content.rows and not content.log:
         raise ButtonError("Trang DanhSach chưa có dòng nào: hãy bấm \"Gộp hồ sơ các đơn vị\" trước.")
@@ -339,7 +341,7 @@ def submission_status(book: Any, status: StatusBar) -> str:
     The same work as `tdkt status MASTER` (addin.jobs.status_content) on the open book; a unit's
     feedback is seen in the outbox folder beside the book.
     """
-    content = read_content(book)
+    content = read_content(book, need=jobs.STATUS_NEED)
     master = master_path(book)
     outbox = jobs.default_outbox(master, jobs.inbox_folder(master, content.settings.inbox))
     report = jobs.status_content(content, master=master, outbox=outbox)
@@ -374,7 +376,7 @@ def remind_units(book: Any, status: StatusBar) -> str:
     The same work as `tdkt remind MASTER` (addin.jobs.remind_content) on the open book; nothing is
     written into the book.
     """
-    content = read_content(book)
+    content = read_content(book, need=jobs.STATUS_NEED)
     master = master_path(book)
     out = jobs.reminders_outbox(master, jobs.inbox_folder(master, content.settings.inbox))
     report = jobs.remind_content(content, master=master, out=out)
@@ -483,7 +485,7 @@ def record_results(book: Any, status: StatusBar) -> str:
 @button("lập biểu tổng hợp")
 def make_tally(book: Any, status: StatusBar) -> str:
     """Lập biểu tổng hợp: count DanhSach by award category and unit into sheet TongHop."""
-    content = read_content(book)
+    content = read_content(book, need=jobs.TALLY_NEED)
     if not content.rows:
         raise ButtonError(f"Trang {schema.LIST} chưa có dòng nào: hãy bấm \"Gộp hồ sơ các đơn vị\" trước.")
     report = jobs.tally_content(content, master=master_path(book))
@@ -519,7 +521,7 @@ def _tally_chart(sheet: Any, grid: Any, units: int, categories: int) -> None:
 @button("lập danh sách đại biểu")
 def choose_delegates(book: Any, status: StatusBar) -> str:
     """Lập danh sách đại biểu: choose the conference delegates into sheet DaiBieu."""
-    content = read_content(book)
+    content = read_content(book, need=jobs.DELEGATES_NEED)
     if not content.rows:
         raise ButtonError(f"Trang {schema.LIST} chưa có dòng nào: hãy bấm \"Gộp hồ sơ các đơn vị\" trước.")
     report = jobs.delegates_content(content, master=master_path(book))

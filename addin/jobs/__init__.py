@@ -17,8 +17,9 @@ from addin.jobs.common import (
     own_file,
     sources_found,
 )
-from addin.jobs.feedback import FeedbackReport, default_outbox, feedback_content, feedback_job, inbox_folder
+from addin.jobs.feedback import FEEDBACK_NEED, FeedbackReport, default_outbox, feedback_content, feedback_job, inbox_folder
 from addin.jobs.history import (
+    CHECK_NEED,
     HistoryReport,
     CheckReport,
     append_history,
@@ -39,9 +40,19 @@ from addin.jobs.merge import (
     register_job,
     registration_checks,
 )
-from addin.jobs.printed import DelegatesReport, TallyReport, delegates_content, delegates_job, tally_content, tally_job
+from addin.jobs.printed import (
+    DELEGATES_NEED,
+    TALLY_NEED,
+    DelegatesReport,
+    TallyReport,
+    delegates_content,
+    delegates_job,
+    tally_content,
+    tally_job,
+)
 from addin.jobs.validate import validate_paths
 from addin.jobs.units import (
+    STATUS_NEED,
     RemindReport,
     StatusReport,
     UnitsReport,
@@ -64,4 +75,5 @@ __all__ = [
     "tally_content", "tally_job", "validate_job", "validate_paths",
     "RemindReport", "StatusReport", "UnitsReport", "place_unit", "remind_content", "remind_job", "reminders_outbox",
     "status_content", "status_job", "units_content", "units_job",
+    "CHECK_NEED", "DELEGATES_NEED", "FEEDBACK_NEED", "STATUS_NEED", "TALLY_NEED",
 ]

@@ -17,7 +17,7 @@ from addin.models import Issue, Severity
 from addin.schema import PROPOSALS, ListSheets, MasterRow
 from addin.text import find_school_year, parse_school_year
 from addin.workbook.master import MasterLocked, SheetData, backup_dir, master_identity, write_sheets
-from addin.workbook.masterbook import MasterContent, read_master
+from addin.workbook.masterbook import MasterContent, Need, read_master
 from addin.workbook.reader import UnreadableFile, read_workbook
 
 Progress = Callable[[int, int, str], None]
@@ -76,13 +76,16 @@ def effective_catalogue(content: MasterContent | None, catalogue: Catalogue | No
 
 
 def opened(report: JobReport, master: Path, *, must_exist: bool = True,
-           sheets: ListSheets = PROPOSALS) -> MasterContent | None:
-    """The master's content (`sheets`: the list read as its rows), or None with the report's failure saying why."""
+           sheets: ListSheets = PROPOSALS, need: Need | None = None) -> MasterContent | None:
+    """The master's content (`sheets`: the list read as its rows), or None with the report's failure saying why.
+
+    `need`: what the job uses of it (None: everything), all that is read.
+    """
     if must_exist and not master.exists():
         content, why = None, f"Chưa có sổ tổng hợp \"{master}\": hãy gộp hồ sơ trước (tdkt merge)."
     else:
         try:
-            content, why = read_master(master, sheets), None
+            content, why = read_master(master, sheets, need), None
         except UnreadableFile as exc:
             content, why = None, str(exc)
     if content is not None and (why := swapped_arguments(master, content)):

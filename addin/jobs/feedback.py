@@ -16,10 +16,12 @@ from addin.inbox import SEP, Source, safe_filename
 from addin.ingest import read_submission
 from addin.jobs.common import JobReport, beside_master, Progress, effective_catalogue, opened, sources_found
 from addin.workbook.feedback_book import Problem, write_feedback_book
-from addin.workbook.masterbook import MasterContent, state_of
+from addin.workbook.masterbook import MasterContent, Need, state_of
 from addin.workbook.reader import UnreadableFile
 
 OUTBOX = "tra-lai"
+# What feedback_content uses of a master (DangKy and KhachMoi are not read).
+FEEDBACK_NEED = Need({"rows", "issues", "log", "settings", "aliases", "register", "catalogue"})
 
 
 @dataclass
@@ -55,7 +57,7 @@ def feedback_job(master: str | Path, sources: Iterable[str] = (), *, out: str | 
     """Write the feedback workbook, covering text and reply draft of every unit with problems."""
     master = Path(master)
     report = FeedbackReport(str(master))
-    content = opened(report, master)
+    content = opened(report, master, need=FEEDBACK_NEED)
     if content is None:
         return report
     inbox = inbox_folder(master, content.settings.inbox)

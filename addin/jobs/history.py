@@ -28,7 +28,18 @@ from addin.jobs.validate import validate_paths
 from addin.models import Issue, Nominee, Report, Submission
 from addin.rules import check_submission
 from addin.settings import Settings
-from addin.workbook.masterbook import HistoryBook, MasterContent, check_sheet, clerk_sheets, history_sheets, read_history
+from addin.workbook.masterbook import (
+    HistoryBook,
+    MasterContent,
+    Need,
+    check_sheet,
+    clerk_sheets,
+    history_sheets,
+    read_history,
+)
+
+# What the check of an inbox uses of a master beside its register: the catalogue and, for the button, the inbox.
+CHECK_NEED = Need({"settings", "catalogue"})
 from addin.workbook.master import writes_master
 from addin.workbook.reader import UnreadableFile
 
@@ -66,10 +77,11 @@ def _register(report: JobReport, master: Path, catalogue: Catalogue) -> HistoryB
         return None
 
 
-def _with_register(report: JobReport, master: Path, *,
-                   must_exist: bool = True) -> tuple[MasterContent, HistoryBook, Catalogue] | None:
-    """The master's content, its register (LichSu, QuyDinh) and its catalogue; None with the report's failure."""
-    content = opened(report, master, must_exist=must_exist)
+def _with_register(report: JobReport, master: Path, *, must_exist: bool = True,
+                   need: Need | None = None) -> tuple[MasterContent, HistoryBook, Catalogue] | None:
+    """The master's content (`need`: what is read of it), its register (LichSu, QuyDinh) and its catalogue;
+    None with the report's failure."""
+    content = opened(report, master, must_exist=must_exist, need=need)
     if content is None:
         return None
     catalogue = effective_catalogue(content)
@@ -185,7 +197,7 @@ def validate_job(paths: list[str], *, history: str | Path | None = None, members
     if not master.exists():
         return validate_paths(paths, progress=progress), \
             f"Không có sổ tổng hợp \"{master}\" để đối chiếu lịch sử khen thưởng."
-    content = opened(probe, master)
+    content = opened(probe, master, need=CHECK_NEED)
     catalogue = effective_catalogue(content)
     hb = _register(probe, master, catalogue) if content is not None else None
     report = validate_paths(paths, catalogue=catalogue, progress=progress)
@@ -252,7 +264,7 @@ def check_job(master: str | Path, paths: list[str], *, keep_backups: int = 10, p
     """What the button "Kiểm tra hồ sơ" does, on a master file: check the paths, write the report into KiemTra."""
     master = Path(master)
     report = CheckReport(str(master))
-    found = _with_register(report, master)
+    found = _with_register(report, master, need=CHECK_NEED)
     if found is None:
         return report
     content, history, _ = found

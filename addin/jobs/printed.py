@@ -12,7 +12,21 @@ from addin.catalogue import Catalogue
 from addin.jobs.common import MASTER_UNUSABLE, JobReport, checked_years, effective_catalogue, held_school_years, opened, save
 from addin.tally import Tally, tally
 from addin.workbook.master import writes_master
-from addin.workbook.masterbook import MasterContent, clerk_sheets, delegate_notes_sheet, delegates_sheet, tally_sheet
+from addin.workbook.masterbook import (
+    MasterContent,
+    Need,
+    clerk_sheets,
+    delegate_notes_sheet,
+    delegates_sheet,
+    tally_sheet,
+)
+
+# What tally_content and delegates_content use of a master: only this is read (the CLI's file, a button's book).
+TALLY_NEED = Need({"rows", "settings", "catalogue"}, columns={"unit", "src_unit", "nam_hoc", "status", "target", "ma"})
+TALLY_WITH_REGISTRATIONS_NEED = Need(TALLY_NEED.parts | {"registrations"}, TALLY_NEED.columns)
+DELEGATES_NEED = Need({"rows", "settings", "catalogue", "guests"},
+                      columns={"unit", "ho_ten", "target", "ngay_sinh", "nam_sinh", "gioi_tinh", "dan_toc", "chuc_vu",
+                               "don_vi", "de_nghi", "ma", "ghi_chu", "status"})
 
 
 @dataclass
@@ -36,7 +50,7 @@ def tally_job(master: str | Path, *, years: list[str] | None = None, include_emp
     """
     master = Path(master)
     report = TallyReport(str(master))
-    content = opened(report, master)
+    content = opened(report, master, need=TALLY_WITH_REGISTRATIONS_NEED if with_registrations else TALLY_NEED)
     if content is None:
         return report
     report = tally_content(content, master=master, years=years, include_empty=include_empty, catalogue=catalogue,
@@ -89,7 +103,7 @@ def delegates_job(master: str | Path, *, seats: int | None = None, guest_share: 
     """Choose the conference delegates from DanhSach and KhachMoi, and write the DaiBieu sheet."""
     master = Path(master)
     report = DelegatesReport(str(master))
-    content = opened(report, master)
+    content = opened(report, master, need=DELEGATES_NEED)
     if content is None:
         return report
     report = delegates_content(content, master=master, seats=seats, guest_share=guest_share, catalogue=catalogue)

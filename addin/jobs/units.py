@@ -23,6 +23,7 @@ from addin.text import clean
 from addin.units import Aliases, RegisterEntry, UnitRegister, merged_register, register_from_grid, unit_key
 from addin.workbook.masterbook import (
     MasterContent,
+    Need,
     clerk_sheets,
     state_of,
     submission_status_sheet,
@@ -31,6 +32,9 @@ from addin.workbook.masterbook import (
 from addin.workbook.reader import UnreadableFile, read_workbook
 
 UNREGISTERED = "unit-unregistered"
+# What status_content and remind_content use of a master (DangKy, KhachMoi, DanhMuc are not read).
+STATUS_NEED = Need({"rows", "issues", "log", "settings", "aliases", "register"})
+UNITS_NEED = Need({"register", "settings"})  # units_content's
 REMINDERS = "nhac-nop"  # the reminders' folder beside the master
 MAX_CLOSEST = 3
 
@@ -148,7 +152,7 @@ def units_job(master: str | Path, source: str | Path | None = None, *, keep_back
     """Print the register DonVi, or fill it from the office's list (MASTER created when missing)."""
     master = Path(master)
     report = UnitsReport(str(master))
-    content = opened(report, master, must_exist=source is None)
+    content = opened(report, master, must_exist=source is None, need=UNITS_NEED)
     if content is None:
         return report
     if source is None:
@@ -231,7 +235,7 @@ def status_job(master: str | Path, *, now: datetime | None = None, keep_backups:
     """Who has sent and who has not, against DonVi and "Hạn nộp"; written into TinhHinhNop."""
     master = Path(master)
     report = StatusReport(str(master))
-    content = opened(report, master)
+    content = opened(report, master, need=STATUS_NEED)
     if content is None:
         return report
     outbox = default_outbox(master, inbox_folder(master, content.settings.inbox))
@@ -381,7 +385,7 @@ def remind_job(master: str | Path, *, out: str | Path | None = None, now: dateti
     """Write a reminder .eml draft for every register unit that has not sent; name those without an address."""
     master = Path(master)
     report = RemindReport(str(master))
-    content = opened(report, master)
+    content = opened(report, master, need=STATUS_NEED)
     if content is None:
         return report
     inbox = inbox_folder(master, content.settings.inbox)

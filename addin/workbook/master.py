@@ -22,6 +22,7 @@ import re
 import shutil
 import socket
 import stat
+import struct
 import sys
 import tempfile
 import textwrap
@@ -33,7 +34,8 @@ from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from collections.abc import MutableMapping
+from typing import Any, BinaryIO, Callable, Iterable, Iterator
 from xml.sax.saxutils import escape
 
 import xlsxwriter
@@ -1244,12 +1246,112 @@ def _is_identity(mapping: dict[int, int]) -> bool:
     return all(k == v for k, v in mapping.items()) and set(mapping) == set(range(len(mapping)))
 
 
+class _Parts(MutableMapping):
+    """The parts of the master's package by name, as _transplant changes them.
+
+    A part of the old master is read (decompressed) only when asked for: the big sheets the job
+    does not touch are never read, and the sheets it replaces are not read either. `changed`
+    holds the parts set anew; every other part left is the old one, copied as it is (kept()).
+    """
+
+    def __init__(self, old: zipfile.ZipFile):
+        self._zip = old
+        self._old: dict[str, zipfile.ZipInfo] = {}
+        for info in old.infolist():
+            if not info.is_dir():
+                self._old.setdefault(info.filename, info)  # a name twice (a damaged package): the first
+        self._read: dict[str, bytes] = {}
+        self._gone: set[str] = set()
+        self.changed: dict[str, bytes] = {}
+
+    def kept(self, name: str) -> zipfile.ZipInfo | None:
+        """The old part's entry when the package still has it unchanged, else None."""
+        if name in self.changed or name in self._gone:
+            return None
+        return self._old.get(name)
+
+    def __getitem__(self, name: str) -> bytes:
+        if name in self.changed:
+            return self.changed[name]
+        info = self.kept(name)
+        if info is None:
+            raise KeyError(name)
+        if name not in self._read:
+            self._read[name] = self._zip.read(info)
+        return self._read[name]
+
+    def __setitem__(self, name: str, data: bytes) -> None:
+        self.changed[name] = data
+        self._gone.discard(name)
+
+    def __delitem__(self, name: str) -> None:
+        if name not in self:
+            raise KeyError(name)
+        self.changed.pop(name, None)
+        self._gone.add(name)
+
+    def discard(self, name: str) -> None:
+        """Drop a part, unread (MutableMapping.pop would read it to return it)."""
+        self.changed.pop(name, None)
+        self._gone.add(name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.changed or (name in self._old and name not in self._gone)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from (name for name in self._old if name in self)
+        yield from (name for name in self.changed if name not in self._old)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+_LOCAL_HEADER = struct.Struct("<4s22xHH")  # signature, ... file name length, extra field length
+_DATA_DESCRIPTOR = 0x08  # general purpose flag: CRC and sizes follow the data
+
+
+def _copy_raw(source: BinaryIO, info: zipfile.ZipInfo, target: zipfile.ZipFile) -> None:
+    """Copy one entry of another zip (`source`: its file, `info`: its entry) into `target`, as it is compressed.
+
+    Nothing is decompressed or recompressed, and the data goes through in chunks, never whole in
+    memory. Python's zipfile has no public raw copy: the local header is made by
+    ZipInfo.FileHeader (its public use), with the CRC and sizes of the source's central
+    directory in it (so no data descriptor, even when the source had one); zipfile's close writes
+    the central directory entry, zip64 where sizes or offset need it, as for every entry it writes.
+    """
+    source.seek(info.header_offset)
+    head = source.read(_LOCAL_HEADER.size)
+    signature, name_length, extra_length = _LOCAL_HEADER.unpack(head) if len(head) == _LOCAL_HEADER.size else (b"", 0, 0)
+    if signature != b"PK\x03\x04":
+        raise zipfile.BadZipFile(f"Bad local file header of {info.filename!r}")
+    source.seek(info.header_offset + _LOCAL_HEADER.size + name_length + extra_length)
+    entry = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+    entry.compress_type = info.compress_type
+    entry.flag_bits = info.flag_bits & ~_DATA_DESCRIPTOR
+    entry.CRC, entry.compress_size, entry.file_size = info.CRC, info.compress_size, info.file_size
+    entry.create_system, entry.external_attr = info.create_system, info.external_attr
+    zip64 = max(info.file_size, info.compress_size) > zipfile.ZIP64_LIMIT
+    entry.header_offset = target.fp.tell()
+    target.fp.write(entry.FileHeader(zip64))
+    left = info.compress_size
+    while left:
+        chunk = source.read(min(left, 1 << 20))
+        if not chunk:
+            raise zipfile.BadZipFile(f"Truncated data of {info.filename!r}")
+        target.fp.write(chunk)
+        left -= len(chunk)
+    target.filelist.append(entry)
+    target.NameToInfo[entry.filename] = entry
+    target.start_dir = target.fp.tell()  # where close() writes the central directory
+
+
 def _transplant(master: Path, scratch: Path, out: Path, sheets: list[SheetData],
                 raws: dict[str, "_RawRows"] | None = None, *, identity: bool = False) -> None:
     raws = raws or {}
     streams: dict[str, tuple[_RawRows, str]] = {}  # part -> (its data rows, its frame XML)
-    with zipfile.ZipFile(master) as old, zipfile.ZipFile(scratch) as new:
-        parts = {info.filename: old.read(info) for info in old.infolist() if not info.is_dir()}
+    with zipfile.ZipFile(master) as old, zipfile.ZipFile(scratch) as new, master.open("rb") as source, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=_LEVEL) as target:
+        parts = _Parts(old)
         wb_xml = parts["xl/workbook.xml"].decode("utf-8")
         rels_xml = parts["xl/_rels/workbook.xml.rels"].decode("utf-8")
         ct_xml = parts["[Content_Types].xml"].decode("utf-8")
@@ -1284,7 +1386,7 @@ def _transplant(master: Path, scratch: Path, out: Path, sheets: list[SheetData],
                 part = existing[sheet.name]
                 # The old version's drawings (an earlier chart) go with it.
                 for stale in _related_closure(parts, part):
-                    parts.pop(stale, None)
+                    parts.discard(stale)
                     ct_xml = re.sub(rf'<Override\b[^>]*PartName="/{re.escape(stale)}"[^>]*/>', "", ct_xml)
             else:
                 n = 1
@@ -1315,7 +1417,7 @@ def _transplant(master: Path, scratch: Path, out: Path, sheets: list[SheetData],
         # A stale calculation chain that names cells of a replaced sheet makes Excel "repair"
         # the file; Excel rebuilds the chain by itself when it is missing.
         if "xl/calcChain.xml" in parts:
-            parts.pop("xl/calcChain.xml")
+            parts.discard("xl/calcChain.xml")
             rels_xml = re.sub(r'<Relationship\b[^>]*Target="calcChain.xml"[^>]*/>', "", rels_xml)
             ct_xml = re.sub(r'<Override\b[^>]*PartName="/xl/calcChain.xml"[^>]*/>', "", ct_xml)
         parts["xl/workbook.xml"] = wb_xml.encode("utf-8")
@@ -1323,15 +1425,14 @@ def _transplant(master: Path, scratch: Path, out: Path, sheets: list[SheetData],
         parts["[Content_Types].xml"] = ct_xml.encode("utf-8")
         if identity:
             _ensure_identity(parts)
-        order = [i.filename for i in old.infolist() if not i.is_dir()]
-        order += [name for name in parts if name not in order]
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=_LEVEL) as target:
-        for name in order:
+        for name in parts:  # the old parts in their order, then the new ones
             if name in streams:
                 raw, body = streams[name]
                 raw.write_into(target, name, body,
                                remap=None if _is_identity(mapping) else (lambda chunk: _remap_styles(chunk, mapping)))
-            elif name in parts:
+            elif (info := parts.kept(name)) is not None:
+                _copy_raw(source, info, target)
+            else:
                 target.writestr(name, parts[name])
 
 

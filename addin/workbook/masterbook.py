@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import python_calamine as pc
 
@@ -117,8 +117,39 @@ def _unreadable_master(path: Path) -> UnreadableFile:
                           f"(.xlsx, .xlsm). Sổ chưa bị thay đổi; {advice}.")
 
 
-def read_master(path: Path, sheets: ListSheets = PROPOSALS) -> MasterContent:
-    """Read the master's DanhSach (or DangKy: `sheets`), Loi, NhatKy and BiDanh (an empty content when it is new)."""
+@dataclass(frozen=True)
+class Need:
+    """What a job uses of the master: read_master and content_from_sheets read and build nothing else.
+
+    `parts` names MasterContent's fields: "rows" (the list `sheets` names, with its unit),
+    "shape" (the clerk's edits of that list: only a job that rewrites it keeps them),
+    "registrations", "issues", "log", "settings", "guests", "aliases", "register", "catalogue".
+    A sheet no part needs is not read at all (not parsed from the file, no range read from an open
+    book); a part not needed keeps MasterContent's empty default. `columns`: the list columns
+    (schema.LIST_KEYS) given values in the rows read (None: every column; the others stay None).
+    """
+
+    parts: frozenset[str]
+    columns: frozenset[str] | None = None
+
+    def __init__(self, parts: Iterable[str], columns: Iterable[str] | None = None):
+        unknown = (set(parts) - NEED_PARTS) | (set(columns or ()) - set(LIST_KEYS))
+        if unknown:
+            raise ValueError(f"not parts of a master's content: {sorted(unknown)}")
+        parts = set(parts)
+        object.__setattr__(self, "parts", frozenset(parts | ({"rows"} if "shape" in parts else set())))
+        object.__setattr__(self, "columns", None if columns is None else frozenset(columns))
+
+
+NEED_PARTS = frozenset({"rows", "shape", "registrations", "issues", "log", "settings", "guests", "aliases",
+                        "register", "catalogue"})
+
+
+def read_master(path: Path, sheets: ListSheets = PROPOSALS, need: Need | None = None) -> MasterContent:
+    """Read the master's DanhSach (or DangKy: `sheets`), Loi, NhatKy and BiDanh (an empty content when it is new).
+
+    `need`: only what the job uses (None: everything, as a merge needs it).
+    """
     if path.suffix.lower() not in MASTER_SUFFIXES:
         raise UnreadableFile(not_a_master_format(path))
     if not path.exists():
@@ -128,7 +159,7 @@ def read_master(path: Path, sheets: ListSheets = PROPOSALS) -> MasterContent:
     except Exception:
         raise _unreadable_master(path) from None
     try:
-        content = content_from_sheets(lambda name: _sheet_rows(book, name), sheets)
+        content = content_from_sheets(lambda name: _sheet_rows(book, name), sheets, need)
         content.sheet_names = list(book.sheet_names)
         return content
     finally:
@@ -266,13 +297,16 @@ def _signature_rows(listing: list[list[Any]], start: int) -> dict[int, set[int] 
 
 
 def _read_list(listing: list[list[Any]] | None, headers: dict[str, str],
-               sheet: str = schema.LIST) -> tuple[str | None, list[MasterRow], ListShape]:
+               sheet: str = schema.LIST, *, keys: frozenset[str] | None = None,
+               with_shape: bool = True) -> tuple[str | None, list[MasterRow], ListShape]:
     """The unit named in a list sheet's title block (DanhSach, DangKy), its rows, and what the clerk made of it.
 
     Columns are found by header (see _map_columns), wherever the clerk moved them. A numbered row
     (STT) is a row of ours; any other line under the header, but our signature block, is the
     clerk's note. A column tdkt needs (schema.LIST_REQUIRED) that is no longer there stops the
-    run: ListUnusable, naming it and any header tdkt does not recognise.
+    run: ListUnusable, naming it and any header tdkt does not recognise. `keys`: the columns given
+    values (None: all); without `with_shape`, the clerk's per-row edits (statuses, values of the
+    clerk's columns) are not gathered.
     """
     unit, rows, shape = None, [], ListShape()
     if not listing:
@@ -311,38 +345,47 @@ def _read_list(listing: list[list[Any]] | None, headers: dict[str, str],
     shape.headers = {k: header[i] for i, k in columns.items()}
     shape.deleted = {k for k in schema.LIST_DELETABLE if k not in mapped}
     shape.extra_headers = [header[i] if i < len(header) else "" for i in extra_at]
-    # A master tdkt wrote has our columns in our order: each row is then one comprehension. Equal
-    # texts become one string object (units, positions, awards, files repeat on every row: a third
-    # less memory on a large master), and the few distinct times are made aware once each.
-    same = {}
-    moments = {}
-    n = len(LIST_KEYS)
-    identity = all(columns.get(i) == k for i, k in enumerate(LIST_KEYS))
-    pairs = [(i, LIST_INDEX[at]) for i, at in columns.items()]
+    # A master tdkt wrote has our columns in our order: each row of a full read is then one
+    # comprehension. Equal texts become one string object (units, positions, awards, files repeat on
+    # every row: a third less memory on a large master), and the few distinct times are made aware
+    # once each. A job that needs some columns only (keys) gets those: (sheet column, row index).
+    same: dict[str, str] = {}
+    aware: dict[Any, Any] = {}
+    width_ours = len(LIST_KEYS)
+    identity = keys is None and all(columns.get(i) == k for i, k in enumerate(LIST_KEYS))
+    filled = [(i, LIST_INDEX[k]) for i, k in columns.items() if keys is None or k in keys]
+    given = {k for k in columns.values() if keys is None or k in keys}
+    whole, moments = bool(given & {"nam_sinh", "src_row"}), bool(given & {"sent_at", "merged_at"})
     at_nam_sinh, at_src_row, at_ngay_sinh = LIST_INDEX["nam_sinh"], LIST_INDEX["src_row"], LIST_INDEX["ngay_sinh"]
     at_sent, at_merged = LIST_INDEX["sent_at"], LIST_INDEX["merged_at"]
     for r in numbered:
         raw = listing[r]
         listing[r] = []  # its values now live in the row (the notes below skip numbered rows)
-        if identity and len(raw) >= n:
-            row = MasterRow([None if v == "" else same.setdefault(v, v) if type(v) is str else v for v in raw[:n]])
+        if identity and len(raw) >= width_ours:
+            row = MasterRow([None if v == "" else same.setdefault(v, v) if type(v) is str else v
+                             for v in raw[:width_ours]])
         else:
             row = MasterRow.blank()
-            for i, at in pairs:
-                if i < len(raw):
+            n = len(raw)
+            for i, at in filled:
+                if i < n:
                     v = raw[i]
                     row[at] = None if v == "" else same.setdefault(v, v) if type(v) is str else v
-        row[at_nam_sinh], row[at_src_row] = _as_int(row[at_nam_sinh]), _as_int(row[at_src_row])
+        if whole:
+            row[at_nam_sinh], row[at_src_row] = _as_int(row[at_nam_sinh]), _as_int(row[at_src_row])
         if isinstance(row[at_ngay_sinh], datetime):
             row[at_ngay_sinh] = row[at_ngay_sinh].date()
-        for at in (at_sent, at_merged):
-            v = row[at]
-            if v is not None:
-                aware = moments.get(v)
-                if aware is None:
-                    aware = moments[v] = _moment(v)
-                row[at] = aware
+        if moments:
+            for at in (at_sent, at_merged):
+                v = row[at]
+                if v is not None:
+                    made = aware.get(v)
+                    if made is None:
+                        made = aware[v] = _moment(v)
+                    row[at] = made
         rows.append(row)
+        if not with_shape:
+            continue
         key = provenance(row)
         shape.statuses[key] = (row.status, row.status_text)
         if extra_at:
@@ -384,20 +427,31 @@ def keep_hand_statuses(rows: list[MasterRow], shape: ListShape) -> int:
 
 
 def content_from_sheets(sheet_rows: Callable[[str], list[list[Any]] | None],
-                        sheets: ListSheets = PROPOSALS) -> MasterContent:
+                        sheets: ListSheets = PROPOSALS, need: Need | None = None) -> MasterContent:
     """The master's content from its sheets' cell values (calamine's, or an open book's via xlwings).
 
     `sheet_rows(name)` gives a sheet's rows (empty cells as "") or None when there is no such sheet.
     `sheets` names the list read into rows, issues and log; `registrations` always holds DangKy.
+    `need`: the parts the job uses (None: all); the sheets of the others are never asked for.
     """
     content = MasterContent()
-    content.unit, content.rows, content.shape = _read_list(sheet_rows(sheets.rows), sheets.headers, sheets.rows)
+    parts = NEED_PARTS if need is None else need.parts
+    keys = None if need is None else need.columns
+    part_of = {REGISTRATIONS.rows: "registrations", sheets.rows: "rows", sheets.issues: "issues", sheets.log: "log",
+               schema.SETTINGS: "settings", schema.GUESTS: "guests", schema.ALIASES: "aliases",
+               schema.UNITS: "register", schema.CATALOGUE: "catalogue"}
+
+    def read(name: str) -> list[list[Any]] | None:
+        return sheet_rows(name) if part_of[name] in parts else None
+
+    content.unit, content.rows, content.shape = _read_list(read(sheets.rows), sheets.headers, sheets.rows,
+                                                           keys=keys, with_shape="shape" in parts)
     if sheets.rows == REGISTRATIONS.rows:
         content.registrations = content.rows
     else:
-        content.registrations = _read_list(sheet_rows(REGISTRATIONS.rows), REGISTRATIONS.headers,
-                                           REGISTRATIONS.rows)[1]
-    issues = sheet_rows(sheets.issues)
+        content.registrations = _read_list(read(REGISTRATIONS.rows), REGISTRATIONS.headers,
+                                           REGISTRATIONS.rows, keys=keys, with_shape=False)[1]
+    issues = read(sheets.issues)
     if issues:
         h = _find_header(issues, ISSUE_COLUMNS[0].header)
         if h is not None:
@@ -416,7 +470,7 @@ def content_from_sheets(sheet_rows: Callable[[str], list[list[Any]] | None],
                     value=None if values["value"] is None else str(values["value"]),
                     message=str(values["message"]),
                 )))
-    log = sheet_rows(sheets.log)
+    log = read(sheets.log)
     if log:
         h = _find_header(log, LOG_COLUMNS[0].header)
         if h is not None:
@@ -424,13 +478,13 @@ def content_from_sheets(sheet_rows: Callable[[str], list[list[Any]] | None],
                 if any(v not in ("", None) for v in raw):
                     raw = [_value(v) for v in raw] + [None] * (len(LOG_COLUMNS) - len(raw))
                     content.log.append(raw[: len(LOG_COLUMNS)])
-    config = sheet_rows(schema.SETTINGS)
+    config = read(schema.SETTINGS)
     if config:
         h = _find_header(config, schema.SETTINGS_COLUMNS[0].header)
         if h is not None:
             content.settings = settings_mod.parse(config[h + 1:])
             content.has_settings = True
-    guests = sheet_rows(schema.GUESTS)
+    guests = read(schema.GUESTS)
     if guests:
         h = _find_header(guests, schema.GUEST_COLUMNS[0].header)
         if h is not None:
@@ -438,7 +492,7 @@ def content_from_sheets(sheet_rows: Callable[[str], list[list[Any]] | None],
                 raw = [_value(v) for v in raw] + [None] * (len(GUEST_KEYS) - len(raw))
                 if raw[1]:
                     content.guests.append({k: raw[i] for i, k in enumerate(GUEST_KEYS)})
-    aliases = sheet_rows(schema.ALIASES)
+    aliases = read(schema.ALIASES)
     if aliases:
         h = _find_header(aliases, schema.ALIAS_COLUMNS[0].header)
         if h is not None:
@@ -446,10 +500,10 @@ def content_from_sheets(sheet_rows: Callable[[str], list[list[Any]] | None],
                 if len(raw) >= 2 and isinstance(raw[0], str) and isinstance(raw[1], str) and raw[0].strip() and raw[1].strip():
                     content.alias_pairs.append((clean(raw[0]), clean(raw[1])))
             content.aliases = Aliases(content.alias_pairs)
-    units = sheet_rows(schema.UNITS)
+    units = read(schema.UNITS)
     if units is not None:
         content.register = UnitRegister(register_from_grid(units) or [])
-    catalogue_rows = sheet_rows(schema.CATALOGUE)
+    catalogue_rows = read(schema.CATALOGUE)
     if catalogue_rows:
         content.catalogue = catalogue_mod.catalogue_from_sheet(catalogue_rows)
     return content
