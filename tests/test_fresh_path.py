@@ -1,0 +1,213 @@
+"""The fresh merge's fast paths write what the plain code wrote, byte for byte (issue 14).
+
+The plain versions of the functions made fast are kept here. A master is merged from a generated
+set of unit workbooks (tests/variants.py, plus a list of hostile cells) once as the product does it
+and once with the plain versions patched in: every part of the two files must decompress to the
+same bytes (but docProps/custom.xml, which holds each file's own random id).
+"""
+
+from __future__ import annotations
+
+import zipfile
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+import pytest
+
+import variants as V
+from addin import ingest
+from addin.ingest import _SUB_UNIT, _clue_key, unit_display, unit_from_label
+from addin.jobs import merge_job
+from addin.models import Nominee, Submission, Target
+from addin.text import fold
+from addin.workbook import master
+from addin.workbook.master import _EPOCH, LINE_PT, SheetData, _RawRows, _xml_text, row_height
+from conftest import Sheet, write_workbook
+
+NOW = datetime(2026, 12, 7, 10, 30, tzinfo=timezone(timedelta(hours=7)))
+OWN_ID = "docProps/custom.xml"
+
+
+# ---------------------------------------------------------------------------
+# The plain versions (as they were before issue 14's fresh-merge work)
+
+
+def plain_write(self: _RawRows, rows: Iterable[list[Any]]) -> int:
+    sheet, xf = self.sheet, self.xf
+    out = self.file.write
+    links = sheet.links
+    link_xf = xf["link"]
+    datetime_xf = xf["datetime"]
+    shapes: dict[str | None, tuple[str, str, str, str]] = {}
+    for kind in (None, *set(sheet.row_styles.values())):
+        plain = xf[kind] if kind else xf["cell_wrap" if sheet.wrap else "cell"]
+        dated = xf[f"{kind}_date"] if kind else xf["date"]
+        shapes[kind] = (f'<c s="{plain}"/>', f'<c s="{plain}" t="inlineStr"><is><t>',
+                        f'<c s="{plain}"><v>', f'<c s="{dated}"><v>')
+    epoch = _EPOCH.date()
+    r = self.first_row - 1
+    for i, values in enumerate(rows):
+        r = self.first_row + i
+        n = r + 1
+        blank, text_open, number_open, date_open = shapes[sheet.row_styles.get(i)]
+        cells: list[str] = []
+        add = cells.append
+        for c, value in enumerate(values):
+            if value is None or value == "":
+                add(blank)
+            elif type(value) is str:
+                if links and (i, c) in links:
+                    self._link(add, links[(i, c)], value, c, n, link_xf)
+                    continue
+                text = _xml_text(value)
+                if text[:1].isspace() or text[-1:].isspace():
+                    add(f'{text_open[:-3]}<t xml:space="preserve">{text}</t></is></c>')
+                else:
+                    add(f"{text_open}{text}</t></is></c>")
+            elif links and (i, c) in links:
+                self._link(add, links[(i, c)], str(value), c, n, link_xf)
+            elif isinstance(value, bool):
+                add(f'{text_open}{"Có" if value else "Không"}</t></is></c>')
+            elif isinstance(value, (int, float)):
+                add(f"{number_open}{value!r}</v></c>")
+            elif isinstance(value, datetime):
+                local = (value.astimezone() if value.tzinfo else value).replace(tzinfo=None)
+                add(f'<c s="{datetime_xf}"><v>{(local - _EPOCH).total_seconds() / 86400!r}</v></c>')
+            elif isinstance(value, date):
+                add(f"{date_open}{(value - epoch).days}</v></c>")
+            else:
+                add(f"{text_open}{_xml_text(str(value))}</t></is></c>")
+        if len(values) - 1 > self.max_col:
+            self.max_col = len(values) - 1
+        if sheet.wrap:
+            height = row_height(values, sheet.widths)
+            if height > LINE_PT + 4:
+                out(f'<row r="{n}" ht="{height:g}" customHeight="1">{"".join(cells)}</row>\n')
+                self.count += 1
+                continue
+        out(f'<row r="{n}">{"".join(cells)}</row>\n')
+        self.count += 1
+    return r
+
+
+def plain_row_clues(submission: Submission) -> list[tuple[str, str]]:
+    clues: list[tuple[str, str]] = []
+    by_source: dict[str, list[Nominee]] = {}
+    for n in submission.nominees:
+        if n.duplicate_of is not None:
+            continue
+        columns = submission.columns.get(n.sheet, {})
+        source = "don_vi" if "don_vi" in columns else "chuc_vu_don_vi" if "chuc_vu_don_vi" in columns else None
+        if source is None or (n.don_vi is None and n.target == Target.TAP_THE):
+            continue
+        by_source.setdefault(source, []).append(n)
+    for source, rows in by_source.items():
+        spellings: dict[str, list[str]] = {}
+        for n in rows:
+            if n.don_vi and not _SUB_UNIT.match(fold(n.don_vi)) and unit_from_label(n.don_vi):
+                spellings.setdefault(_clue_key(n.don_vi), []).append(n.don_vi)
+        if not spellings:
+            continue
+        written = max(spellings.values(), key=len)
+        if len(written) * 5 >= len(rows) * 3:
+            name = max(set(written), key=written.count)
+            clues.append((source, unit_display(name)))
+    selves: dict[str, str] = {}
+    for n in submission.nominees:
+        if n.target == Target.TAP_THE and n.ho_ten and (m := ingest._SELF_UNIT.match(fold(n.ho_ten))):
+            name = unit_display(n.ho_ten[len(n.ho_ten) - len(m.group(2)):])
+            if len(name.split()) >= 3 and unit_from_label(name):
+                selves.setdefault(_clue_key(name), name)
+    if len(selves) == 1:
+        clues.append(("collective", next(iter(selves.values()))))
+    return clues
+
+
+PLAIN = [(master._RawRows, "write", plain_write), (ingest, "_row_clues", plain_row_clues)]
+
+
+# ---------------------------------------------------------------------------
+# The generated set
+
+
+HOSTILE = ["  Tổ Toán  ", "Tổ Văn & Sử", "a < b > c", "\tTab đầu", "cuối\n", "dấu \"nháy\" đôi",
+           "Giáo viên", "Giáo viên", "Trường TH Thực Hành Sư Phạm"]
+
+
+def hostile_list(folder: Path) -> Path:
+    """A unit list whose cells need every kind of escaping, repeated texts among them."""
+    header = [["STT", "Họ và tên", "Ngày sinh", "Chức vụ", "Đơn vị", "Danh hiệu đề nghị"]]
+    rows = []
+    for i in range(60):
+        workplace = HOSTILE[(i * 3) % len(HOSTILE)] if i % 4 else "Trường TH Thực Hành Sư Phạm"
+        rows.append([i + 1, f"Nguyễn Văn {chr(65 + i % 26)}{i}", f"0{1 + i % 9}/05/198{i % 10}",
+                     HOSTILE[i % len(HOSTILE)], workplace,
+                     "Danh hiệu không có" if i % 7 == 0 else "Lao động tiên tiến" if i % 3 else "Chiến sĩ thi đua cơ sở"])
+    title = [["PHÒNG GD&ĐT HÒN ĐẤT"], ["TRƯỜNG TH THỰC HÀNH SƯ PHẠM"], ["DANH SÁCH ĐỀ NGHỊ KHEN THƯỞNG"]]
+    return write_workbook(folder / "TH Thuc Hanh Su Pham.xlsx", [Sheet(title=title, header=header, rows=rows)])
+
+
+@pytest.fixture(scope="module")
+def sources(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    folder = tmp_path_factory.mktemp("fresh-path")
+    paths = V.write_corpus(V.corpus(24, 7), folder / "hop-thu")
+    return [str(p) for p in [*paths, hostile_list(folder)]]
+
+
+def parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        return {name: z.read(name) for name in z.namelist() if name != OWN_ID}
+
+
+@pytest.mark.parametrize("memo", [3, master._MEMO_CELLS])  # the memo is cleared when full: 3 does on every sheet
+def test_fresh_master_is_byte_identical_to_the_plain_code(sources: list[str], tmp_path: Path, memo: int,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(master, "_MEMO_CELLS", memo)
+    fast = tmp_path / "nhanh.xlsx"
+    assert merge_job(fast, sources, now=NOW).error is None
+    with monkeypatch.context() as m:
+        for owner, name, plain in PLAIN:
+            m.setattr(owner, name, plain)
+        slow = tmp_path / "cham.xlsx"
+        assert merge_job(slow, sources, now=NOW).error is None
+    got, want = parts(fast), parts(slow)
+    assert sorted(got) == sorted(want)
+    assert len([n for n in got if n.startswith("xl/worksheets/")]) >= 5
+    for name in want:
+        assert got[name] == want[name], name
+    # the set is not trivial: it has the escaped texts and hundreds of rows
+    danhsach = got["xl/worksheets/sheet1.xml"].decode("utf-8")
+    assert danhsach.count("<row ") > 300
+    assert "Tổ Văn &amp; Sử" in danhsach and "a &lt; b &gt; c" in danhsach
+
+
+def test_the_memoised_rows_are_the_plain_rows_for_every_kind_of_value(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    zone = timezone(timedelta(hours=7))
+    values: list[Any] = [None, "", "Lao động tiên tiến", " lề ", "A & B", "\x02", True, False, 3, 2.5, float("nan"),
+                         datetime(2026, 12, 7, 9, 15, tzinfo=zone), datetime(2026, 12, 7, 2, 15, tzinfo=timezone.utc),
+                         datetime(2026, 12, 7, 9, 15), date(1985, 5, 1), Path("x<y"), 1, 1.0]
+    rows = [[values[(i + c) % len(values)] for c in range(7)] for i in range(len(values) * 3)]
+    rows.append(["Một dòng rất dài " * 12, "ngắn"])
+    links = {(1, 2): "Loi!A5", (4, 0): "DanhSach!B7", (5, 6): "DanhSach!C9"}
+    styles = {2: "error", 3: "warning", 8: "error", 40: "warning"}
+    xf = {"cell": 1, "cell_wrap": 2, "date": 3, "datetime": 4, "link": 5, "error": 6, "error_date": 7,
+          "warning": 8, "warning_date": 9}
+
+    def written(write: Any, wrap: bool) -> tuple[str, list[str], int, int]:
+        sheet = SheetData("DanhSach", [f"c{c}" for c in range(5)], rows, widths=[10, 20, 8, 30, 12, 9, 9],
+                          links=links, row_styles=styles, wrap=wrap)
+        raw = _RawRows(4, sheet, xf)
+        last = write(raw, rows)
+        raw.file.seek(0)
+        text = raw.file.read()
+        raw.discard()
+        return text, raw.links, raw.count, last + raw.max_col * 1000
+
+    monkeypatch.setattr(master, "_MEMO_CELLS", 4)
+    for wrap in (False, True):
+        got, want = written(_RawRows.write, wrap), written(plain_write, wrap)
+        assert got == want
+        assert got[0].count("<row ") == len(rows)
+        assert ('customHeight="1"' in got[0]) is wrap
