@@ -16,11 +16,16 @@ from typing import Any, Iterable
 import pytest
 
 import variants as V
-from addin import ingest
+from addin import ingest, merge
+from addin.catalogue import KIND_LABELS
 from addin.ingest import _SUB_UNIT, _clue_key, unit_display, unit_from_label
+from addin.jobs import merge as jobs_merge
 from addin.jobs import merge_job
-from addin.models import Nominee, Submission, Target
-from addin.text import fold
+from addin.merge import RECOMPUTED, MergeOutcome, RowsCheck, UnitVersion, _birth_text
+from addin.models import AwardKind, Issue, Nominee, Severity, Submission, Target
+from addin.schema import (LIST_HEADER_ROW, LIST_HEADERS, SEVERITY_LABELS, STATUS_ERROR, STATUS_OK, STATUS_WARNING,
+                          TARGET_COLLECTIVE, TARGET_PERSON, MasterRow)
+from addin.text import fold, name_key
 from addin.workbook import master
 from addin.workbook.master import _EPOCH, LINE_PT, SheetData, _RawRows, _xml_text, row_height
 from conftest import Sheet, write_workbook
@@ -124,7 +129,128 @@ def plain_row_clues(submission: Submission) -> list[tuple[str, str]]:
     return clues
 
 
-PLAIN = [(master._RawRows, "write", plain_write), (ingest, "_row_clues", plain_row_clues)]
+def plain_nominee_row(n: Nominee, *, src_unit: str, src_file: str, sha256: str, sent_at: datetime | None,
+                merged_at: datetime) -> MasterRow:
+    codes = []
+    for a in n.awards:
+        code = a.code or "?"
+        codes.append(code if a.kind == AwardKind.THUONG_XUYEN else f"{code} ({KIND_LABELS[a.kind]})")
+    row = MasterRow.blank()  # stt is numbered when written
+    row.unit = n.unit
+    row.ho_ten = n.ho_ten
+    row.target = TARGET_COLLECTIVE if n.target == Target.TAP_THE else TARGET_PERSON
+    row.ngay_sinh = n.ngay_sinh
+    row.nam_sinh = n.nam_sinh
+    row.gioi_tinh = {"nam": "Nam", "nu": "Nữ"}.get(n.gioi_tinh or "")
+    row.dan_toc = n.dan_toc
+    row.chuc_vu = n.chuc_vu
+    row.don_vi = n.don_vi
+    row.de_nghi = "; ".join(dict.fromkeys(a.raw for a in n.awards)) or None
+    row.ma = "; ".join(codes) or None
+    row.loai = "; ".join(KIND_LABELS[a.kind] for a in n.awards) or None
+    row.chuyen_de = "; ".join(dict.fromkeys(a.theme for a in n.awards if a.theme)) or None
+    row.xep_loai = n.xep_loai.value if n.xep_loai else n.xep_loai_raw
+    row.ten_sang_kien = n.ten_sang_kien
+    row.so_qd_sang_kien = n.so_qd_sang_kien
+    row.cap_sang_kien = n.cap_sang_kien
+    row.tom_tat = n.tom_tat
+    row.nam_hoc = n.nam_hoc
+    row.ghi_chu = n.ghi_chu
+    row.src_unit = src_unit
+    row.src_file = src_file
+    row.src_sheet = n.sheet
+    row.src_row = n.row
+    row.sha256 = sha256
+    row.sent_at = sent_at
+    row.merged_at = merged_at
+    return row
+
+
+def plain_assemble(state: dict[str, UnitVersion], checks: Iterable[RowsCheck] = ()) -> MergeOutcome:
+    rows: list[MasterRow] = []
+    issues: list[Issue] = []
+    issue_rows: list[int | None] = []
+    issue_units: list[str | None] = []
+    by_unit: dict[str, int] = {}
+    for version in state.values():
+        where: dict[tuple[str | None, int | None], int] = {}
+        for row in version.rows:
+            rows.append(row)
+            where[(row.src_sheet, row.src_row)] = len(rows) - 1
+            unit = row.unit or version.name
+            by_unit[unit] = by_unit.get(unit, 0) + 1
+        for issue in version.issues:
+            if issue.code in RECOMPUTED:
+                continue  # recomputed below over the whole master
+            issues.append(issue)
+            issue_rows.append(where.get((issue.sheet, issue.row)))
+            issue_units.append(version.name)
+    dup_issues, dup_rows = plain_cross_unit_duplicates(rows)
+    issues += dup_issues
+    issue_rows += dup_rows
+    issue_units += [rows[i].src_unit for i in dup_rows]
+    for check in checks:
+        found, at = check(rows)
+        issues += found
+        issue_rows += at
+        issue_units += [rows[i].src_unit for i in at]
+    plain_set_status(rows, issues, issue_rows)
+    return MergeOutcome(rows, issues, issue_rows, issue_units, [], by_unit)
+
+
+def plain_cross_unit_duplicates(rows: list[MasterRow]) -> tuple[list[Issue], list[int]]:
+    seen: dict[tuple[str, Any], list[int]] = {}
+    for i, row in enumerate(rows):
+        name, birth = row.ho_ten, row.birth
+        if not name or birth is None or row.is_collective:
+            continue
+        seen.setdefault((name_key(name), birth), []).append(i)
+    issues, where = [], []
+    for group in seen.values():
+        units = {rows[i].unit for i in group}
+        if len(units) < 2:
+            continue
+        for i in group:
+            row = rows[i]
+            others = [j for j in group if rows[j].unit != row.unit]
+            text = "; ".join(
+                f"{rows[j].unit} (dòng {rows[j].src_row} tệp {rows[j].src_file}, "
+                f"dòng {j + 1 + LIST_HEADER_ROW} trong DanhSach)"
+                for j in others[:5]  # a bounded message: a common name can recur in many units
+            )
+            if len(others) > 5:
+                text += f" và {len(others) - 5} nơi khác"
+            issues.append(Issue(
+                code="duplicate-across-units", severity=Severity.WARNING, file=row.src_file or "",
+                sheet=row.src_sheet, row=row.src_row, column=LIST_HEADERS["ho_ten"],
+                value=row.ho_ten,
+                message=f"\"{row.ho_ten}\" (sinh {_birth_text(row.birth)}) cũng được đề nghị ở: {text}. "
+                        "Kiểm tra xem có phải cùng một người (chuyển công tác) không.",
+            ))
+            where.append(i)
+    return issues, where
+
+
+def plain_set_status(rows: list[MasterRow], issues: list[Issue], issue_rows: list[int | None]) -> None:
+    per_row: dict[int, list[Issue]] = {}
+    for issue, i in zip(issues, issue_rows):
+        if i is not None and issue.severity != Severity.INFO:
+            per_row.setdefault(i, []).append(issue)
+    for i, row in enumerate(rows):
+        found = per_row.get(i, [])
+        if any(x.severity == Severity.ERROR for x in found):
+            row.status = STATUS_ERROR
+        elif found:
+            row.status = STATUS_WARNING
+        else:
+            row.status = STATUS_OK
+        row.status_text = " | ".join(
+            f"{SEVERITY_LABELS[x.severity]}: {x.message}" for x in found
+        ) or None
+
+
+PLAIN = [(master._RawRows, "write", plain_write), (ingest, "_row_clues", plain_row_clues),
+         (merge, "nominee_row", plain_nominee_row), (jobs_merge, "assemble", plain_assemble)]
 
 
 # ---------------------------------------------------------------------------
