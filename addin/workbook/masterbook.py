@@ -351,6 +351,8 @@ def keep_hand_statuses(rows: list[MasterRow], shape: ListShape) -> int:
     change (a new version, a new duplicate), tdkt's status stands again.
     """
     kept = 0
+    if not shape.statuses:  # a new master: no row of its list was read, nothing to look up per row
+        return kept
     for row in rows:
         before = shape.statuses.get(provenance(row))
         if before is None or not row.ghi_chu:
@@ -455,14 +457,15 @@ def master_sheets(content: MasterContent, outcome: MergeOutcome, files: list[Fil
     """
     rows = outcome.rows
     shape = content.shape
+    stt, status = LIST_INDEX["stt"], LIST_INDEX["status"]  # indices: these loops run on every row
     for i, row in enumerate(rows):
-        row.stt = i + 1
+        row[stt] = i + 1
     keep_hand_statuses(rows, shape)
     row_styles = {}
     for i, row in enumerate(rows):
-        if row.status == STATUS_ERROR:
+        if row[status] == STATUS_ERROR:
             row_styles[i] = "error"
-        elif row.status == STATUS_WARNING:
+        elif row[status] == STATUS_WARNING:
             row_styles[i] = "warning"
     settings = content.settings
     if unit:
