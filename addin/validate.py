@@ -48,6 +48,7 @@ def validate_submission(submission: Submission, catalogue: Catalogue | None = No
         for name, header in cols.items() if name in ("ngay_sinh", "birth_nam", "birth_nu")
     }
     unreadable_birth = {(i.sheet, i.row) for i in submission.issues if (i.sheet, i.column) in birth_headers}
+    years: dict[object, str | None] = {}  # a list repeats its one or few school years on every row
     for n in submission.nominees:
         key = _dedupe_key(n)
         first = seen_rows.get(key)
@@ -64,7 +65,9 @@ def validate_submission(submission: Submission, catalogue: Catalogue | None = No
         if n.ho_ten:
             # The same person in another school year (multi-year lists), or with another award
             # (one row per award), is not a duplicate: the key is person, school year and awards.
-            person = (n.sheet, n.unit, n.target, name_key(n.ho_ten), n.ngay_sinh or n.nam_sinh, school_year_key(n.nam_hoc),
+            if (year := years.get(n.nam_hoc, years)) is years:
+                year = years[n.nam_hoc] = school_year_key(n.nam_hoc)
+            person = (n.sheet, n.unit, n.target, name_key(n.ho_ten), n.ngay_sinh or n.nam_sinh, year,
                       frozenset((a.code or fold(a.raw), a.kind) for a in n.awards))
             other = seen_people.get(person)
             if other is not None:
