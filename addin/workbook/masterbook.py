@@ -553,12 +553,17 @@ def print_list_sheet(rows: list[MasterRow], settings: settings_mod.Settings, cat
     """
     groups: dict[tuple[Target, str, Any], dict[str, list[MasterRow]]] = {}
     errors = unnamed = 0
+    known: dict[Any, list[tuple[str, Any]]] = {}  # a list repeats a few award cells on thousands of rows
     for row in rows:
         if row.status == STATUS_ERROR:
             errors += 1
             continue
         target = Target.TAP_THE if row.is_collective else Target.CA_NHAN
-        codes = [(code, kind) for code, kind in parse_codes(row.ma) if code in catalogue]
+        ma = row.ma
+        if (codes := known.get(ma) if type(ma) is str else None) is None:  # text only: 1 == 1.0 as keys
+            codes = [(code, kind) for code, kind in parse_codes(ma) if code in catalogue]
+            if type(ma) is str:
+                known[ma] = codes
         if not codes:
             unnamed += 1
         unit = str(row.unit or row.src_unit or "(chưa rõ đơn vị)")
