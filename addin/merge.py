@@ -54,12 +54,24 @@ _STATUS, _STATUS_TEXT = LIST_INDEX["status"], LIST_INDEX["status_text"]
 def nominee_row(n: Nominee, *, src_unit: str, src_file: str, sha256: str, sent_at: datetime | None,
                 merged_at: datetime) -> MasterRow:
     """A master DanhSach row for one nominee."""
-    awards = n.awards
-    codes = []
-    for a in awards:
-        code = a.code or "?"
-        codes.append(code if a.kind == AwardKind.THUONG_XUYEN else f"{code} ({KIND_LABELS[a.kind]})")
     row = MasterRow.blank()  # stt is numbered when written
+    awards = n.awards
+    if len(awards) == 1:  # most rows: the joins below, without joining
+        a = awards[0]
+        code, label = a.code or "?", KIND_LABELS[a.kind]
+        row[_DE_NGHI] = a.raw or None
+        row[_MA] = code if a.kind == AwardKind.THUONG_XUYEN else f"{code} ({label})"
+        row[_LOAI] = label or None
+        row[_CHUYEN_DE] = a.theme or None
+    else:
+        codes = []
+        for a in awards:
+            code = a.code or "?"
+            codes.append(code if a.kind == AwardKind.THUONG_XUYEN else f"{code} ({KIND_LABELS[a.kind]})")
+        row[_DE_NGHI] = "; ".join(dict.fromkeys(a.raw for a in awards)) or None
+        row[_MA] = "; ".join(codes) or None
+        row[_LOAI] = "; ".join(KIND_LABELS[a.kind] for a in awards) or None
+        row[_CHUYEN_DE] = "; ".join(dict.fromkeys(a.theme for a in awards if a.theme)) or None
     row[_UNIT] = n.unit
     row[_HO_TEN] = n.ho_ten
     row[_TARGET] = TARGET_COLLECTIVE if n.target == Target.TAP_THE else TARGET_PERSON
@@ -69,10 +81,6 @@ def nominee_row(n: Nominee, *, src_unit: str, src_file: str, sha256: str, sent_a
     row[_DAN_TOC] = n.dan_toc
     row[_CHUC_VU] = n.chuc_vu
     row[_DON_VI] = n.don_vi
-    row[_DE_NGHI] = "; ".join(dict.fromkeys(a.raw for a in awards)) or None
-    row[_MA] = "; ".join(codes) or None
-    row[_LOAI] = "; ".join(KIND_LABELS[a.kind] for a in awards) or None
-    row[_CHUYEN_DE] = "; ".join(dict.fromkeys(a.theme for a in awards if a.theme)) or None
     row[_XEP_LOAI] = n.xep_loai.value if n.xep_loai else n.xep_loai_raw
     row[_TEN_SANG_KIEN] = n.ten_sang_kien
     row[_SO_QD_SANG_KIEN] = n.so_qd_sang_kien
