@@ -16,7 +16,7 @@ from typing import Any, Iterable
 import pytest
 
 import variants as V
-from addin import ingest, merge
+from addin import ingest, merge, schema
 from addin.catalogue import KIND_LABELS
 from addin.ingest import _SUB_UNIT, _clue_key, unit_display, unit_from_label
 from addin.jobs import merge as jobs_merge
@@ -316,13 +316,13 @@ def test_the_memoised_rows_are_the_plain_rows_for_every_kind_of_value(tmp_path: 
                          datetime(2026, 12, 7, 9, 15), date(1985, 5, 1), Path("x<y"), 1, 1.0]
     rows = [[values[(i + c) % len(values)] for c in range(7)] for i in range(len(values) * 3)]
     rows.append(["Một dòng rất dài " * 12, "ngắn"])
-    links = {(1, 2): "Loi!A5", (4, 0): "DanhSach!B7", (5, 6): "DanhSach!C9"}
+    links = {(1, 2): f"{schema.ISSUES}!A5", (4, 0): f"{schema.LIST}!B7", (5, 6): f"{schema.LIST}!C9"}
     styles = {2: "error", 3: "warning", 8: "error", 40: "warning"}
     xf = {"cell": 1, "cell_wrap": 2, "date": 3, "datetime": 4, "link": 5, "error": 6, "error_date": 7,
           "warning": 8, "warning_date": 9}
 
     def written(write: Any, wrap: bool) -> tuple[str, list[str], int, int]:
-        sheet = SheetData("DanhSach", [f"c{c}" for c in range(5)], rows, widths=[10, 20, 8, 30, 12, 9, 9],
+        sheet = SheetData(schema.LIST, [f"c{c}" for c in range(5)], rows, widths=[10, 20, 8, 30, 12, 9, 9],
                           links=links, row_styles=styles, wrap=wrap)
         raw = _RawRows(4, sheet, xf)
         last = write(raw, rows)
