@@ -887,11 +887,18 @@ def _row_clues(submission: Submission) -> list[tuple[str, str]]:
         if source is None or (n.don_vi is None and n.target == Target.TAP_THE):
             continue
         by_source.setdefault(source, []).append(n)
+    # A list repeats a handful of workplaces on thousands of rows: each spelling is looked at once.
+    keys: dict[str, str | None] = {}  # spelling -> its clue key, None when it names no unit
     for source, rows in by_source.items():
         spellings: dict[str, list[str]] = {}
         for n in rows:
-            if n.don_vi and not _SUB_UNIT.match(fold(n.don_vi)) and unit_from_label(n.don_vi):
-                spellings.setdefault(_clue_key(n.don_vi), []).append(n.don_vi)
+            if not n.don_vi:
+                continue
+            if n.don_vi not in keys:
+                keys[n.don_vi] = (_clue_key(n.don_vi) if not _SUB_UNIT.match(fold(n.don_vi))
+                                  and unit_from_label(n.don_vi) else None)
+            if (key := keys[n.don_vi]) is not None:
+                spellings.setdefault(key, []).append(n.don_vi)
         if not spellings:
             continue
         written = max(spellings.values(), key=len)

@@ -7,6 +7,7 @@ that one row can show (multi-year criteria need the award history: see the rules
 
 from __future__ import annotations
 
+from operator import itemgetter
 from pathlib import Path
 
 from addin.catalogue import Catalogue, TARGET_LABELS, default_catalogue
@@ -26,10 +27,12 @@ _ROW_FIELDS = tuple(k for k in Nominee.model_fields
                     if k not in ("stt", "row", "file", "duplicate_of", "awards", "extra", "unit"))
 
 
+_ROW_VALUES = itemgetter(*_ROW_FIELDS)  # a tuple of them, taken in C
+
+
 def _dedupe_key(n: Nominee) -> tuple:
-    data = n.__dict__
     return (
-        tuple([data[k] for k in _ROW_FIELDS]),  # values are hashable: text, dates, numbers, enums
+        _ROW_VALUES(n.__dict__),  # values are hashable: text, dates, numbers, enums
         tuple([(a.raw, a.column) for a in n.awards]),
         tuple(sorted(n.extra.items())) if n.extra else (),
     )
@@ -48,6 +51,7 @@ def validate_submission(submission: Submission, catalogue: Catalogue | None = No
         for name, header in cols.items() if name in ("ngay_sinh", "birth_nam", "birth_nu")
     }
     unreadable_birth = {(i.sheet, i.row) for i in submission.issues if (i.sheet, i.column) in birth_headers}
+    years: dict[object, str | None] = {}  # a list repeats its one or few school years on every row
     for n in submission.nominees:
         key = _dedupe_key(n)
         first = seen_rows.get(key)
@@ -64,8 +68,10 @@ def validate_submission(submission: Submission, catalogue: Catalogue | None = No
         if n.ho_ten:
             # The same person in another school year (multi-year lists), or with another award
             # (one row per award), is not a duplicate: the key is person, school year and awards.
-            person = (n.sheet, n.unit, n.target, name_key(n.ho_ten), n.ngay_sinh or n.nam_sinh, school_year_key(n.nam_hoc),
-                      frozenset((a.code or fold(a.raw), a.kind) for a in n.awards))
+            if (year := years.get(n.nam_hoc, years)) is years:
+                year = years[n.nam_hoc] = school_year_key(n.nam_hoc)
+            person = (n.sheet, n.unit, n.target, name_key(n.ho_ten), n.ngay_sinh or n.nam_sinh, year,
+                      frozenset([(a.code or fold(a.raw), a.kind) for a in n.awards]))
             other = seen_people.get(person)
             if other is not None:
                 issues.append(_issue(n, "duplicate-in-file", Severity.WARNING, columns.get("ho_ten"), n.ho_ten,

@@ -888,6 +888,7 @@ def _column_letter(c: int) -> str:
     return letters
 
 
+_MEMO_CELLS = 100_000  # cells' XML memoised per style, at most (a few MB)
 _NEEDS_ESCAPE = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -930,25 +931,42 @@ class _RawRows:
             shapes[kind] = (f'<c s="{plain}"/>', f'<c s="{plain}" t="inlineStr"><is><t>',
                             f'<c s="{plain}"><v>', f'<c s="{dated}"><v>')
         epoch = _EPOCH.date()
+        # Cell XML memoised per row style: a list repeats a few hundred texts (awards, positions,
+        # workplaces) on every row, and the same few timestamps (sent, merged); each is escaped and
+        # formatted once. Bounded, so a national list of unique names does not keep them all.
+        memos: dict[str | None, dict[Any, str]] = {kind: {} for kind in shapes}
+        stamps: dict[datetime, str] = {}
+        row_styles, wrap, widths = sheet.row_styles, sheet.wrap, sheet.widths
+        lines: list[str] = []
         r = self.first_row - 1
         for i, values in enumerate(rows):
             r = self.first_row + i
             n = r + 1
-            blank, text_open, number_open, date_open = shapes[sheet.row_styles.get(i)]
+            kind = row_styles.get(i)
+            blank, text_open, number_open, date_open = shapes[kind]
+            memo = memos[kind]
             cells = []
             add = cells.append
             for c, value in enumerate(values):
-                if value is None or value == "":
-                    add(blank)
-                elif type(value) is str:
-                    if links and (i, c) in links:
+                if type(value) is str:
+                    if not value:
+                        add(blank)
+                    elif links and (i, c) in links:
                         self._link(add, links[(i, c)], value, c, n, link_xf)
-                        continue
-                    text = _xml_text(value)
-                    if text[:1].isspace() or text[-1:].isspace():
-                        add(f'{text_open[:-3]}<t xml:space="preserve">{text}</t></is></c>')
+                    elif (cell := memo.get(value)) is not None:
+                        add(cell)
                     else:
-                        add(f"{text_open}{text}</t></is></c>")
+                        text = _xml_text(value)
+                        if text[:1].isspace() or text[-1:].isspace():
+                            cell = f'{text_open[:-3]}<t xml:space="preserve">{text}</t></is></c>'
+                        else:
+                            cell = f"{text_open}{text}</t></is></c>"
+                        if len(memo) >= _MEMO_CELLS:
+                            memo.clear()
+                        memo[value] = cell
+                        add(cell)
+                elif value is None or value == "":
+                    add(blank)
                 elif links and (i, c) in links:
                     self._link(add, links[(i, c)], str(value), c, n, link_xf)
                 elif isinstance(value, bool):
@@ -956,24 +974,34 @@ class _RawRows:
                 elif isinstance(value, (int, float)):
                     add(f"{number_open}{value!r}</v></c>")
                 elif isinstance(value, datetime):
-                    local = (value.astimezone() if value.tzinfo else value).replace(tzinfo=None)  # Excel has no zones
-                    add(f'<c s="{datetime_xf}"><v>{(local - _EPOCH).total_seconds() / 86400!r}</v></c>')
+                    if (cell := stamps.get(value)) is None:
+                        local = (value.astimezone() if value.tzinfo else value).replace(tzinfo=None)  # Excel has no zones
+                        cell = f'<c s="{datetime_xf}"><v>{(local - _EPOCH).total_seconds() / 86400!r}</v></c>'
+                        if len(stamps) >= _MEMO_CELLS:
+                            stamps.clear()
+                        stamps[value] = cell
+                    add(cell)
                 elif isinstance(value, date):
                     add(f"{date_open}{(value - epoch).days}</v></c>")
                 else:
                     add(f"{text_open}{_xml_text(str(value))}</t></is></c>")
             if len(values) - 1 > self.max_col:
                 self.max_col = len(values) - 1
-            if sheet.wrap:
+            self.count += 1
+            if wrap:
                 # Excel and LibreOffice do not grow a row to its wrapped text when they open a file:
                 # a wrapped row gets the height its longest cell needs, or its lines print over the next
-                height = row_height(values, sheet.widths)
+                height = row_height(values, widths)
                 if height > LINE_PT + 4:
-                    out(f'<row r="{n}" ht="{height:g}" customHeight="1">{"".join(cells)}</row>\n')
-                    self.count += 1
-                    continue
-            out(f'<row r="{n}">{"".join(cells)}</row>\n')
-            self.count += 1
+                    lines.append(f'<row r="{n}" ht="{height:g}" customHeight="1">{"".join(cells)}</row>\n')
+                else:
+                    lines.append(f'<row r="{n}">{"".join(cells)}</row>\n')
+            else:
+                lines.append(f'<row r="{n}">{"".join(cells)}</row>\n')
+            if len(lines) >= 1000:  # written in batches: one write call per row costs a tenth of the time
+                out("".join(lines))
+                lines.clear()
+        out("".join(lines))
         return r
 
     def _link(self, add: Callable[[str], None], target: str, value: str, c: int, n: int, link_xf: int) -> None:

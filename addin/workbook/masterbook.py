@@ -415,6 +415,8 @@ def keep_hand_statuses(rows: list[MasterRow], shape: ListShape) -> int:
     change (a new version, a new duplicate), tdkt's status stands again.
     """
     kept = 0
+    if not shape.statuses:  # a new master: no row of its list was read, nothing to look up per row
+        return kept
     for row in rows:
         before = shape.statuses.get(provenance(row))
         if before is None or not row.ghi_chu:
@@ -530,14 +532,15 @@ def master_sheets(content: MasterContent, outcome: MergeOutcome, files: list[Fil
     """
     rows = outcome.rows
     shape = content.shape
+    stt, status = LIST_INDEX["stt"], LIST_INDEX["status"]  # indices: these loops run on every row
     for i, row in enumerate(rows):
-        row.stt = i + 1
+        row[stt] = i + 1
     keep_hand_statuses(rows, shape)
     row_styles = {}
     for i, row in enumerate(rows):
-        if row.status == STATUS_ERROR:
+        if row[status] == STATUS_ERROR:
             row_styles[i] = "error"
-        elif row.status == STATUS_WARNING:
+        elif row[status] == STATUS_WARNING:
             row_styles[i] = "warning"
     settings = content.settings
     if unit:
@@ -632,12 +635,17 @@ def print_list_sheet(rows: list[MasterRow], settings: settings_mod.Settings, cat
     """
     groups: dict[tuple[Target, str, Any], dict[str, list[MasterRow]]] = {}
     errors = unnamed = 0
+    known: dict[Any, list[tuple[str, Any]]] = {}  # a list repeats a few award cells on thousands of rows
     for row in rows:
         if row.status == STATUS_ERROR:
             errors += 1
             continue
         target = Target.TAP_THE if row.is_collective else Target.CA_NHAN
-        codes = [(code, kind) for code, kind in parse_codes(row.ma) if code in catalogue]
+        ma = row.ma
+        if (codes := known.get(ma) if type(ma) is str else None) is None:  # text only: 1 == 1.0 as keys
+            codes = [(code, kind) for code, kind in parse_codes(ma) if code in catalogue]
+            if type(ma) is str:
+                known[ma] = codes
         if not codes:
             unnamed += 1
         unit = str(row.unit or row.src_unit or "(chưa rõ đơn vị)")
