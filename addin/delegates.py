@@ -118,14 +118,18 @@ def name_order(name: str) -> tuple:
 
     Built on `fold`, so "Hoà" and "Hòa" (old and new tone placement) differ only in the last part.
     """
-    letters, tones = [], []
-    for ch in fold(name):
-        parts = unicodedata.normalize("NFD", ch)
-        tone = next((_TONE[m] for m in parts if m in _TONE), 0)
-        base = unicodedata.normalize("NFC", "".join(m for m in parts if m not in _TONE))
-        letters.append(0 if base == " " else _LETTER.get(base, 100 + ord(base[0])))
-        tones.append(tone)
-    return (tuple(letters), tuple(tones), fold(name), name)
+    folded = fold(name)
+    orders = [_char_order(ch) for ch in folded]
+    return (tuple(o[0] for o in orders), tuple(o[1] for o in orders), folded, name)
+
+
+@lru_cache(maxsize=None)  # a name has few distinct letters: each is worked out once
+def _char_order(ch: str) -> tuple[int, int]:
+    """(letter, tone) of one character of a folded name."""
+    parts = unicodedata.normalize("NFD", ch)
+    tone = next((_TONE[m] for m in parts if m in _TONE), 0)
+    base = unicodedata.normalize("NFC", "".join(m for m in parts if m not in _TONE))
+    return (0 if base == " " else _LETTER.get(base, 100 + ord(base[0])), tone)
 
 
 def _rank_key(c: Candidate, priority: Sequence[str]) -> tuple:
@@ -188,6 +192,7 @@ _DIFFICULT = re.compile(r"đặc biệt khó khăn|\bđbkk\b")
 _CODE = re.compile(r"^\s*([^\s(]+)")
 
 
+@lru_cache(maxsize=1 << 14)  # positions and unit names repeat on many rows
 def role_of(position: str | None) -> str | None:
     """Role from a position (chức vụ): "lanh_dao", "giao_vien", "can_bo", "hoc_sinh" or None."""
     if not position:
@@ -202,6 +207,7 @@ def teaches_directly(position: str | None) -> bool:
     return bool(position) and bool(_TEACHES.search(fold(str(position)))) and role_of(position) != "lanh_dao"
 
 
+@lru_cache(maxsize=1 << 14)  # positions and unit names repeat on many rows
 def unit_type_of(unit: str | None) -> str | None:
     """Unit type from its name: "truong", "trung_tam", "phong", "xa", "so" or None."""
     if not unit:

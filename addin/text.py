@@ -72,8 +72,12 @@ _TONE_RE = re.compile(
 )
 
 
+@lru_cache(maxsize=1 << 16)
 def fold(value: str) -> str:
-    """Matching key: cleaned, lower-case, one tone placement ("hoà" and "hòa" alike)."""
+    """Matching key: cleaned, lower-case, one tone placement ("hoà" and "hòa" alike).
+
+    Memoised: units, positions, awards and statuses repeat on every row of a master.
+    """
     key = clean(value).lower()
     if not key.isascii():
         key = _TONE_RE.sub(lambda m: _TONE_MOVES[m.group(1)], key)
