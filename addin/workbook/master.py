@@ -669,8 +669,19 @@ def text_lines(text: Any, width: float) -> int:
     if text is None or text == "":
         return 1
     per_line = max(1, int(width * 0.92))  # measured: 36 characters a line at width 36, 9-10 at width 10 (bold)
-    return max(1, sum(len(textwrap.wrap(part, per_line, break_long_words=True)) or 1
-                      for part in str(text).split("\n")))
+    text = str(text)
+    # Most cells fit on one line, and textwrap never breaks a text no longer than the line (it
+    # only drops the spaces at its ends): no need to wrap it. Tabs widen as textwrap expands them,
+    # so a text with one is measured the long way.
+    if len(text) <= per_line and "\n" not in text and "\t" not in text:
+        return 1
+    return _wrapped_lines(text, per_line)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _wrapped_lines(text: str, per_line: int) -> int:
+    # memoised: a unit's name or a job title repeats on thousands of rows of a printed list
+    return max(1, sum(len(textwrap.wrap(part, per_line, break_long_words=True)) or 1 for part in text.split("\n")))
 
 
 def row_height(values: list[Any], widths: list[float]) -> float:
