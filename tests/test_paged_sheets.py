@@ -225,3 +225,38 @@ def test_paged_sheets_are_written_as_xlsxwriter_wrote_them(merged: tuple[Path, l
     assert {v[7] for v in facts["cells"].values()} == {"General"} and {v[1] for v in facts["cells"].values()} == {True, False}
     # and byte for byte: every part of the file, the styles' order too
     assert parts(new) == parts(old)
+
+
+ODD_VALUES = ["", None, 0, -3, 2.5, 1e20, 2**60, True, date(2024, 5, 1), " lề trái", "lề phải ", "\tthụt", "dòng\nmới",
+              "cuối dòng\n", "a\rb", "x\x01y", "_x0041_ giữ nguyên", "A & B <C> \"D\"", "\u00a0cách cứng", "😀" * 20000,
+              "ư" * 40000, "\ufffe", "=1+1", "Trường THCS Lê Lợi (3)"]
+
+
+@pytest.mark.parametrize("width", [1, 2, 6])
+def test_odd_values_are_written_as_xlsxwriter_wrote_them(width: int, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    rows: list[list[Any]] = []
+    for i in range(0, len(ODD_VALUES), width):
+        rows.append(ODD_VALUES[i:i + width])
+    tables = [master.PagedTable("I. BẢNG THỬ", [f"Cột {c}" for c in range(width)], rows, [[1] * width],
+                                headings={0, 3}),
+              master.PagedTable(None, [str(c) for c in range(width)] if width > 1 else [2024], rows[:2], new_page=False),
+              master.PagedTable("", ["Tên"], [], new_page=True, headings=set())]
+    layout = master.OfficialLayout(["UBND TỈNH TRÀ GIANG", "SỞ GIÁO DỤC VÀ ĐÀO TẠO"], "Trà Giang, ngày ... tháng ... năm 2025",
+                                   "DANH SÁCH THỬ", signatures=[("NGƯỜI LẬP BIỂU", "(Ký, ghi rõ họ tên)", "Lê Văn A")])
+    sheets = [SheetData("Trang in", [], [], widths=[12.0] * width, autofilter=False, wrap=True, notes=["Ghi chú."],
+                        pages=tables, layout=layout, print_columns=width, decree_page_numbers=True),
+              SheetData("Khong khung", [], [], widths=[20.0] * width, autofilter=False, wrap=True, pages=tables[:1])]
+    old, new = written_both_ways(None, sheets, tmp_path, monkeypatch)
+    assert parts(new) == parts(old)
+    assert sheet_facts(new, "Trang in")["cells"]["A5"][0] == "DANH SÁCH THỬ"
+
+
+def test_a_text_that_looks_like_markup_stays_text(tmp_path: Path) -> None:
+    """XlsxWriter wrote a text between <r> and </r> as rich-text markup, unescaped (a cell Excel repairs away)."""
+    sheet = SheetData("Trang in", [], [], widths=[30.0], autofilter=False, wrap=True,
+                      pages=[master.PagedTable(None, ["Tóm tắt"], [["<r>chữ</r>"], ["<b>đậm</b> & nghiêng"]])])
+    path = tmp_path / "in.xlsx"
+    master.write_sheets(path, [sheet], keep_backups=0, identity=False)
+    ws = openpyxl.load_workbook(path)["Trang in"]
+    assert [ws.cell(r, 1).value for r in (1, 2, 3)] == ["Tóm tắt", "<r>chữ</r>", "<b>đậm</b> & nghiêng"]

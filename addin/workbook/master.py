@@ -682,9 +682,14 @@ def _row_lines(values: list[Any], per_line: list[int]) -> int:
     """Lines the row's tallest cell takes, `per_line` characters a line in each column."""
     lines = 1
     for c, value in enumerate(values):
-        if value is None or value == "":
+        if type(value) is str:
+            if not value:
+                continue
+            text = value
+        elif value is None or value == "":
             continue
-        text = value if type(value) is str else str(value)
+        else:
+            text = str(value)
         per = per_line[c] if c < len(per_line) else _DEFAULT_PER_LINE
         # Most cells fit on one line, and textwrap never breaks a text no longer than the line
         # (it only drops the spaces at its ends): no need to wrap it. Tabs widen as textwrap
@@ -732,24 +737,28 @@ def _write_pages(ws: Any, formats: dict[str, Any], sheet: SheetData, width: int,
     per_line = [_per_line(w) for w in widths]
 
     def cells(row: int, values: list[Any], fmt: str, height: float) -> None:
-        n = row + 1
+        n = str(row + 1)
         while len(letters) < len(values):
             letters.append(_column_letter(len(letters)))
         plain = style(fmt)  # indexed already (every _FORMATS is, up front): only the *_number ones wait
+        text, blank = f'" s="{plain}" t="inlineStr">', f'" s="{plain}"/>'
         xml = []
         add = xml.append
-        for c, value in enumerate(values):
-            if type(value) is str:
-                add(f'<c r="{letters[c]}{n}" s="{plain}" t="inlineStr">{_inline_string(value)}</c>' if value
-                    else f'<c r="{letters[c]}{n}" s="{plain}"/>')
+        inline = _inline_string
+        for letter, value in zip(letters, values):
+            kind = type(value)
+            if kind is str:
+                add(f'<c r="{letter}{n}{text}{inline(value)}</c>' if value else f'<c r="{letter}{n}{blank}')
             elif value is None:
-                add(f'<c r="{letters[c]}{n}" s="{plain}"/>')
-            elif isinstance(value, (int, float)) and not isinstance(value, bool):
-                add(f'<c r="{letters[c]}{n}" s="{style(fmt + "_number")}"><v>{value:.16G}</v></c>')
+                add(f'<c r="{letter}{n}{blank}')
+            elif kind is int and -_EXACT < value < _EXACT:  # a count, as .16G writes it
+                add(f'<c r="{letter}{n}" s="{style(fmt + "_number")}"><v>{value}</v></c>')
+            elif kind is float or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+                add(f'<c r="{letter}{n}" s="{style(fmt + "_number")}"><v>{value:.16G}</v></c>')
             elif value == "":
-                add(f'<c r="{letters[c]}{n}" s="{plain}"/>')
+                add(f'<c r="{letter}{n}{blank}')
             else:
-                add(f'<c r="{letters[c]}{n}" s="{plain}" t="inlineStr">{_inline_string(str(value))}</c>')
+                add(f'<c r="{letter}{n}{text}{inline(str(value))}</c>')
         raw.add_row(row, height, xml, len(values) - 1)
 
     def span(row: int, text: str, fmt: str, height: float) -> None:
@@ -956,16 +965,28 @@ def _column_letter(c: int) -> str:
 _NEEDS_ESCAPE = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
+_EXACT = 1 << 53  # integers a float holds exactly: "%.16G" writes them digit for digit
 _DEFAULT_ROW_PX = 20  # XlsxWriter's default row height (15 pt): a row of that height has no ht
 _EXCEL_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
 _EDGE_SPACE = re.compile(r"^\s|\s$")
+_SPECIAL = re.compile("[\x00-\x08\x0b-\x1f&<>\ufffe\uffff]|_x")
+
+
+@functools.lru_cache(maxsize=None)  # a sheet's rows have a few heights
+def _row_height_attributes(height: float) -> str:
+    """A row's height as XlsxWriter's set_row writes it: in whole pixels, none when it is the default."""
+    px = int(height * 4.0 / 3.0 + 0.5)
+    return f' ht="{px * 0.75:.16g}" customHeight="1"' if px != _DEFAULT_ROW_PX else ""
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def _inline_string(text: str) -> str:
     """The <is> element of an inline string cell as XlsxWriter writes it in constant_memory mode
     (its truncation, its _xHHHH_ escapes, its rule for keeping spaces), memoised: texts repeat."""
+    if len(text) <= 16383 and not _SPECIAL.search(text):  # most texts: nothing to escape
+        space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""  # as ^\s|\s$
+        return f"<is><t{space}>{text}</t></is>"
     if len(text) > 16383:  # at most 32,767 UTF-16 units in a cell
         units = 0
         for i, ch in enumerate(text):
@@ -1074,8 +1095,7 @@ class _RawRows:
 
     def add_row(self, r: int, height: float, cells: list[str], max_col: int) -> None:
         """Row r (0-based) of a paged sheet, as XlsxWriter writes a row it was given a height (set_row)."""
-        px = int(height * 4.0 / 3.0 + 0.5)  # XlsxWriter keeps a row's height in whole pixels
-        ht = f' ht="{px * 0.75:.16g}" customHeight="1"' if px != _DEFAULT_ROW_PX else ""
+        ht = _row_height_attributes(height)
         n = r + 1
         self.pending.append(f'<row r="{n}"{ht}>{"".join(cells)}</row>\n' if cells else f'<row r="{n}"{ht}/>\n')
         if len(self.pending) >= 1024:  # one write per thousand rows, not per row
@@ -1104,13 +1124,16 @@ class _RawRows:
                 at = m.start()
                 break
         if at is None:
+            if "</sheetData>" not in xml:  # XlsxWriter wrote no row (a paged sheet with no frame or notes)
+                xml = xml.replace("<sheetData/>", "<sheetData></sheetData>", 1)
             at = xml.index("</sheetData>")
         head, tail = xml[:at], xml[at:]
         m = re.search(r'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"/>', head)
         if m:
             end_col = _column_letter(max(self.max_col, _column_number(m.group(3) or m.group(1)) - 1))
             end_row = max(last, int(m.group(4) or m.group(2)))
-            head = head[: m.start()] + f'<dimension ref="A1:{end_col}{end_row}"/>' + head[m.end():]
+            end = f"{end_col}{end_row}"
+            head = head[: m.start()] + f'<dimension ref="{"A1" if end == "A1" else "A1:" + end}"/>' + head[m.end():]
         if self.merges:
             tail = self._with_merges(tail)
         if self.links:
