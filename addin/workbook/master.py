@@ -657,6 +657,9 @@ LINE_PT = 14.0  # one line of 12 pt Times New Roman with its leading (LibreOffic
 FRAME_ROW_PT = 20.0  # a row of the title block or the signatures without a height of its own
 
 
+_DEFAULT_PER_LINE = max(1, int(8.43 * 0.92))  # a column of Excel's default width
+
+
 def column_px(width: float) -> int:
     """Printed width in pixels of a column `width` characters wide."""
     return int(width * 7.5 + 5)
@@ -670,41 +673,114 @@ def text_lines(text: Any, width: float) -> int:
     """
     if text is None or text == "":
         return 1
-    per_line = max(1, int(width * 0.92))  # measured: 36 characters a line at width 36, 9-10 at width 10 (bold)
-    return max(1, sum(len(textwrap.wrap(part, per_line, break_long_words=True)) or 1
-                      for part in str(text).split("\n")))
+    return _row_lines([text], [_per_line(width)])
+
+
+def _per_line(width: float) -> int:
+    return max(1, int(width * 0.92))  # measured: 36 characters a line at width 36, 9-10 at width 10 (bold)
+
+
+def _row_lines(values: list[Any], per_line: list[int]) -> int:
+    """Lines the row's tallest cell takes, `per_line` characters a line in each column."""
+    lines = 1
+    for c, value in enumerate(values):
+        if type(value) is str:
+            if not value:
+                continue
+            text = value
+        elif value is None or value == "":
+            continue
+        else:
+            text = str(value)
+        per = per_line[c] if c < len(per_line) else _DEFAULT_PER_LINE
+        # Most cells fit on one line, and textwrap never breaks a text no longer than the line
+        # (it only drops the spaces at its ends): no need to wrap it. Tabs widen as textwrap
+        # expands them, so a text with one is measured the long way.
+        if len(text) > per or "\n" in text or "\t" in text:
+            n = _wrapped_lines(text, per)
+            if n > lines:
+                lines = n
+    return lines
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _wrapped_lines(text: str, per_line: int) -> int:
+    # memoised: a unit's name or a job title repeats on thousands of rows of a printed list
+    return max(1, sum(len(textwrap.wrap(part, per_line, break_long_words=True)) or 1 for part in text.split("\n")))
 
 
 def row_height(values: list[Any], widths: list[float]) -> float:
     """Points a row of wrapped cells needs."""
-    lines = max((text_lines(v, widths[c] if c < len(widths) else 8.43) for c, v in enumerate(values)), default=1)
-    return lines * LINE_PT + 4
+    return _row_lines(values, [_per_line(w) for w in widths]) * LINE_PT + 4
 
 
-def _write_pages(ws: Any, formats: dict[str, Any], sheet: SheetData, width: int) -> int:
-    """Write sheet.pages under the title block, page by page; return the last row written."""
+def _write_pages(ws: Any, formats: dict[str, Any], sheet: SheetData, width: int, raw: "_RawRows") -> int:
+    """Write sheet.pages under the title block, page by page; return the last row written.
+
+    The rows go to `raw` as the XML XlsxWriter wrote for them (a national list has hundreds of
+    thousands of cells, at ~10 µs each in XlsxWriter); the page breaks are XlsxWriter's.
+    """
     widths = sheet.widths
     frame = sum(18 if r == 0 else 36 if r == 4 else FRAME_ROW_PT for r in range(sheet.header_row))
     used, r, breaks = frame, sheet.header_row, []
     tail = (len(sheet.notes) * 34 + (7 * FRAME_ROW_PT if sheet.layout and sheet.layout.signatures else 0)
             + FRAME_ROW_PT)
 
+    xf: dict[str, int] = {}
+
+    def style(name: str) -> int:
+        # XlsxWriter numbers a format when a cell first uses it: asked in the same order, the
+        # paged formats get the numbers (and styles.xml the order) they had when it wrote the cells
+        if name not in xf:
+            xf[name] = formats[name]._get_xf_index()
+        return xf[name]
+
+    letters: list[str] = []
+    per_line = [_per_line(w) for w in widths]
+
     def cells(row: int, values: list[Any], fmt: str, height: float) -> None:
-        ws.set_row(row, height)
-        for c, value in enumerate(values):
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                ws.write_number(row, c, value, formats[f"{fmt}_number"])
-            elif value in (None, ""):
-                ws.write_blank(row, c, None, formats[fmt])
+        n = str(row + 1)
+        while len(letters) < len(values):
+            letters.append(_column_letter(len(letters)))
+        plain = style(fmt)  # indexed already (every _FORMATS is, up front): only the *_number ones wait
+        text, blank = f'" s="{plain}" t="inlineStr">', f'" s="{plain}"/>'
+        xml = []
+        add = xml.append
+        inline = _inline_string
+        for letter, value in zip(letters, values):
+            kind = type(value)
+            if kind is str:
+                add(f'<c r="{letter}{n}{text}{inline(value)}</c>' if value else f'<c r="{letter}{n}{blank}')
+            elif value is None:
+                add(f'<c r="{letter}{n}{blank}')
+            elif kind is int and -_EXACT < value < _EXACT:  # a count, as .16G writes it
+                add(f'<c r="{letter}{n}" s="{style(fmt + "_number")}"><v>{value}</v></c>')
+            elif kind is float or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+                add(f'<c r="{letter}{n}" s="{style(fmt + "_number")}"><v>{value:.16G}</v></c>')
+            elif value == "":
+                add(f'<c r="{letter}{n}{blank}')
             else:
-                ws.write_string(row, c, str(value), formats[fmt])
+                add(f'<c r="{letter}{n}{text}{inline(str(value))}</c>')
+        raw.add_row(row, height, xml, len(values) - 1)
+
+    def span(row: int, text: str, fmt: str, height: float) -> None:
+        """A line across the table (merged cells), as XlsxWriter's merge_range writes it."""
+        n = row + 1
+        if width == 1:
+            raw.add_row(row, height, [f'<c r="A{n}" s="{style(fmt)}" t="inlineStr">{_inline_string(text)}</c>'], 0)
+            return
+        first = (f'<c r="A{n}" s="{style(fmt)}" t="inlineStr">{_inline_string(text)}</c>' if text != ""
+                 else f'<c r="A{n}" s="{style(fmt)}"/>')
+        raw.add_row(row, height, [first] + [f'<c r="{_column_letter(c)}{n}" s="{style(fmt)}"/>' for c in range(1, width)],
+                    width - 1)
+        raw.merges.append(f'<mergeCell ref="A{n}:{_column_letter(width - 1)}{n}"/>')
 
     for t, table in enumerate(sheet.pages):
         # bold header words are wider than the body's: measured as if the columns were narrower
         header_h = row_height(table.headers, [w * 0.85 for w in widths])
         title_h = FRAME_ROW_PT + 4 if table.title else 0
-        across = [sum(widths[:width])]
-        heights = [row_height(v[:1], across) if i in table.headings else row_height(v, widths)
+        across = [_per_line(sum(widths[:width]))]
+        heights = [_row_lines(v[:1], across) * LINE_PT + 4 if i in table.headings else _row_lines(v, per_line) * LINE_PT + 4
                    for i, v in enumerate(table.rows)]
         footer_h = sum(row_height(v, widths) for v in table.footer_rows)
         last_table = t == len(sheet.pages) - 1
@@ -716,8 +792,7 @@ def _write_pages(ws: Any, formats: dict[str, Any], sheet: SheetData, width: int)
                 breaks.append(r)
                 used = 0
         if table.title:
-            ws.set_row(r, title_h)
-            _span(ws, r, 0, width - 1, table.title, formats["title"])
+            span(r, table.title, "title", title_h)
             r += 1
             used += title_h
         cells(r, table.headers, "header", header_h)
@@ -735,8 +810,7 @@ def _write_pages(ws: Any, formats: dict[str, Any], sheet: SheetData, width: int)
                 r += 1
                 used = header_h
             if i in table.headings:
-                ws.set_row(r, heights[i])
-                _span(ws, r, 0, width - 1, str(values[0]), formats["total"])
+                span(r, str(values[0]), "total", heights[i])
             else:
                 cells(r, values, "cell_wrap", heights[i])
             r += 1
@@ -821,13 +895,14 @@ def _write_scratch(target: Path, sheets: list[SheetData]) -> dict[str, "_RawRows
         # The data rows are the bulk of the work (a national DanhSach has millions of cells):
         # XlsxWriter spends ~10 µs per cell, so they are written as XML here and spliced into
         # XlsxWriter's sheet when the file is written (_RawRows.write_into). The frame stays XlsxWriter's.
-        raw = _RawRows(header_row + 1, sheet, {k: f._get_xf_index() for k, f in formats.items()})
+        # (a paged sheet's rows start at its first table's header, which they write themselves)
+        raw = _RawRows(header_row if sheet.pages else header_row + 1, sheet, {k: f._get_xf_index() for k, f in formats.items()})
         raws[sheet.name] = raw
         last = raw.write(sheet.rows)
         if sheet.pages:
             if not paged_formats:
                 paged_formats.update({name: book.add_format(props) for name, props in _PAGED_FORMATS.items()})
-            last = _write_pages(ws, {**formats, **paged_formats}, sheet, width)
+            last = _write_pages(ws, {**formats, **paged_formats}, sheet, width, raw)
         table_last = last
         for values in sheet.footer_rows:
             last += 1
@@ -879,6 +954,7 @@ _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _EPOCH = datetime(1899, 12, 30)
 
 
+@functools.lru_cache(maxsize=None)  # a paged sheet asks for every cell's
 def _column_letter(c: int) -> str:
     letters = ""
     c += 1
@@ -890,6 +966,45 @@ def _column_letter(c: int) -> str:
 
 _MEMO_CELLS = 100_000  # cells' XML memoised per style, at most (a few MB)
 _NEEDS_ESCAPE = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+_EXACT = 1 << 53  # integers a float holds exactly: "%.16G" writes them digit for digit
+_DEFAULT_ROW_PX = 20  # XlsxWriter's default row height (15 pt): a row of that height has no ht
+_EXCEL_ESCAPE = re.compile("(_x[0-9a-fA-F]{4}_)")
+_CONTROL = re.compile(r"([\x00-\x08\x0b-\x1f])")
+_EDGE_SPACE = re.compile(r"^\s|\s$")
+_SPECIAL = re.compile("[\x00-\x08\x0b-\x1f&<>\ufffe\uffff]|_x")
+
+
+@functools.lru_cache(maxsize=None)  # a sheet's rows have a few heights
+def _row_height_attributes(height: float) -> str:
+    """A row's height as XlsxWriter's set_row writes it: in whole pixels, none when it is the default."""
+    px = int(height * 4.0 / 3.0 + 0.5)
+    return f' ht="{px * 0.75:.16g}" customHeight="1"' if px != _DEFAULT_ROW_PX else ""
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _inline_string(text: str) -> str:
+    """The <is> element of an inline string cell as XlsxWriter writes it in constant_memory mode
+    (its truncation, its _xHHHH_ escapes, its rule for keeping spaces), memoised: texts repeat."""
+    if len(text) <= 16383 and not _SPECIAL.search(text):  # most texts: nothing to escape
+        space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""  # as ^\s|\s$
+        return f"<is><t{space}>{text}</t></is>"
+    if len(text) > 16383:  # at most 32,767 UTF-16 units in a cell
+        units = 0
+        for i, ch in enumerate(text):
+            units += 2 if ord(ch) > 0xFFFF else 1
+            if units > 32767:
+                text = text[:i]
+                break
+    if "_x" in text:
+        text = _EXCEL_ESCAPE.sub(r"_x005F\1", text)
+    if _CONTROL.search(text):
+        text = _CONTROL.sub(lambda m: f"_x{ord(m.group(1)):04X}_", text)
+    text = text.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
+    space = ' xml:space="preserve"' if _EDGE_SPACE.search(text) else ""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f"<is><t{space}>{text}</t></is>"
 
 
 def _xml_text(text: str) -> str:
@@ -908,10 +1023,14 @@ class _RawRows:
         self.first_row = first_row  # 0-based
         self.sheet = sheet
         self.xf = xf
-        self.file = tempfile.TemporaryFile("w+", encoding="utf-8")
+        # binary: a text file would turn a "\r" in a cell into "\n" when read back (universal newlines)
+        self.file = tempfile.TemporaryFile("w+b")
         self.count = 0
         self.max_col = max(len(sheet.headers) - 1, 0)
         self.links: list[str] = []
+        self.last_row = first_row  # 1-based number of the last row written (of the one above the first: none yet)
+        self.merges: list[str] = []  # <mergeCell>s of the rows, top to bottom
+        self.pending: list[str] = []  # rows added (add_row) and not yet in the file
 
     def write(self, rows: Iterable[list[Any]]) -> int:
         """Write the rows; return the 0-based index of the last one (the header's when none).
@@ -920,7 +1039,11 @@ class _RawRows:
         cell without one follows the previous cell): it saves a fifth of the XML and its time.
         """
         sheet, xf = self.sheet, self.xf
-        out = self.file.write
+        write = self.file.write
+
+        def out(text: str) -> None:
+            write(text.encode("utf-8"))
+
         links = sheet.links
         link_xf = xf["link"]
         datetime_xf = xf["datetime"]
@@ -1002,7 +1125,20 @@ class _RawRows:
                 out("".join(lines))
                 lines.clear()
         out("".join(lines))
+        self.last_row = max(self.last_row, r + 1)
         return r
+
+    def add_row(self, r: int, height: float, cells: list[str], max_col: int) -> None:
+        """Row r (0-based) of a paged sheet, as XlsxWriter writes a row it was given a height (set_row)."""
+        ht = _row_height_attributes(height)
+        n = r + 1
+        self.pending.append(f'<row r="{n}"{ht}>{"".join(cells)}</row>\n' if cells else f'<row r="{n}"{ht}/>\n')
+        if len(self.pending) >= 1024:  # one write per thousand rows, not per row
+            self._flush()
+        self.count += 1
+        self.last_row = n
+        if max_col > self.max_col:
+            self.max_col = max_col
 
     def _link(self, add: Callable[[str], None], target: str, value: str, c: int, n: int, link_xf: int) -> None:
         text = _xml_text(value)
@@ -1015,7 +1151,7 @@ class _RawRows:
     def pieces(self, xml: str) -> tuple[str, str]:
         """XlsxWriter's sheet XML cut where these rows go: (before, after), with the dimension
         and the rows' hyperlinks put right."""
-        last = self.first_row + self.count  # 1-based number of the last data row
+        last = self.last_row
         # our rows go before the first row XlsxWriter wrote below the table, or at the end
         at = None
         for m in re.finditer(r'<row r="(\d+)"', xml):
@@ -1023,13 +1159,18 @@ class _RawRows:
                 at = m.start()
                 break
         if at is None:
+            if "</sheetData>" not in xml:  # XlsxWriter wrote no row (a paged sheet with no frame or notes)
+                xml = xml.replace("<sheetData/>", "<sheetData></sheetData>", 1)
             at = xml.index("</sheetData>")
         head, tail = xml[:at], xml[at:]
         m = re.search(r'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"/>', head)
         if m:
             end_col = _column_letter(max(self.max_col, _column_number(m.group(3) or m.group(1)) - 1))
             end_row = max(last, int(m.group(4) or m.group(2)))
-            head = head[: m.start()] + f'<dimension ref="A1:{end_col}{end_row}"/>' + head[m.end():]
+            end = f"{end_col}{end_row}"
+            head = head[: m.start()] + f'<dimension ref="{"A1" if end == "A1" else "A1:" + end}"/>' + head[m.end():]
+        if self.merges:
+            tail = self._with_merges(tail)
         if self.links:
             block = "".join(self.links)
             if "<hyperlinks>" in tail:
@@ -1039,6 +1180,33 @@ class _RawRows:
                 tail = tail[: anchor.start()] + f"<hyperlinks>{block}</hyperlinks>" + tail[anchor.start():]
         return head, tail
 
+    def _flush(self) -> None:
+        self.file.write("".join(self.pending).encode("utf-8"))
+        self.pending.clear()
+
+    def _joined(self, chunk: bytes) -> bytes:
+        if self.sheet.pages:
+            # A paged sheet's rows as XlsxWriter wrote them: one after the other, with no line break
+            # between them. A row's end is the only "/>" or "</row>" before a line break (a cell's
+            # text has its ">" escaped), so the line breaks in texts stay.
+            chunk = chunk.replace(b"</row>\n", b"</row>").replace(b"/>\n", b"/>")
+        return chunk
+
+    def _with_merges(self, tail: str) -> str:
+        """The sheet's tail with these rows' merged ranges among XlsxWriter's, in row order as it lists them."""
+        m = re.search(r'<mergeCells count="\d+">(.*?)</mergeCells>', tail, re.S)
+        if m is None:
+            anchor = re.search(r"<phoneticPr|<conditionalFormatting|<dataValidations|<hyperlinks|<printOptions"
+                               r"|<pageMargins|<pageSetup|<headerFooter|<rowBreaks|<colBreaks|<drawing|</worksheet>", tail)
+            block = f'<mergeCells count="{len(self.merges)}">{"".join(self.merges)}</mergeCells>'
+            return tail[: anchor.start()] + block + tail[anchor.start():]
+        ranges = re.findall(r"<mergeCell\b[^>]*/>", m.group(1))
+        # the title block's ranges come before these rows, the notes' and the signatures' after
+        at = next((i for i, tag in enumerate(ranges)
+                   if int(re.search(r'ref="[A-Z]+(\d+)', tag).group(1)) > self.first_row), len(ranges))
+        ranges[at:at] = self.merges
+        return tail[: m.start()] + f'<mergeCells count="{len(ranges)}">{"".join(ranges)}</mergeCells>' + tail[m.end():]
+
     def write_into(self, z: zipfile.ZipFile, name: str, xml: str, remap: Callable[[str], str] | None = None) -> None:
         """Stream the sheet, with these rows spliced in, into the zip as part `name`.
 
@@ -1047,6 +1215,7 @@ class _RawRows:
         if self.sheet.decree_page_numbers:  # no number on the first page (XlsxWriter has no option for it)
             xml = xml.replace("<headerFooter", '<headerFooter differentFirst="1"', 1)
         head, tail = self.pieces(xml) if self.count else (xml, "")
+        self._flush()
         self.file.seek(0)
         info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
         info.compress_type = zipfile.ZIP_DEFLATED
@@ -1056,18 +1225,27 @@ class _RawRows:
             info._compresslevel = _LEVEL  # type: ignore[attr-defined]
         with z.open(info, "w", force_zip64=True) as out:
             out.write(head.encode("utf-8"))
-            batch: list[str] = []
-            size = 0
-            for line in self.file:  # one row per line, so batches hold whole rows
-                batch.append(line)
-                size += len(line)
-                if size > 1 << 20:
-                    chunk = "".join(batch)
-                    out.write((remap(chunk) if remap else chunk).encode("utf-8"))
-                    batch, size = [], 0
-            if batch:
-                chunk = "".join(batch)
-                out.write((remap(chunk) if remap else chunk).encode("utf-8"))
+            left = b""
+            while True:
+                block = self.file.read(1 << 20)
+                data = left + block
+                if not block:
+                    whole, left = data, b""
+                else:
+                    # a chunk holds whole rows (the remap's pattern never sees half a cell): a row
+                    # ends with "</row>" or "/>" (an empty row) and a line break, which a cell's
+                    # text cannot hold after ">" (its ">" are escaped)
+                    ends = (data.rfind(b"</row>\n"), data.rfind(b"/>\n"))
+                    cut = max(ends[0] + 7 if ends[0] >= 0 else 0, ends[1] + 3 if ends[1] >= 0 else 0)
+                    if not cut:
+                        left = data
+                        continue
+                    whole, left = data[:cut], data[cut:]
+                if whole:
+                    chunk = self._joined(whole)
+                    out.write(remap(chunk.decode("utf-8")).encode("utf-8") if remap else chunk)
+                if not block:
+                    break
             out.write(tail.encode("utf-8"))
 
 
