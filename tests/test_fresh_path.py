@@ -40,7 +40,8 @@ OWN_ID = "docProps/custom.xml"
 
 def plain_write(self: _RawRows, rows: Iterable[list[Any]]) -> int:
     sheet, xf = self.sheet, self.xf
-    out = self.file.write
+    def out(text: str) -> None:  # the rows' file is binary (see _RawRows.__init__)
+        self.file.write(text.encode("utf-8"))
     links = sheet.links
     link_xf = xf["link"]
     datetime_xf = xf["datetime"]
@@ -93,6 +94,7 @@ def plain_write(self: _RawRows, rows: Iterable[list[Any]]) -> int:
                 continue
         out(f'<row r="{n}">{"".join(cells)}</row>\n')
         self.count += 1
+    self.last_row = max(self.last_row, r + 1)  # what pieces() reads since the paged sheets' rows
     return r
 
 
@@ -327,7 +329,7 @@ def test_the_memoised_rows_are_the_plain_rows_for_every_kind_of_value(tmp_path: 
         raw = _RawRows(4, sheet, xf)
         last = write(raw, rows)
         raw.file.seek(0)
-        text = raw.file.read()
+        text = raw.file.read().decode("utf-8")
         raw.discard()
         return text, raw.links, raw.count, last + raw.max_col * 1000
 

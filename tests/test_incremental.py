@@ -46,3 +46,11 @@ def test_an_unchanged_re_merge_makes_no_sheets_for_the_file_but_all_for_the_open
     # the button writes into the open book what it is given: it still gets every sheet
     button = merge_content(master, read_master(master), files, merged_at=MERGED)
     assert not button.changed and [s.name for s in button.sheets] == written_sheet_names(PROPOSALS)
+
+
+def test_sources_given_as_paths_merge_as_their_text(tmp_path: Path) -> None:
+    files = _two_units(tmp_path / "in")
+    as_paths = merge_job(tmp_path / "p.xlsx", files)  # a script's call: Path objects, not str
+    as_text = merge_job(tmp_path / "t.xlsx", [str(f) for f in files])
+    assert as_paths.error is None and as_paths.rows_total == as_text.rows_total == 2
+    assert [f.path for f in as_paths.files] == [f.path for f in as_text.files]

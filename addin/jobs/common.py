@@ -202,13 +202,16 @@ class Found:
 
 
 @contextmanager
-def sources_found(paths: Iterable[str]) -> Iterator[list[Source]]:
-    """Every spreadsheet under the paths (emails and archives opened into a temporary folder, removed after)."""
+def sources_found(paths: Iterable[str | Path]) -> Iterator[list[Source]]:
+    """Every spreadsheet under the paths (emails and archives opened into a temporary folder, removed after).
+
+    Paths may be given as Path objects (a script's call): they are named as text everywhere after.
+    """
     with tempfile.TemporaryDirectory(prefix="tdkt-") as work:
-        yield collect_sources(paths, Path(work))
+        yield collect_sources([str(p) for p in paths], Path(work))
 
 
-def each_source(paths: Iterable[str], *, master: Path | None = None,
+def each_source(paths: Iterable[str | Path], *, master: Path | None = None,
                 progress: Progress | None = None) -> Iterator[Found]:
     """The sources under the paths, one at a time, as every job reads them.
 
