@@ -167,11 +167,15 @@ def checked_years(report: JobReport, given: list[str] | None, held: list[str] | 
     return years
 
 
-def save(report: JobReport, master: Path, sheets: list[SheetData], keep_backups: int) -> JobReport:
-    """Write the job's sheets into the master atomically; a failure becomes the report's, the old master intact."""
+def save(report: JobReport, master: Path, sheets: list[SheetData], keep_backups: int,
+         seal: Callable[[dict[str, tuple[int, int]]], str] | None = None) -> JobReport:
+    """Write the job's sheets into the master atomically; a failure becomes the report's, the old master intact.
+
+    `seal`: a merge's seal for the master written (see addin.workbook.master.read_seal).
+    """
     report.sheets = sheets
     try:
-        report.backup = write_sheets(master, sheets, keep_backups=keep_backups)
+        report.backup = write_sheets(master, sheets, keep_backups=keep_backups, seal=seal)
     except (MasterLocked, UnreadableFile) as exc:
         report.fail(MASTER_NOT_WRITTEN, str(exc))
     except OSError as exc:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,10 @@ from addin.register import unregistered_check
 from addin.schema import PROPOSALS, REGISTRATIONS, ListSheets
 from addin.settings import Settings
 from addin.validate import validate_file
-from addin.workbook.master import SheetData, writes_master
-from addin.workbook.masterbook import MasterContent, master_sheets, state_of, written_sheet_names
+from addin.workbook.master import SheetData, read_seal, writes_master
+from addin.workbook.masterbook import (MasterContent, Need, master_sheets, read_master, sheets_read, state_of,
+                                       written_sheet_names)
+from addin.workbook.reader import UnreadableFile
 
 
 @dataclass
@@ -33,9 +36,13 @@ class MergeReport(JobReport):
     # False when the merge brought nothing (every file unchanged or ignored, Loi and the statuses as
     # they were): the master is left as it is, with no backup pushed out; `written` still says it is right.
     changed: bool = True
+    rows_held: int | None = None  # DanhSach's rows as the master's seal says (an unchanged re-merge reads no rows)
+    seal: dict[str, Any] | None = None  # what a merge of DanhSach leaves in the master for the next (see _sealed)
 
     @property
     def rows_total(self) -> int:
+        if self.rows_held is not None:
+            return self.rows_held
         return len(self.outcome.rows) if self.outcome else 0
 
     def issues(self) -> list[Issue]:
@@ -82,6 +89,8 @@ def merge_job(master: str | Path, sources: list[str], *, unit: str | None = None
     initial_settings and initial_guests fill CauHinh and KhachMoi when the master has none yet.
     """
     master = Path(master)
+    if unit is None and (quick := unchanged_by_seal(master, sources, progress)) is not None:
+        return quick
     report = MergeReport(str(master))
     content = opened(report, master, must_exist=False)
     if content is None:
@@ -95,7 +104,105 @@ def merge_job(master: str | Path, sources: list[str], *, unit: str | None = None
         report.fail(NO_SPREADSHEET, nothing_found(sources).message)
     if report.failure is not None or not report.changed:
         return report
-    return save(report, master, report.sheets, keep_backups)
+    return save(report, master, report.sheets, keep_backups, seal=_sealed(report.seal))
+
+
+# ---------------------------------------------------------------------------
+# The seal: an unchanged re-merge answered from what the last merge left in the master
+#
+# A merge writes, beside its sheets, a small part (addin.workbook.master.read_seal) with each input
+# sheet's CRC-32 and size, every held version (SHA-256, unit, rows, confidence, document date),
+# the row counts, and whether Loi holds only what the merge assembled. When every source is a file
+# the master holds and the input sheets are as the merge left them, the merge's answer is known:
+# nothing changes. The report is made from the seal and Loi, and DanhSach is never read (on a
+# 50,000-row master, most of an unchanged re-merge's time went to reading it).
+
+SEAL_FORMAT = 1
+
+
+def _tdkt_version() -> str:
+    try:
+        from importlib.metadata import version
+        return version("tdkt")
+    except Exception:  # run from a source tree that is not installed
+        return "?"
+
+
+def _sealed(seal: dict[str, Any] | None) -> Callable[[dict[str, tuple[int, int]]], str] | None:
+    """The seal to write with a merge's sheets, made from each sheet's CRC-32 and size once written."""
+    if seal is None:
+        return None
+
+    def make(entries: dict[str, tuple[int, int]]) -> str:
+        inputs = {name: list(entries[name]) if name in entries else None for name in sheets_read(PROPOSALS)}
+        return json.dumps({**seal, "inputs": inputs, "sheets": list(entries)}, ensure_ascii=False)
+    return make
+
+
+def _seal_of(report: MergeReport, state: dict[str, Any], clean: bool) -> dict[str, Any]:
+    held = {v.sha256: [v.name, len(v.rows), v.weak, v.document_date.isoformat() if v.document_date else None]
+            for v in state.values() if v.sha256}
+    return {"format": SEAL_FORMAT, "tdkt": _tdkt_version(), "rows_total": report.rows_total,
+            "by_unit": list(report.outcome.by_unit.items()) if report.outcome else [], "held": held, "clean": clean}
+
+
+def unchanged_by_seal(master: Path, sources: list[str], progress: Progress | None = None) -> MergeReport | None:
+    """The report of a merge that changes nothing, from the master's seal; None when the seal cannot say so.
+
+    It says so when the seal is this tdkt's, the sheets a merge reads are as the seal describes them,
+    the master has every sheet a merge makes, Loi holds only what the merge assembled, and every
+    source is a file the master holds (none rejected, none new, none twice over).
+    """
+    found_seal = read_seal(master) if master.suffix.lower() in (".xlsx", ".xlsm") else None
+    if found_seal is None:
+        return None
+    seal, now = found_seal
+    inputs = {name: (tuple(v) if isinstance(v, list) else None) for name, v in (seal.get("inputs") or {}).items()}
+    if (seal.get("format") != SEAL_FORMAT or seal.get("tdkt") != _tdkt_version() or not seal.get("clean")
+            or set(inputs) != set(sheets_read(PROPOSALS))
+            or any(now.get(name) != crc for name, crc in inputs.items())
+            or not set(written_sheet_names(PROPOSALS)) <= set(now)):
+        return None
+    held: dict[str, list[Any]] = seal.get("held") or {}
+    report = MergeReport(str(master))
+    ignored: list[FileOutcome] = []
+    known: list[Any] = []
+    seen: set[str] = set()
+    for found in each_source(sources, master=master, progress=progress):
+        src = found.source
+        if found.skipped:
+            ignored.append(FileOutcome(src.shown, None, 0, "ignored", found.skipped, src.sha256 or None, src.sent_at,
+                                       src.sender))
+            continue
+        report.sources_read += 1
+        if found.rejection or not src.sha256 or src.sha256 not in held or src.sha256 in seen:
+            return None  # something to decide: the full merge
+        seen.add(src.sha256)
+        known.append(src)
+    if not known:
+        return None
+
+    def order(src: Any) -> tuple:  # as addin.merge.decide applies candidates
+        moment = src.sent_at if src.sent_at is None or src.sent_at.tzinfo else src.sent_at.astimezone()
+        return (moment is not None, moment or datetime.min.replace(tzinfo=timezone.utc), src.shown)
+
+    files = []
+    for src in sorted(known, key=order):
+        name, rows, weak, written = held[src.sha256]
+        files.append(FileOutcome(src.shown, name, rows, "unchanged", "tệp này đã được gộp trước đây", src.sha256,
+                                 src.sent_at, src.sender, unit_confidence="weak" if weak else "strong",
+                                 unit_evidence=[], document_date=date.fromisoformat(written) if written else None,
+                                 sent_from=src.sent_from))
+    try:
+        loi = read_master(master, need=Need({"issues"}))
+    except UnreadableFile:
+        return None
+    report.files = ignored + files
+    report.outcome = MergeOutcome([], [i for _, i in loi.issues], [None] * len(loi.issues),
+                                  [u for u, _ in loi.issues], [], dict(seal.get("by_unit") or []))
+    report.rows_held = int(seal.get("rows_total") or 0)
+    report.changed = False
+    return report
 
 
 def merge_content(master: Path, content: MasterContent, sources: list[str], *, merged_at: datetime,
@@ -155,6 +262,8 @@ def merge_content(master: Path, content: MasterContent, sources: list[str], *, m
         extra = [(None, issue) for issue in report.rejected_issues]
         report.sheets = master_sheets(content, report.outcome, report.files, extra, merged_at, unit=unit,
                                       sheets=sheets, catalogue=catalogue)
+    if sheets is PROPOSALS:
+        report.seal = _seal_of(report, state, clean=not report.rejected_issues)
     return report
 
 

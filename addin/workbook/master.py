@@ -15,6 +15,7 @@ import errno
 import functools
 import getpass
 import glob
+import html
 import json
 import os
 import posixpath
@@ -1552,7 +1553,7 @@ def _copy_raw(source: BinaryIO, info: zipfile.ZipInfo, target: zipfile.ZipFile) 
 
 
 def _transplant(master: Path, scratch: Path, out: Path, sheets: list[SheetData],
-                raws: dict[str, "_RawRows"] | None = None, *, identity: bool = False) -> None:
+                raws: dict[str, "_RawRows"] | None = None, *, identity: bool = False, sealed: bool = False) -> None:
     raws = raws or {}
     streams: dict[str, tuple[_RawRows, str]] = {}  # part -> (its data rows, its frame XML)
     with zipfile.ZipFile(master) as old, zipfile.ZipFile(scratch) as new, master.open("rb") as source, \
@@ -1631,6 +1632,12 @@ def _transplant(master: Path, scratch: Path, out: Path, sheets: list[SheetData],
         parts["[Content_Types].xml"] = ct_xml.encode("utf-8")
         if identity:
             _ensure_identity(parts)
+        # A sealing write (a merge) appends a new seal after the rest; any other write keeps the old
+        # one as it is: it still holds while the sheets it describes keep their CRCs (read_seal).
+        if sealed:
+            if SEAL_PART in parts:
+                parts.discard(SEAL_PART)
+            _seal_plumbing(parts)
         for name in parts:  # the old parts in their order, then the new ones
             if name in streams:
                 raw, body = streams[name]
@@ -1736,7 +1743,7 @@ def _update_defined_names(wb_xml: str, scratch_wb: str, written: list[str]) -> s
 
 
 def _write_new(scratch: Path, out: Path, raws: dict[str, "_RawRows"], *, macro_enabled: bool,
-               identity: bool = False) -> None:
+               identity: bool = False, sealed: bool = False) -> None:
     """A new master: the scratch workbook with its data rows spliced in (and marked .xlsm if so)."""
     with zipfile.ZipFile(scratch) as z:
         infos = [i for i in z.infolist() if not i.is_dir()]
@@ -1754,14 +1761,103 @@ def _write_new(scratch: Path, out: Path, raws: dict[str, "_RawRows"], *, macro_e
         parts["[Content_Types].xml"] = types.replace(CT_MAIN_XLSX.encode(), CT_MAIN_XLSM.encode())
     if identity:
         _ensure_identity(parts)
+    if sealed:
+        _seal_plumbing(parts)
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=_LEVEL) as target:
         for info in infos:
             if info.filename in sheet_rows:
                 sheet_rows[info.filename].write_into(target, info.filename, parts[info.filename].decode("utf-8"))
             else:
                 target.writestr(info, parts[info.filename], compress_type=zipfile.ZIP_DEFLATED, compresslevel=_LEVEL)
-        for name in parts.keys() - {i.filename for i in infos}:  # the identity's part, when new
+        for name in [n for n in parts if n not in {i.filename for i in infos}]:  # the identity's and seal's parts
             target.writestr(name, parts[name])
+
+
+# ---------------------------------------------------------------------------
+# The seal: a small custom XML part a merge leaves in the master, saying what it wrote
+#
+# It holds the CRC-32 and size of each sheet part the next merge would read (and the little the
+# merge's report needs besides). While the zip's own directory still shows those CRCs, the master
+# is as the merge left it, and a re-merge of files it already holds can be answered without
+# reading DanhSach. Excel keeps custom XML parts, but saving in Excel rewrites every part: the
+# CRCs then differ and the next merge reads the master in full. A custom XML part (item, its
+# properties, a relationship from the workbook) is the package's own place for an application's data.
+
+SEAL_PART = "customXml/tdktMerge.xml"
+_SEAL_PROPS = "customXml/tdktMergeProps.xml"
+_REL_CUSTOM_XML = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/customXml"
+_REL_CUSTOM_XML_PROPS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/customXmlProps"
+_CT_CUSTOM_XML_PROPS = "application/vnd.openxmlformats-officedocument.customXmlProperties+xml"
+_SEAL_NS = "urn:tdkt:gop"
+_SEAL_ITEM_ID = "{6B0E8C52-1E0A-4D5B-9C1F-2A7E4D3B8F61}"
+
+
+def _seal_plumbing(parts: MutableMapping[str, bytes]) -> None:
+    """The seal's relationship, properties part and content types (the seal itself is appended after)."""
+    rels = parts["xl/_rels/workbook.xml.rels"].decode("utf-8")
+    if f'Target="../{SEAL_PART}"' not in rels:
+        rids = [int(n) for n in re.findall(r'Id="rId(\d+)"', rels)] or [0]
+        rels = rels.replace("</Relationships>", f'<Relationship Id="rId{max(rids) + 1}" Type="{_REL_CUSTOM_XML}" '
+                                                f'Target="../{SEAL_PART}"/></Relationships>')
+        parts["xl/_rels/workbook.xml.rels"] = rels.encode("utf-8")
+    types = parts["[Content_Types].xml"].decode("utf-8")
+    changed = False
+    if 'Extension="xml"' not in types:
+        types = types.replace("</Types>", '<Default Extension="xml" ContentType="application/xml"/></Types>')
+        changed = True
+    if f'PartName="/{_SEAL_PROPS}"' not in types:
+        types = types.replace("</Types>", f'<Override PartName="/{_SEAL_PROPS}" ContentType="{_CT_CUSTOM_XML_PROPS}"/></Types>')
+        changed = True
+    if changed:
+        parts["[Content_Types].xml"] = types.encode("utf-8")
+    parts[_SEAL_PROPS] = ('<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n'
+                          f'<ds:datastoreItem ds:itemID="{_SEAL_ITEM_ID}" '
+                          'xmlns:ds="http://schemas.openxmlformats.org/officeDocument/2006/customXml">'
+                          '<ds:schemaRefs/></ds:datastoreItem>').encode("utf-8")
+    parts[_rels_path(SEAL_PART)] = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                                    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                                    f'<Relationship Id="rId1" Type="{_REL_CUSTOM_XML_PROPS}" '
+                                    f'Target="{_SEAL_PROPS.rsplit("/", 1)[1]}"/></Relationships>').encode("utf-8")
+
+
+def sheet_entries(z: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
+    """Each sheet's zip entry by sheet name, in the workbook's order (from its directory and two small parts)."""
+    wb_xml = z.read("xl/workbook.xml").decode("utf-8")
+    rels = _rels_targets(z.read("xl/_rels/workbook.xml.rels").decode("utf-8"))
+    infos = {i.filename: i for i in z.infolist()}
+    out: dict[str, zipfile.ZipInfo] = {}
+    for tag in _SHEET_TAG.findall(wb_xml):
+        a = _attrs(tag)
+        rid = a.get("r:id") or next((v for k, v in a.items() if k.endswith(":id")), "")
+        if rid in rels and (info := infos.get(_part_path(rels[rid][1]))) is not None:
+            out[_unescape_name(a.get("name", ""))] = info
+    return out
+
+
+def _append_seal(out: Path, seal: Callable[[dict[str, tuple[int, int]]], str]) -> None:
+    """Append the seal to the master just written: `seal` makes its JSON from each sheet's (CRC-32, size)."""
+    with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED, compresslevel=_LEVEL) as z:
+        text = seal({name: (i.CRC, i.file_size) for name, i in sheet_entries(z).items()})
+        info = zipfile.ZipInfo(SEAL_PART, date_time=(2024, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        xml = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+               f'<tdkt xmlns="{_SEAL_NS}">{escape(text)}</tdkt>')
+        z.writestr(info, xml.encode("utf-8"))
+
+
+def read_seal(path: Path) -> tuple[dict[str, Any], dict[str, tuple[int, int]]] | None:
+    """The seal a merge left in the master, and each sheet's (CRC-32, size) now; None without a readable one."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            if SEAL_PART not in z.NameToInfo:
+                return None
+            xml = z.read(SEAL_PART).decode("utf-8")
+            now = {name: (i.CRC, i.file_size) for name, i in sheet_entries(z).items()}
+        m = re.search(r"<tdkt\b[^>]*>(.*)</tdkt>", xml, re.S)
+        data = json.loads(html.unescape(m.group(1))) if m else None
+    except Exception:  # no seal, or one nobody can trust: the master is read in full
+        return None
+    return (data, now) if isinstance(data, dict) else None
 
 
 def _as_macro_enabled(path: Path) -> None:
@@ -1779,7 +1875,8 @@ def _as_macro_enabled(path: Path) -> None:
 
 
 def write_sheets(path: Path, sheets: list[SheetData], *, keep_backups: int = 10,
-                 template: Callable[[Path], None] | None = None, identity: bool = True) -> Path | None:
+                 template: Callable[[Path], None] | None = None, identity: bool = True,
+                 seal: Callable[[dict[str, tuple[int, int]]], str] | None = None) -> Path | None:
     """Write our sheets into the master at `path` (created when missing); return the backup made.
 
     Nothing is written when the master is locked, read-only or its disk is full (MasterLocked,
@@ -1790,7 +1887,7 @@ def write_sheets(path: Path, sheets: list[SheetData], *, keep_backups: int = 10,
     try:
         with master_lock(path):
             check_not_locked(path)
-            return _write_locked(path, sheets, keep_backups, template, identity)
+            return _write_locked(path, sheets, keep_backups, template, identity, seal)
     except OSError as exc:
         raise unwritable(exc, path) from None
     except xlsxwriter.exceptions.FileCreateError as exc:  # XlsxWriter's wrapper of the OSError (a full disk)
@@ -1799,7 +1896,8 @@ def write_sheets(path: Path, sheets: list[SheetData], *, keep_backups: int = 10,
 
 
 def _write_locked(path: Path, sheets: list[SheetData], keep_backups: int,
-                  template: Callable[[Path], None] | None, identity: bool) -> Path | None:
+                  template: Callable[[Path], None] | None, identity: bool,
+                  seal: Callable[[dict[str, tuple[int, int]]], str] | None = None) -> Path | None:
     scratch = _temp_file(path, "khung")
     out = _temp_file(path, "moi")
     try:
@@ -1808,7 +1906,7 @@ def _write_locked(path: Path, sheets: list[SheetData], keep_backups: int,
         raws = _write_scratch(scratch, sheets)
         if path.exists():
             try:
-                _transplant(path, scratch, out, sheets, raws, identity=identity)
+                _transplant(path, scratch, out, sheets, raws, identity=identity, sealed=seal is not None)
             except (zipfile.BadZipFile, KeyError) as exc:
                 # Point to backups only where there are some: a folder that does not exist helps nobody.
                 backups = backup_dir(path)
@@ -1818,7 +1916,10 @@ def _write_locked(path: Path, sheets: list[SheetData], keep_backups: int,
                     f"Sổ tổng hợp \"{path.name}\" bị hỏng, không ghi thêm được ({type(exc).__name__}): {advice}."
                 ) from None
         else:
-            _write_new(scratch, out, raws, macro_enabled=path.suffix.lower() == ".xlsm", identity=identity)
+            _write_new(scratch, out, raws, macro_enabled=path.suffix.lower() == ".xlsm", identity=identity,
+                       sealed=seal is not None)
+        if seal is not None:
+            _append_seal(out, seal)
         _keep_permissions(path, out)
         backup = make_backup(path, keep_backups)
         _replace_atomically(out, path)

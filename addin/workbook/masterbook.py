@@ -428,6 +428,16 @@ def keep_hand_statuses(rows: list[MasterRow], shape: ListShape) -> int:
     return kept
 
 
+def sheets_read(sheets: ListSheets = PROPOSALS) -> list[str]:
+    """The sheets content_from_sheets reads for a full read (a test keeps the two in step).
+
+    A merge's seal records these sheets' CRCs: while they are as the merge left them, so is its answer.
+    """
+    registrations = [REGISTRATIONS.rows] if sheets.rows != REGISTRATIONS.rows else []
+    return [sheets.rows, *registrations, sheets.issues, sheets.log, schema.SETTINGS, schema.GUESTS,
+            schema.ALIASES, schema.UNITS, schema.CATALOGUE]
+
+
 def content_from_sheets(sheet_rows: Callable[[str], list[list[Any]] | None],
                         sheets: ListSheets = PROPOSALS, need: Need | None = None) -> MasterContent:
     """The master's content from its sheets' cell values (calamine's, or an open book's via xlwings).
