@@ -6,6 +6,10 @@ rely on: the same sheets and the same content as the long way.
 
 from __future__ import annotations
 
+import html
+import json
+import re
+import zipfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -19,7 +23,7 @@ from addin import schema
 from addin.jobs import merge_content, merge_job, tally_job
 from addin.schema import PROPOSALS, REGISTRATIONS
 from addin.workbook import masterbook
-from addin.workbook.master import read_seal
+from addin.workbook.master import SEAL_PART, read_seal
 from addin.workbook.masterbook import read_master, written_sheet_names
 
 MERGED = datetime(2025, 5, 20, 9, 0, tzinfo=timezone(timedelta(hours=7)))
@@ -169,3 +173,24 @@ def test_sheets_read_are_the_sheets_a_full_read_asks_for() -> None:
         asked: list[str] = []
         masterbook.content_from_sheets(lambda name: asked.append(name) or None, sheets)
         assert sorted(asked) == sorted(masterbook.sheets_read(sheets))
+
+
+def test_a_seal_that_is_not_what_tdkt_writes_leaves_the_work_to_the_full_merge(tmp_path: Path) -> None:
+    sources = _sources_variety(tmp_path / "in")
+    master = tmp_path / "m.xlsx"
+    merge_job(master, sources)
+    # the seal's content replaced, its CRCs kept (as a crafted file could): every held entry malformed
+    with zipfile.ZipFile(master) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    xml = parts[SEAL_PART].decode("utf-8")
+    seal = json.loads(html.unescape(re.search(r"<tdkt\b[^>]*>(.*)</tdkt>", xml, re.S).group(1)))
+    for broken in ({sha: ["x"] for sha in seal["held"]}, {sha: ["x", "many", 0, "not a date"] for sha in seal["held"]}):
+        text = json.dumps({**seal, "held": broken})
+        parts[SEAL_PART] = xml.replace(xml[xml.index(">", xml.index("<tdkt")) + 1: xml.rindex("</tdkt>")],
+                                       text.replace("&", "&amp;").replace("<", "&lt;")).encode("utf-8")
+        with zipfile.ZipFile(master, "w", zipfile.ZIP_DEFLATED) as z:
+            for name, data in parts.items():
+                z.writestr(name, data)
+        report = merge_job(master, sources)
+        assert report.error is None and not report.changed and report.rows_total == 5
+        assert {f.action for f in report.files} == {"unchanged"}

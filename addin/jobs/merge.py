@@ -186,21 +186,23 @@ def unchanged_by_seal(master: Path, sources: list[str], progress: Progress | Non
         moment = src.sent_at if src.sent_at is None or src.sent_at.tzinfo else src.sent_at.astimezone()
         return (moment is not None, moment or datetime.min.replace(tzinfo=timezone.utc), src.shown)
 
-    files = []
-    for src in sorted(known, key=order):
-        name, rows, weak, written = held[src.sha256]
-        files.append(FileOutcome(src.shown, name, rows, "unchanged", "tệp này đã được gộp trước đây", src.sha256,
-                                 src.sent_at, src.sender, unit_confidence="weak" if weak else "strong",
-                                 unit_evidence=[], document_date=date.fromisoformat(written) if written else None,
-                                 sent_from=src.sent_from))
-    try:
+    try:  # a seal whose CRCs hold but whose content is not what tdkt writes (a crafted file): the full merge
+        files = []
+        for src in sorted(known, key=order):
+            name, rows, weak, written = held[src.sha256]
+            files.append(FileOutcome(src.shown, str(name), int(rows), "unchanged", "tệp này đã được gộp trước đây",
+                                     src.sha256, src.sent_at, src.sender, unit_confidence="weak" if weak else "strong",
+                                     unit_evidence=[], document_date=date.fromisoformat(written) if written else None,
+                                     sent_from=src.sent_from))
+        by_unit = {str(u): int(n) for u, n in seal.get("by_unit") or []}
+        rows_held = int(seal.get("rows_total") or 0)
         loi = read_master(master, need=Need({"issues"}))
-    except UnreadableFile:
+    except (UnreadableFile, ValueError, TypeError, KeyError):
         return None
     report.files = ignored + files
     report.outcome = MergeOutcome([], [i for _, i in loi.issues], [None] * len(loi.issues),
-                                  [u for u, _ in loi.issues], [], dict(seal.get("by_unit") or []))
-    report.rows_held = int(seal.get("rows_total") or 0)
+                                  [u for u, _ in loi.issues], [], by_unit)
+    report.rows_held = rows_held
     report.changed = False
     return report
 
