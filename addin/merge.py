@@ -297,6 +297,12 @@ def _note_uncertain(version: UnitVersion, issue: Issue) -> None:
         version.issues.append(issue)
 
 
+def applied_order(sent_at: datetime | None, shown: str) -> tuple:
+    """The order files are applied in: those with no sending time first, then by time, then by name."""
+    moment = _aware(sent_at)
+    return (moment is not None, moment or datetime.min.replace(tzinfo=timezone.utc), shown)
+
+
 def decide(state: dict[str, UnitVersion], candidates: list[Candidate], aliases: Aliases,
            merged_at: datetime) -> list[FileOutcome]:
     """Apply candidates to the per-unit state in order of sending; return what happened to each.
@@ -309,11 +315,7 @@ def decide(state: dict[str, UnitVersion], candidates: list[Candidate], aliases: 
     for key, version in state.items():
         held.update(dict.fromkeys(version.superseded, key))
 
-    def order(c: Candidate) -> tuple:
-        moment = _aware(c.sent_at)
-        return (moment is not None, moment or datetime.min.replace(tzinfo=timezone.utc), c.shown)
-
-    for c in sorted(candidates, key=order):
+    for c in sorted(candidates, key=lambda c: applied_order(c.sent_at, c.shown)):
         if c.known is not None:
             outcomes.append(_known_outcome(state, c))
             continue

@@ -6,7 +6,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,8 @@ from addin.catalogue import Catalogue
 from addin.jobs.common import (NO_SPREADSHEET, JobReport, Progress, each_source, effective_catalogue, nothing_found,
                                now_here, opened, save)
 from addin.jobs.units import forget_registered, place_unit
-from addin.merge import Candidate, FileOutcome, MergeOutcome, RowsCheck, assemble, decide, kept_versions
+from addin.merge import (Candidate, FileOutcome, MergeOutcome, RowsCheck, applied_order, assemble, decide,
+                         kept_versions)
 from addin.models import Issue
 from addin.register import unregistered_check
 from addin.schema import PROPOSALS, REGISTRATIONS, ListSheets
@@ -182,13 +183,9 @@ def unchanged_by_seal(master: Path, sources: list[str], progress: Progress | Non
     if not known:
         return None
 
-    def order(src: Any) -> tuple:  # as addin.merge.decide applies candidates
-        moment = src.sent_at if src.sent_at is None or src.sent_at.tzinfo else src.sent_at.astimezone()
-        return (moment is not None, moment or datetime.min.replace(tzinfo=timezone.utc), src.shown)
-
     try:  # a seal whose CRCs hold but whose content is not what tdkt writes (a crafted file): the full merge
         files = []
-        for src in sorted(known, key=order):
+        for src in sorted(known, key=lambda src: applied_order(src.sent_at, src.shown)):  # as decide lists them
             name, rows, weak, written = held[src.sha256]
             files.append(FileOutcome(src.shown, str(name), int(rows), "unchanged", "tệp này đã được gộp trước đây",
                                      src.sha256, src.sent_at, src.sender, unit_confidence="weak" if weak else "strong",

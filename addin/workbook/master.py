@@ -633,11 +633,11 @@ def _ensure_identity(parts: dict[str, bytes]) -> None:
         f'<property fmtid="{_FMTID}" pid="2" name="{IDENTITY_PROPERTY}"><vt:lpwstr>{new_id}</vt:lpwstr></property>'
         "</Properties>"
     ).encode("utf-8")
-    rids = [int(n) for n in re.findall(r'Id="rId(\d+)"', rels)] or [0]
+    rid = _next_rid(rels)
     rels = re.sub(r'<Relationship\b[^>]*Type="' + re.escape(_REL_CUSTOM) + r'"[^>]*/>', "", rels)  # a dangling one
     parts["_rels/.rels"] = rels.replace(
         "</Relationships>",
-        f'<Relationship Id="rId{max(rids) + 1}" Type="{_REL_CUSTOM}" Target="{part}"/></Relationships>').encode("utf-8")
+        f'<Relationship Id="{rid}" Type="{_REL_CUSTOM}" Target="{part}"/></Relationships>').encode("utf-8")
     types = parts["[Content_Types].xml"].decode("utf-8")
     if f'PartName="/{part}"' not in types:
         types = types.replace("</Types>", f'<Override PartName="/{part}" ContentType="{_CT_CUSTOM}"/></Types>')
@@ -1562,21 +1562,9 @@ def _transplant(master: Path, scratch: Path, out: Path, sheets: list[SheetData],
         wb_xml = parts["xl/workbook.xml"].decode("utf-8")
         rels_xml = parts["xl/_rels/workbook.xml.rels"].decode("utf-8")
         ct_xml = parts["[Content_Types].xml"].decode("utf-8")
-        rels = _rels_targets(rels_xml)
-        existing: dict[str, str] = {}  # sheet name -> part path
-        sheet_tags = _SHEET_TAG.findall(wb_xml)
-        for tag in sheet_tags:
-            a = _attrs(tag)
-            rid = a.get("r:id") or next((v for k, v in a.items() if k.endswith(":id")), "")
-            if rid in rels:
-                existing[_unescape_name(a.get("name", ""))] = _part_path(rels[rid][1])
-
+        existing = _sheet_paths(wb_xml, _rels_targets(rels_xml))  # sheet name -> part path
         scratch_wb = new.read("xl/workbook.xml").decode("utf-8")
-        scratch_rels = _rels_targets(new.read("xl/_rels/workbook.xml.rels").decode("utf-8"))
-        scratch_parts = {}
-        for tag in _SHEET_TAG.findall(scratch_wb):
-            a = _attrs(tag)
-            scratch_parts[_unescape_name(a["name"])] = _part_path(scratch_rels[a["r:id"]][1])
+        scratch_parts = _sheet_paths(scratch_wb, _rels_targets(new.read("xl/_rels/workbook.xml.rels").decode("utf-8")))
 
         styles = _Styles(parts["xl/styles.xml"].decode("utf-8"))
         mapping = styles.merge(new.read("xl/styles.xml").decode("utf-8"))
@@ -1647,6 +1635,23 @@ def _transplant(master: Path, scratch: Path, out: Path, sheets: list[SheetData],
                 _copy_raw(source, info, target)
             else:
                 target.writestr(name, parts[name])
+
+
+def _sheet_paths(wb_xml: str, rels: dict[str, tuple[str, str]]) -> dict[str, str]:
+    """Each sheet's part path by sheet name, in the workbook's order (a relationship id of any prefix)."""
+    out: dict[str, str] = {}
+    for tag in _SHEET_TAG.findall(wb_xml):
+        a = _attrs(tag)
+        rid = a.get("r:id") or next((v for k, v in a.items() if k.endswith(":id")), "")
+        if rid in rels:
+            out[_unescape_name(a.get("name", ""))] = _part_path(rels[rid][1])
+    return out
+
+
+def _next_rid(rels_xml: str) -> str:
+    """A relationship id the rels part does not use yet."""
+    numbers = [int(n) for n in re.findall(r'Id="rId(\d+)"', rels_xml)] or [0]
+    return f"rId{max(numbers) + 1}"
 
 
 def _rels_path(part: str) -> str:
@@ -1748,14 +1753,9 @@ def _write_new(scratch: Path, out: Path, raws: dict[str, "_RawRows"], *, macro_e
     with zipfile.ZipFile(scratch) as z:
         infos = [i for i in z.infolist() if not i.is_dir()]
         parts = {i.filename: z.read(i) for i in infos}
-    wb_xml = parts["xl/workbook.xml"].decode("utf-8")
-    rels = _rels_targets(parts["xl/_rels/workbook.xml.rels"].decode("utf-8"))
-    sheet_rows: dict[str, _RawRows] = {}
-    for tag in _SHEET_TAG.findall(wb_xml):
-        a = _attrs(tag)
-        raw = raws.get(_unescape_name(a["name"]))
-        if raw is not None:
-            sheet_rows[_part_path(rels[a["r:id"]][1])] = raw
+    paths = _sheet_paths(parts["xl/workbook.xml"].decode("utf-8"),
+                         _rels_targets(parts["xl/_rels/workbook.xml.rels"].decode("utf-8")))
+    sheet_rows = {part: raws[name] for name, part in paths.items() if name in raws}
     if macro_enabled:  # Excel refuses an .xlsm whose main part has the .xlsx type
         types = parts["[Content_Types].xml"]
         parts["[Content_Types].xml"] = types.replace(CT_MAIN_XLSX.encode(), CT_MAIN_XLSM.encode())
@@ -1796,8 +1796,7 @@ def _seal_plumbing(parts: MutableMapping[str, bytes]) -> None:
     """The seal's relationship, properties part and content types (the seal itself is appended after)."""
     rels = parts["xl/_rels/workbook.xml.rels"].decode("utf-8")
     if f'Target="../{SEAL_PART}"' not in rels:
-        rids = [int(n) for n in re.findall(r'Id="rId(\d+)"', rels)] or [0]
-        rels = rels.replace("</Relationships>", f'<Relationship Id="rId{max(rids) + 1}" Type="{_REL_CUSTOM_XML}" '
+        rels = rels.replace("</Relationships>", f'<Relationship Id="{_next_rid(rels)}" Type="{_REL_CUSTOM_XML}" '
                                                 f'Target="../{SEAL_PART}"/></Relationships>')
         parts["xl/_rels/workbook.xml.rels"] = rels.encode("utf-8")
     types = parts["[Content_Types].xml"].decode("utf-8")
@@ -1822,16 +1821,10 @@ def _seal_plumbing(parts: MutableMapping[str, bytes]) -> None:
 
 def sheet_entries(z: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
     """Each sheet's zip entry by sheet name, in the workbook's order (from its directory and two small parts)."""
-    wb_xml = z.read("xl/workbook.xml").decode("utf-8")
-    rels = _rels_targets(z.read("xl/_rels/workbook.xml.rels").decode("utf-8"))
+    paths = _sheet_paths(z.read("xl/workbook.xml").decode("utf-8"),
+                         _rels_targets(z.read("xl/_rels/workbook.xml.rels").decode("utf-8")))
     infos = {i.filename: i for i in z.infolist()}
-    out: dict[str, zipfile.ZipInfo] = {}
-    for tag in _SHEET_TAG.findall(wb_xml):
-        a = _attrs(tag)
-        rid = a.get("r:id") or next((v for k, v in a.items() if k.endswith(":id")), "")
-        if rid in rels and (info := infos.get(_part_path(rels[rid][1]))) is not None:
-            out[_unescape_name(a.get("name", ""))] = info
-    return out
+    return {name: infos[part] for name, part in paths.items() if part in infos}
 
 
 def _append_seal(out: Path, seal: Callable[[dict[str, tuple[int, int]]], str]) -> None:
