@@ -41,7 +41,7 @@ OWN_ID = "docProps/custom.xml"
 def plain_write(self: _RawRows, rows: Iterable[list[Any]]) -> int:
     sheet, xf = self.sheet, self.xf
     def out(text: str) -> None:  # the rows' file is binary (see _RawRows.__init__)
-        self.file.write(text.encode("utf-8"))
+        self._put(text.encode("utf-8"))
     links = sheet.links
     link_xf = xf["link"]
     datetime_xf = xf["datetime"]
@@ -328,8 +328,7 @@ def test_the_memoised_rows_are_the_plain_rows_for_every_kind_of_value(tmp_path: 
                           links=links, row_styles=styles, wrap=wrap)
         raw = _RawRows(4, sheet, xf)
         last = write(raw, rows)
-        raw.file.seek(0)
-        text = raw.file.read().decode("utf-8")
+        text = raw.rows_xml().decode("utf-8")
         raw.discard()
         return text, raw.links, raw.count, last + raw.max_col * 1000
 
