@@ -22,6 +22,13 @@ def main() -> None:
     # (the consoles' UTF-8 is set by cli_vi.Group.main before any command or usage error prints)
 
 
+def _read_ahead(master: str) -> None:
+    """Start parsing the master's DanhSach on a thread while the job is imported (addin.workbook.prefetch)."""
+    from addin.workbook import prefetch
+
+    prefetch.start(master, schema.LIST)
+
+
 def render_submission(s: Submission) -> list[str]:
     """A readable summary of one file, in Vietnamese."""
     errors = sum(1 for i in s.issues if i.severity == Severity.ERROR)
@@ -177,6 +184,7 @@ def merge(master: str, sources: tuple[str, ...], as_json: bool, unit: str | None
     Sổ tổng hợp (.xlsx hoặc .xlsm) được tạo mới khi chưa có. Thoát với mã 0 khi đã ghi sổ,
     1 khi có tệp bị từ chối hoặc không ghi được sổ, 2 khi dùng lệnh sai.
     """
+    _read_ahead(master)
     from addin.jobs import merge_job
 
     _check_master_suffix(master)
@@ -231,6 +239,7 @@ def feedback(master: str, sources: tuple[str, ...], out: str | None, as_json: bo
     vị được tìm lại trong thư mục hộp thư (CauHinh) và các SOURCES chỉ ra; tệp gốc không bị sửa.
     Thoát với mã 0 khi đã ghi đủ, 1 khi có đơn vị không tạo được bản góp ý.
     """
+    _read_ahead(master)
     from addin.jobs import feedback_job
 
     report = feedback_job(master, list(sources), out=out)
@@ -315,6 +324,7 @@ def status(master: str, as_json: bool) -> None:
     Đối chiếu danh sách đơn vị (trang DonVi) với nhật ký gộp và hạn nộp (ô "Hạn nộp" của trang CauHinh);
     liệt kê cả đơn vị đã gửi nhưng không có trong DonVi. Thoát với mã 1 khi không ghi được sổ.
     """
+    _read_ahead(master)
     from addin.jobs import status_job
 
     report = status_job(master)
@@ -383,6 +393,7 @@ def tally(master: str, years: tuple[str, ...], all_categories: bool, with_regist
     Hàng là các loại danh hiệu, hình thức (cá nhân trước, tập thể sau; thường xuyên, đột xuất,
     chuyên đề), cột là các đơn vị và tổng cộng. Chỉ đếm các dòng OK hoặc Cảnh báo.
     """
+    _read_ahead(master)
     from addin.jobs import tally_job
 
     report = tally_job(master, years=list(years) or None, include_empty=all_categories,
@@ -423,6 +434,7 @@ def delegates(master: str, seats: int | None, guest_share: float | None, as_json
     đơn vị có chỉ tiêu riêng trong CauHinh; trong mỗi đơn vị xếp theo danh hiệu, rồi ưu tiên (nữ,
     dân tộc thiểu số, vùng đặc biệt khó khăn, trực tiếp giảng dạy, học sinh), rồi họ tên.
     """
+    _read_ahead(master)
     from addin.jobs import delegates_job
 
     report = delegates_job(master, seats=seats, guest_share=guest_share)

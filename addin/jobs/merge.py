@@ -22,6 +22,7 @@ from addin.register import unregistered_check
 from addin.schema import PROPOSALS, REGISTRATIONS, ListSheets
 from addin.settings import Settings
 from addin.validate import validate_file
+from addin.workbook import prefetch
 from addin.workbook.master import SheetData, read_seal, writes_master
 from addin.workbook.masterbook import (MasterContent, Need, master_sheets, read_master, sheets_read, state_of,
                                        written_sheet_names)
@@ -91,6 +92,7 @@ def merge_job(master: str | Path, sources: list[str], *, unit: str | None = None
     """
     master = Path(master)
     if unit is None and (quick := unchanged_by_seal(master, sources, progress)) is not None:
+        prefetch.forget(master)  # DanhSach is not read: a parse the command line started is let go
         return quick
     report = MergeReport(str(master))
     content = opened(report, master, must_exist=False)

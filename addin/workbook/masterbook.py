@@ -50,6 +50,7 @@ from addin.ingest import header_field
 from addin.text import clean, fold, name_key, strip_accents
 from addin.units import Aliases, RegisterEntry, UnitNames, UnitRegister, register_from_grid, unit_key
 from addin.workbook.master import PRINT_WIDTH_PX, OfficialLayout, PagedTable, SheetData, backup_dir, column_px
+from addin.workbook import prefetch
 from addin.workbook.reader import UnreadableFile
 
 # Excel keeps at most 65,530 hyperlinks per sheet; past that Loi still gives the row number.
@@ -82,10 +83,11 @@ class MasterContent:
         return self.register.names(self.aliases) if self.register else self.aliases
 
 
-def _sheet_rows(book: pc.CalamineWorkbook, name: str) -> list[list[Any]] | None:
+def _sheet_rows(book: pc.CalamineWorkbook, name: str, path: Path | None = None) -> list[list[Any]] | None:
     if name not in book.sheet_names:
         return None
-    return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    parsed = prefetch.take(path, name) if path is not None else None
+    return (parsed or book.get_sheet_by_name(name)).to_python(skip_empty_area=False)
 
 
 def _find_header(rows: list[list[Any]], first: str) -> int | None:
@@ -158,12 +160,15 @@ def read_master(path: Path, sheets: ListSheets = PROPOSALS, need: Need | None = 
         book = pc.CalamineWorkbook.from_path(str(path))
     except Exception:
         raise _unreadable_master(path) from None
+    if need is None or "rows" in need.parts:
+        prefetch.start(path, sheets.rows)  # parsed beside the other sheets (a started parse is not started again)
     try:
-        content = content_from_sheets(lambda name: _sheet_rows(book, name), sheets, need)
+        content = content_from_sheets(lambda name: _sheet_rows(book, name, path), sheets, need)
         content.sheet_names = list(book.sheet_names)
         return content
     finally:
         book.close()
+        prefetch.forget(path)  # a parse not taken (no such sheet, an error on the way) is let go
 
 
 # tdkt writes its sheets into the master's zip package: only Excel's Open XML workbooks have one.
@@ -456,13 +461,8 @@ def content_from_sheets(sheet_rows: Callable[[str], list[list[Any]] | None],
     def read(name: str) -> list[list[Any]] | None:
         return sheet_rows(name) if part_of[name] in parts else None
 
-    content.unit, content.rows, content.shape = _read_list(read(sheets.rows), sheets.headers, sheets.rows,
-                                                           keys=keys, with_shape="shape" in parts)
-    if sheets.rows == REGISTRATIONS.rows:
-        content.registrations = content.rows
-    else:
-        content.registrations = _read_list(read(REGISTRATIONS.rows), REGISTRATIONS.headers,
-                                           REGISTRATIONS.rows, keys=keys, with_shape=False)[1]
+    # The list last: read_master has its parse started on a thread (see addin.workbook.prefetch),
+    # and the other sheets are read meanwhile.
     issues = read(sheets.issues)
     if issues:
         h = _find_header(issues, ISSUE_COLUMNS[0].header)
@@ -518,6 +518,13 @@ def content_from_sheets(sheet_rows: Callable[[str], list[list[Any]] | None],
     catalogue_rows = read(schema.CATALOGUE)
     if catalogue_rows:
         content.catalogue = catalogue_mod.catalogue_from_sheet(catalogue_rows)
+    content.unit, content.rows, content.shape = _read_list(read(sheets.rows), sheets.headers, sheets.rows,
+                                                           keys=keys, with_shape="shape" in parts)
+    if sheets.rows == REGISTRATIONS.rows:
+        content.registrations = content.rows
+    else:
+        content.registrations = _read_list(read(REGISTRATIONS.rows), REGISTRATIONS.headers,
+                                           REGISTRATIONS.rows, keys=keys, with_shape=False)[1]
     return content
 
 

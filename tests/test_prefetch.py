@@ -1,0 +1,87 @@
+"""The master's DanhSach parsed on a thread ahead of the job (addin.workbook.prefetch, issue 14).
+
+What is parsed ahead is used only for the very file it was started on: a master replaced in
+between (as every tdkt write replaces it) is read again, and what a job reads is the same with
+or without the parse ahead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import python_calamine as pc
+import pytest
+
+from addin import schema
+from addin.workbook import prefetch
+from addin.workbook.master import SheetData, write_sheets
+from addin.workbook.masterbook import read_master
+
+
+def master(path: Path, names: list[str]) -> Path:
+    rows = [schema.MasterRow.of(stt=i + 1, ho_ten=name, chuc_vu="Giáo viên", unit="Trường A", de_nghi="LĐTT")
+            for i, name in enumerate(names)]
+    write_sheets(path, [SheetData(schema.LIST, schema.headers(schema.LIST_COLUMNS), rows,
+                                  widths=schema.widths(schema.LIST_COLUMNS))], keep_backups=0)
+    return path
+
+
+def direct(path: Path) -> list[list[object]]:
+    book = pc.CalamineWorkbook.from_path(str(path))
+    try:
+        return book.get_sheet_by_name(schema.LIST).to_python(skip_empty_area=False)
+    finally:
+        book.close()
+
+
+def test_a_parse_started_ahead_is_the_sheet(tmp_path: Path) -> None:
+    path = master(tmp_path / "so.xlsx", ["Nguyễn Văn An", "Trần Thị Bình"])
+    prefetch.start(path, schema.LIST)
+    prefetch.start(path, schema.LIST)  # started once
+    parsed = prefetch.take(path, schema.LIST)
+    assert parsed is not None and parsed.to_python(skip_empty_area=False) == direct(path)
+    assert prefetch.take(path, schema.LIST) is None  # taken once
+
+
+def test_a_master_replaced_meanwhile_is_read_again(tmp_path: Path) -> None:
+    path = master(tmp_path / "so.xlsx", ["Nguyễn Văn An"])
+    other = master(tmp_path / "khac.xlsx", ["Lê Văn Cường", "Phạm Thị Dung"])
+    prefetch.start(path, schema.LIST)  # (done or not by the time of the replace: either way, of the old file)
+    os.replace(other, path)  # as tdkt's own writes replace a master
+    assert prefetch.take(path, schema.LIST) is None
+    prefetch.start(path, schema.LIST)
+    shutil.copy(path, tmp_path / "ban-sao.xlsx")
+    os.replace(tmp_path / "ban-sao.xlsx", path)  # the same bytes, another file: still read again
+    assert prefetch.take(path, schema.LIST) is None
+    assert [r.ho_ten for r in read_master(path).rows] == ["Lê Văn Cường", "Phạm Thị Dung"]
+
+
+@pytest.mark.parametrize("name", ["khong-co.xlsx", "so.xls", "so.ods"])
+def test_nothing_is_started_for_a_file_that_is_not_there_or_not_a_master(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    if name != "khong-co.xlsx":
+        path.write_bytes(b"not a workbook")
+    prefetch.start(path, schema.LIST)
+    assert prefetch.take(path, schema.LIST) is None
+
+
+def test_a_damaged_master_is_reported_by_the_reader_not_the_parse_ahead(tmp_path: Path) -> None:
+    path = tmp_path / "so.xlsx"
+    path.write_bytes(b"PK\x03\x04 not really a zip")
+    prefetch.start(path, schema.LIST)
+    assert prefetch.take(path, schema.LIST) is None
+    with pytest.raises(Exception, match="Không đọc được sổ tổng hợp"):
+        read_master(path)
+
+
+def test_a_job_reads_the_same_with_and_without_the_parse_ahead(tmp_path: Path) -> None:
+    path = master(tmp_path / "so.xlsx", [f"Người {i}" for i in range(500)])
+    plain = read_master(path)
+    prefetch.start(path, schema.LIST)
+    ahead = read_master(path)
+    assert ahead.rows == plain.rows and ahead.rows
+    prefetch.start(path, schema.LIST)
+    prefetch.forget(path)
+    assert prefetch.take(path, schema.LIST) is None
