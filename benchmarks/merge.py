@@ -234,6 +234,10 @@ def bench_province(root: Path, repeat: int, skip_naive: bool) -> dict[str, Any]:
 def do(action: str, args: list[str]) -> int:
     """One measured action, run in this (child) process; prints its seconds as JSON."""
     t0 = time.perf_counter()
+    if action in ("merge", "tally", "delegates"):  # as `tdkt merge/tally/delegates` do before importing the job
+        from addin.cli import _read_ahead
+
+        _read_ahead(args[0])
     if action == "merge":  # MASTER SOURCE...
         from addin.jobs import merge_job
 
