@@ -6,6 +6,7 @@ aliases) and DonVi (the unit register) are the clerk's: created once, then only 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -636,11 +637,16 @@ def _roman(n: int) -> str:
 
 def _date_text(value: Any) -> str | None:
     if isinstance(value, (date, datetime)):
-        return f"{value:%d/%m/%Y}"
+        return _day_text(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return None if value in (None, "") else str(value)
 
+
+
+@functools.lru_cache(maxsize=1 << 16)  # a printed list formats a birth date per row: strftime is most of it
+def _day_text(value: date) -> str:
+    return f"{value:%d/%m/%Y}"
 
 def print_list_sheet(rows: list[MasterRow], settings: settings_mod.Settings, catalogue: Catalogue) -> SheetData:
     """DanhSachTrinhKy: the official list of proposals, as a council reads it and the leader signs it.
