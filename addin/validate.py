@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from operator import itemgetter
 from pathlib import Path
+from typing import Any
 
 from addin.catalogue import Catalogue, TARGET_LABELS, default_catalogue
 from addin.ingest import read_submission, unexpected_failure
@@ -52,6 +53,7 @@ def validate_submission(submission: Submission, catalogue: Catalogue | None = No
     }
     unreadable_birth = {(i.sheet, i.row) for i in submission.issues if (i.sheet, i.column) in birth_headers}
     years: dict[object, str | None] = {}  # a list repeats its one or few school years on every row
+    birth_columns: dict[str | None, Any] = {}  # sheet -> its birth column's header
     for n in submission.nominees:
         key = _dedupe_key(n)
         first = seen_rows.get(key)
@@ -64,7 +66,10 @@ def validate_submission(submission: Submission, catalogue: Catalogue | None = No
         seen_rows[key] = n.row
         columns = submission.columns.get(n.sheet, {})
         if not submission.rolled_up:  # a rolled-up master's rows come with the verdicts of the level below
-            issues.extend(check_nominee(n, catalogue, columns, birth_reported=(n.sheet, n.row) in unreadable_birth))
+            if (birth_column := birth_columns.get(n.sheet, birth_columns)) is birth_columns:
+                birth_column = birth_columns[n.sheet] = _birth_column(columns)  # once per sheet, not per row
+            issues.extend(check_nominee(n, catalogue, columns, birth_reported=(n.sheet, n.row) in unreadable_birth,
+                                        birth_column=birth_column))
         if n.ho_ten:
             # The same person in another school year (multi-year lists), or with another award
             # (one row per award), is not a duplicate: the key is person, school year and awards.
@@ -89,12 +94,19 @@ def _award_column(n: Nominee, columns: dict[str, str]) -> str | None:
     return next((columns[f] for f in ("de_nghi", "danh_hieu", "hinh_thuc") if f in columns), None)
 
 
+_SHEETS_OWN: Any = object()  # check_nominee finds the birth column itself
+
+
 def _birth_column(columns: dict[str, str]) -> str | None:
     return next((columns[f] for f in ("ngay_sinh", "birth_nam", "birth_nu") if f in columns), None)
 
 
-def check_nominee(n: Nominee, catalogue: Catalogue, columns: dict[str, str], *, birth_reported: bool = False) -> list[Issue]:
-    """The checks one row can answer by itself; `columns` maps fields to the sheet's headers."""
+def check_nominee(n: Nominee, catalogue: Catalogue, columns: dict[str, str], *, birth_reported: bool = False,
+                  birth_column: Any = _SHEETS_OWN) -> list[Issue]:
+    """The checks one row can answer by itself; `columns` maps fields to the sheet's headers.
+
+    `birth_column`: the sheet's birth column header (_birth_column of `columns`), when the caller has it.
+    """
     out: list[Issue] = []
     if not n.ho_ten:
         out.append(_issue(n, "missing-value", Severity.ERROR, columns.get("ho_ten", "Họ và tên"), None,
@@ -102,7 +114,8 @@ def check_nominee(n: Nominee, catalogue: Catalogue, columns: dict[str, str], *, 
     if not n.awards:
         out.append(_issue(n, "missing-value", Severity.ERROR, _award_column(n, columns) or "Danh hiệu/Hình thức đề nghị", None,
                           "Chưa ghi danh hiệu hoặc hình thức khen thưởng đề nghị: hãy điền vào."))
-    birth_column = _birth_column(columns)
+    if birth_column is _SHEETS_OWN:
+        birth_column = _birth_column(columns)
     if n.target == Target.CA_NHAN and n.ho_ten and n.nam_sinh is None and birth_column and not birth_reported:
         out.append(_issue(n, "missing-value", Severity.WARNING, birth_column, None,
                           "Thiếu ngày sinh (hoặc năm sinh): cần để đối chiếu hồ sơ của cá nhân."))
