@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from functools import lru_cache
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from addin.schema import GUESTS, LIST_HEADER_ROW, LIST_KEYS, STATUS_ERROR
 from addin.units import unit_key
@@ -119,8 +119,8 @@ def name_order(name: str) -> tuple:
     Built on `fold`, so "Hoà" and "Hòa" (old and new tone placement) differ only in the last part.
     """
     folded = fold(name)
-    orders = [_char_order(ch) for ch in folded]
-    return (tuple(o[0] for o in orders), tuple(o[1] for o in orders), folded, name)
+    letters, tones = zip(*map(_char_order, folded)) if folded else ((), ())
+    return (letters, tones, folded, name)
 
 
 @lru_cache(maxsize=None)  # a name has few distinct letters: each is worked out once
@@ -140,12 +140,12 @@ def _rank_key(c: Candidate, priority: Sequence[str]) -> tuple:
     never = 10**9
     return (
         never if c.rank is None else c.rank,
-        tuple(not getattr(c, flag) for flag in priority),
+        tuple([not getattr(c, flag) for flag in priority]),  # (lists: this runs once per candidate)
         name_order(c.name),
         name_order(c.unit),
         never if c.source_row is None else c.source_row,
         c.award or "",
-        tuple(getattr(c, flag) for flag in FLAGS),
+        tuple([getattr(c, flag) for flag in FLAGS]),
         c.role or "",
         c.unit_type or "",
     )
@@ -202,6 +202,7 @@ def role_of(position: str | None) -> str | None:
     return min(found)[2] if found else None
 
 
+@lru_cache(maxsize=1 << 14)  # positions repeat on many rows
 def teaches_directly(position: str | None) -> bool:
     """A teacher who teaches: the position names a teacher and the person is not a manager."""
     return bool(position) and bool(_TEACHES.search(fold(str(position)))) and role_of(position) != "lanh_dao"
@@ -222,24 +223,20 @@ def _text(value: Any) -> str:
 
 
 
-def _in_difficult_area(row: Mapping[str, Any], unit: str, difficult_units: set[str]) -> bool:
-    """DanhSach has no column for it: a "vung_dbkk" value, the unit's setting, or a note in Ghi chú."""
-    return (
-        is_yes(row.get("vung_dbkk"))
-        or unit_key(unit) in difficult_units
-        or bool(_DIFFICULT.search(fold(_text(row.get("ghi_chu")))))
-    )
+@lru_cache(maxsize=1 << 14)  # a list repeats a few notes on many rows
+def _notes_difficult_area(note: str) -> bool:
+    """DanhSach has no column for a difficult area: a row says so in Ghi chú (or by its unit, in CauHinh)."""
+    return bool(_DIFFICULT.search(fold(note)))
 
 
-def _best_award(row: Mapping[str, Any], catalogue) -> tuple[str, int] | None:
-    """(code, rank) of the best award the row proposes; "?" (not in the catalogue) is skipped."""
+def _best_of(ma: str, de_nghi: str, catalogue) -> tuple[str, int] | None:
+    """(code, rank) of the best award of a row's Mã khen thưởng (else its Đề nghị); "?" (not in the catalogue) is skipped."""
     codes: list[str] = []
-    ma = _text(row.get("ma"))
     if ma:
         # "LDTT; BK_TINH (đột xuất)": the kind in parentheses does not change the rank.
         codes = [m.group(1) for part in ma.split(";") if (m := _CODE.match(part))]
-    elif _text(row.get("de_nghi")):
-        codes = [m.code for m in catalogue.match(_text(row.get("de_nghi"))) if m.code]
+    elif de_nghi:
+        codes = [m.code for m in catalogue.match(de_nghi) if m.code]
     ranked = sorted((catalogue.rank(c), c) for c in codes if c != "?" and c in catalogue)
     return (ranked[0][1], ranked[0][0]) if ranked else None
 
@@ -262,24 +259,52 @@ def candidates_from_rows(
     difficult = {unit_key(u) for u in difficult_units}
     types = {unit_key(u): t for u, t in (unit_types or {}).items()}
     best: dict[tuple, Candidate] = {}
+    # A list repeats a few texts down its columns (units, positions, awards, statuses): each is
+    # cleaned, parsed or classified once (a 50,000-row list spent most of its time doing it per row).
+    texts: dict[str, str] = {}
+    awards: dict[tuple[str, str], tuple[str, int] | None] = {}
+    females: dict[Any, bool] = {}
+    minorities: dict[Any, bool] = {}
+    error = fold(STATUS_ERROR)
+
+    def text(value: Any) -> str:  # _text, memoised for texts (1 == 1.0 == True as keys: texts only)
+        if type(value) is not str:
+            return _text(value)
+        found = texts.get(value)
+        if found is None:
+            found = texts[value] = clean(value)
+        return found
+
+    def flag(cache: dict[Any, bool], value: Any, test: Callable[[Any], bool]) -> bool:
+        if type(value) is not str and value is not None:
+            return test(value)
+        found = cache.get(value)
+        if found is None:
+            found = cache[value] = test(value)
+        return found
+
     for i, raw in enumerate(rows):
-        row = raw if isinstance(raw, Mapping) else dict(zip(LIST_KEYS, raw))
-        if fold(_text(row.get("target"))) != "cá nhân" or fold(_text(row.get("status"))) == fold(STATUS_ERROR):
+        # (a list first: isinstance against the Mapping ABC costs more than the rest of the row's work)
+        row = dict(zip(LIST_KEYS, raw)) if isinstance(raw, list) or not isinstance(raw, Mapping) else raw
+        if fold(text(row.get("target"))) != "cá nhân" or fold(text(row.get("status"))) == error:
             continue
-        name, unit = _text(row.get("ho_ten")), _text(row.get("unit")) or _text(row.get("don_vi"))
-        award = _best_award(row, catalogue)
+        name, unit = text(row.get("ho_ten")), text(row.get("unit")) or text(row.get("don_vi"))
+        key = (text(row.get("ma")), text(row.get("de_nghi")))
+        if (award := awards.get(key, awards)) is awards:
+            award = awards[key] = _best_of(*key, catalogue)
         if not name or not unit or award is None:
             continue
-        position = _text(row.get("chuc_vu"))
+        position = text(row.get("chuc_vu"))
         role = role_of(position)
         candidate = Candidate(
             name=name,
             unit=unit,
             award=award[0],
             rank=award[1],
-            female=parse_gender(row.get("gioi_tinh")) == "nu",
-            ethnic_minority=is_ethnic_minority(row.get("dan_toc")),
-            difficult_area=_in_difficult_area(row, unit, difficult),
+            female=flag(females, row.get("gioi_tinh"), lambda v: parse_gender(v) == "nu"),
+            ethnic_minority=flag(minorities, row.get("dan_toc"), is_ethnic_minority),
+            difficult_area=(is_yes(row.get("vung_dbkk")) or unit_key(unit) in difficult
+                            or _notes_difficult_area(text(row.get("ghi_chu")))),
             direct_teaching=teaches_directly(position),
             student=role == "hoc_sinh",
             role=role,

@@ -611,3 +611,83 @@ def test_role_from_position(position, role, teaches):
 )
 def test_unit_type_from_name(unit, kind):
     assert unit_type_of(unit) == kind
+
+
+# ---------------------------------------------------------------------------
+# The memoised reading of DanhSach rows gives what the plain reading gave (issue 14)
+
+
+def _plain_candidates_from_rows(rows, catalogue, *, difficult_units=(), unit_types=None,
+                                first_row=MASTER_HEADER_ROW + 1):
+    """candidates_from_rows as it was before its texts were memoised: every cell cleaned and parsed per row."""
+    from addin import delegates as d
+    from addin.text import clean, fold, is_ethnic_minority, is_yes, parse_gender
+    from addin.units import unit_key
+
+    def text(value):
+        return "" if value is None else clean(str(value))
+
+    difficult = {unit_key(u) for u in difficult_units}
+    types = {unit_key(u): t for u, t in (unit_types or {}).items()}
+    best = {}
+    for i, raw in enumerate(rows):
+        row = raw if isinstance(raw, dict) else dict(zip(KEYS, raw))
+        if fold(text(row.get("target"))) != "cá nhân" or fold(text(row.get("status"))) == fold("Lỗi"):
+            continue
+        name, unit = text(row.get("ho_ten")), text(row.get("unit")) or text(row.get("don_vi"))
+        codes = []
+        if text(row.get("ma")):
+            codes = [m.group(1) for part in text(row.get("ma")).split(";") if (m := d._CODE.match(part))]
+        elif text(row.get("de_nghi")):
+            codes = [m.code for m in catalogue.match(text(row.get("de_nghi"))) if m.code]
+        ranked = sorted((catalogue.rank(c), c) for c in codes if c != "?" and c in catalogue)
+        award = (ranked[0][1], ranked[0][0]) if ranked else None
+        if not name or not unit or award is None:
+            continue
+        position = text(row.get("chuc_vu"))
+        role = role_of(position)
+        candidate = Candidate(
+            name=name, unit=unit, award=award[0], rank=award[1],
+            female=parse_gender(row.get("gioi_tinh")) == "nu",
+            ethnic_minority=is_ethnic_minority(row.get("dan_toc")),
+            difficult_area=(is_yes(row.get("vung_dbkk")) or unit_key(unit) in difficult
+                            or bool(d._DIFFICULT.search(fold(text(row.get("ghi_chu")))))),
+            direct_teaching=teaches_directly(position), student=role == "hoc_sinh", role=role,
+            unit_type=types.get(unit_key(unit)) or unit_type_of(unit),
+            source_row=row.get("_row") if row.get("_row") is not None else first_row + i,
+        )
+        person_key = (unit, d.name_key(name), str(row.get("ngay_sinh") or row.get("nam_sinh") or ""))
+        kept = best.get(person_key)
+        if kept is None or d._rank_key(candidate, ()) < d._rank_key(kept, ()):
+            best[person_key] = candidate
+    return rank_candidates(best.values())
+
+
+def test_memoised_candidates_are_the_plain_ones() -> None:
+    pick = random.Random(14)
+    values = {
+        "target": ["Cá nhân", "cá nhân ", "Tập thể", None, 1],
+        "status": ["OK", "Cảnh báo", "Lỗi", "lỗi", None],
+        "ho_ten": ["Nguyễn Văn An", "Trần  Thị Bình", " Lê Hoà ", "Lê Hòa", "", None, 7],
+        "unit": ["Trường TH Hoa Sen", "Trường THCS Lê Lợi", "Xã Tân Phú", "", None],
+        "don_vi": ["Tổ Toán", "Phòng GD&ĐT", None],
+        "ma": ["LDTT", "CSTDCS; LDTT", "BK_TINH (đột xuất)", "?", "XYZ", "", None, 3],
+        "de_nghi": ["Lao động tiên tiến", "Chiến sĩ thi đua cơ sở", "Bằng khen", "", None],
+        "chuc_vu": ["Giáo viên", "Hiệu trưởng", "Học sinh", "Giáo viên, Tổ trưởng", "Kế toán", None],
+        "gioi_tinh": ["Nữ", "nữ", "Nam", "NỮ", "", None, 1],
+        "dan_toc": ["Kinh", "Tày", "DT: Kinh", "Ê Đê", "", None, 0],
+        "ghi_chu": ["", None, "Vùng đặc biệt khó khăn", "ĐBKK", "Ghi chú khác"],
+        "ngay_sinh": [None, "01/02/1980", "05/06/1990"],
+        "nam_sinh": [None, 1980, 1990.0],
+    }
+    rows = []
+    for i in range(3000):
+        row = {key: pick.choice(options) for key, options in values.items()}
+        if i % 3 and isinstance(row["ho_ten"], str) and row["ho_ten"]:
+            row["ho_ten"] += f" {i % 700}"  # many people, some of them twice
+        rows.append(row if i % 2 else [row.get(k) for k in KEYS])
+    catalogue = default_catalogue()
+    for kwargs in ({}, {"difficult_units": ["Xã Tân Phú"], "unit_types": {"Trường TH Hoa Sen": "truong"}}):
+        got = candidates_from_rows(rows, catalogue, **kwargs)
+        want = _plain_candidates_from_rows(rows, catalogue, **kwargs)
+        assert got == want and len(got) > 100
