@@ -33,6 +33,7 @@ from addin.models import (
 )
 from addin.text import clean, find_document_date, find_school_year, fold, parse_date, parse_gender, strip_accents
 from addin.units import unit_key
+from addin.workbook import prefetch
 from addin.workbook.reader import (
     MAX_CELL_CHARS,
     RawSheet,
@@ -975,7 +976,7 @@ def read_submission(path: Path | str, *, display_path: str | None = None, catalo
     catalogue = catalogue or default_catalogue()
     with gc_paused():
         try:
-            book = read_workbook(path)
+            book = prefetch.taken(path) or read_workbook(path)  # read ahead while the file before was checked
         except UnreadableFile as exc:
             return _unreadable(shown, str(exc))
         except OSError as exc:

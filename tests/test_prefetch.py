@@ -85,3 +85,58 @@ def test_a_job_reads_the_same_with_and_without_the_parse_ahead(tmp_path: Path) -
     prefetch.start(path, schema.LIST)
     prefetch.forget(path)
     assert prefetch.take(path, schema.LIST) is None
+
+
+# ---------------------------------------------------------------------------
+# The next unit's file, read while the job checks the one before
+
+
+def test_validating_with_files_read_ahead_reports_what_reading_each_in_turn_reports(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import variants as V
+
+    from addin.jobs import validate_paths
+    from addin.workbook import reader
+
+    paths = V.write_corpus(V.corpus(16, 5), tmp_path / "hop-thu")
+    (tmp_path / "hop-thu" / "hong.xlsx").write_bytes(b"PK\x03\x04 not really a zip")  # the reader's error, raised again
+    hits: list[bool] = []
+    real = prefetch.taken
+
+    def taken(path: Path) -> object:
+        try:
+            book = real(path)
+        except Exception:
+            hits.append(True)  # read ahead, and what the reader raised raised again
+            raise
+        hits.append(book is not None)
+        return book
+    monkeypatch.setattr(prefetch, "taken", taken)
+    ahead = validate_paths([str(tmp_path / "hop-thu")]).to_json_dict()
+    used = sum(hits)
+    reads: list[Path] = []
+    real_read = reader.read_workbook
+    monkeypatch.setattr(prefetch, "read_ahead", lambda path: None)  # each file read when its turn comes
+    monkeypatch.setattr("addin.ingest.read_workbook", lambda path, **k: reads.append(path) or real_read(path, **k))
+    in_turn = validate_paths([str(tmp_path / "hop-thu")]).to_json_dict()
+    assert ahead == in_turn
+    assert used >= len(paths) and len(reads) >= len(paths)  # all but the first file were read ahead
+    assert any("hong.xlsx" in f["path"] and f["status"] == "unreadable" for f in ahead["files"])
+
+
+def test_a_file_changed_after_it_was_read_ahead_is_read_again(tmp_path: Path) -> None:
+    first = master(tmp_path / "a.xlsx", ["Nguyễn Văn An"])
+    prefetch.read_ahead(first)
+    master(tmp_path / "b.xlsx", ["Lê Văn Cường"])
+    os.replace(tmp_path / "b.xlsx", first)
+    assert prefetch.taken(first) is None
+    prefetch.read_ahead(first)
+    book = prefetch.taken(first)
+    assert book is not None and any("Lê Văn Cường" in str(row) for s in book.sheets for row in s.rows)
+
+
+def test_a_large_file_is_not_read_ahead(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = master(tmp_path / "a.xlsx", ["Nguyễn Văn An"])
+    monkeypatch.setattr(prefetch, "READ_AHEAD_BYTES", path.stat().st_size - 1)
+    prefetch.read_ahead(path)
+    assert prefetch.taken(path) is None

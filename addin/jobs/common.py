@@ -16,6 +16,7 @@ from addin.ingest import find_header, gc_paused
 from addin.models import Issue, Severity
 from addin.schema import PROPOSALS, ListSheets, MasterRow
 from addin.text import find_school_year, parse_school_year
+from addin.workbook import prefetch
 from addin.workbook.master import MasterLocked, SheetData, backup_dir, master_identity, write_sheets
 from addin.workbook.masterbook import MasterContent, Need, read_master
 from addin.workbook.reader import UnreadableFile, read_workbook
@@ -216,27 +217,38 @@ def sources_found(paths: Iterable[str | Path]) -> Iterator[list[Source]]:
 
 
 def each_source(paths: Iterable[str | Path], *, master: Path | None = None,
-                progress: Progress | None = None) -> Iterator[Found]:
+                progress: Progress | None = None, read_ahead: Callable[[Source], bool] | None = None) -> Iterator[Found]:
     """The sources under the paths, one at a time, as every job reads them.
 
     Progress is reported per file; the garbage collector is paused for the bulk read; a file that
     is the target master itself (or one of its backups) is skipped, never read as a unit's list.
-    The extracted files exist while the loop runs.
+    The extracted files exist while the loop runs. `read_ahead`: which sources the job reads
+    (read_submission): while the job works on one, the next of them is read on a thread
+    (addin.workbook.prefetch.read_ahead).
     """
     with sources_found(paths) as found:
         total = len(found)
-        with gc_paused():
-            for done, src in enumerate(found):
-                if progress:
-                    progress(done, total, src.shown)
-                skipped = src.ignored or (master is not None and own_file(master, src.path))
-                if skipped:
-                    yield Found(src, skipped=skipped)
-                elif src.rejected:
-                    yield Found(src, rejection=Issue(code="unreadable-file", severity=Severity.ERROR, file=src.shown,
-                                                     message=src.rejected))
-                else:
-                    yield Found(src)
+        skips = [src.ignored or (master is not None and own_file(master, src.path)) for src in found]
+        wanted = [read_ahead is not None and not skipped and not src.rejected and read_ahead(src)
+                  for src, skipped in zip(found, skips)]
+        try:
+            with gc_paused():
+                for done, src in enumerate(found):
+                    if progress:
+                        progress(done, total, src.shown)
+                    following = next((found[j] for j in range(done + 1, total) if wanted[j]), None)
+                    if following is not None:
+                        prefetch.read_ahead(following.path)
+                    skipped = skips[done]
+                    if skipped:
+                        yield Found(src, skipped=skipped)
+                    elif src.rejected:
+                        yield Found(src, rejection=Issue(code="unreadable-file", severity=Severity.ERROR, file=src.shown,
+                                                         message=src.rejected))
+                    else:
+                        yield Found(src)
+        finally:
+            prefetch.drop_reads()  # one read ahead and never taken (the job stopped early) is let go
         if progress:
             progress(total, total, "")
 

@@ -227,7 +227,8 @@ def merge_content(master: Path, content: MasterContent, sources: list[str], *, m
     holding = {version.sha256: key for key, version in state.items() if version.sha256}
     candidates: list[Candidate] = []
     ignored: list[FileOutcome] = []
-    for found in each_source(sources, master=master, progress=progress):
+    for found in each_source(sources, master=master, progress=progress,
+                             read_ahead=lambda src: not (src.sha256 and src.sha256 in holding)):
         src = found.source
         if found.skipped:
             ignored.append(FileOutcome(src.shown, None, 0, "ignored", found.skipped, src.sha256 or None, src.sent_at,

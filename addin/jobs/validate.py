@@ -17,7 +17,7 @@ def validate_paths(paths: Iterable[str], catalogue: Catalogue | None = None,
     catalogue = catalogue or default_catalogue()
     paths = list(paths)
     report = Report()
-    for found in each_source(paths, progress=progress):
+    for found in each_source(paths, progress=progress, read_ahead=lambda src: True):
         if found.skipped:
             report.submissions.append(Submission(path=found.shown, status="ignored", reason=found.skipped))
         elif found.rejection:

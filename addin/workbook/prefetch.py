@@ -1,4 +1,5 @@
-"""A master's list sheet parsed on a thread while the job gets ready (issue 14).
+"""Reading started on a thread ahead of the job that needs it (issue 14): the master's list
+sheet while the job gets ready, and the next unit's file while the job checks this one.
 
 python-calamine parses a sheet without holding the GIL. Parsing a large DanhSach is most of
 what a job reads (about 0.9 s of a 50,000-row master), so it is started as early as the path is
@@ -7,6 +8,12 @@ read_master before it reads the other sheets. The parse is taken only for the sa
 size, modification time and inode as when the parse started (tdkt replaces a master by
 renaming a new file onto it, so a write in between changes the inode). Otherwise, or on any
 error, nothing is taken and the reader parses the sheet itself, and says what is wrong.
+
+The next unit's file (read_ahead / taken) is read by addin.workbook.reader.read_workbook, whole,
+on the thread, while the job validates the file before it: the zip checks, the decompression and
+calamine's parse let go of the GIL. One file ahead of the one being checked, and only files under READ_AHEAD_BYTES:
+two files in memory at once must stay within the reader's budgets. What the reader raised is
+raised again to the job, as if it had read the file itself.
 
 This module imports nothing of tdkt and nothing heavy: the command line starts it first thing.
 """
@@ -88,3 +95,61 @@ def forget(path: str | Path) -> None:
     with _LOCK:
         for key in [k for k in _STARTED if k[0] == where]:
             del _STARTED[key]
+
+
+# ---------------------------------------------------------------------------
+# The next unit's file
+
+READ_AHEAD_BYTES = 4 << 20  # a unit's list is well under; a larger file is read when its turn comes
+_AHEAD: dict[str, "_Read"] = {}
+
+
+class _Read(threading.Thread):
+    def __init__(self, path: str, stamp: tuple[int, ...]):
+        super().__init__(name="tdkt-doc-truoc-tep", daemon=True)
+        self.path, self.stamp = path, stamp
+        self.book: Any = None
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            from addin.workbook.reader import read_workbook
+
+            self.book = read_workbook(Path(self.path))
+        except BaseException as exc:  # noqa: BLE001 - raised again to the job that takes it
+            self.error = exc
+
+
+def read_ahead(path: str | Path) -> None:
+    """Start reading a unit's workbook (read_workbook) on a thread, for `taken` to hand over."""
+    stamp = _stamp(path)
+    if stamp is None or stamp[0] > READ_AHEAD_BYTES:
+        return
+    key = os.path.abspath(path)
+    with _LOCK:
+        if key in _AHEAD:
+            return
+        read = _AHEAD[key] = _Read(str(path), stamp)
+        while len(_AHEAD) > 2:  # the file the job is about to take, and the next: older ones are let go
+            del _AHEAD[next(iter(_AHEAD))]
+    read.start()
+
+
+def taken(path: str | Path) -> Any | None:
+    """The workbook read ahead for this very file (raising what the reader raised), or None."""
+    with _LOCK:
+        read = _AHEAD.pop(os.path.abspath(path), None)
+    if read is None:
+        return None
+    read.join()
+    if _stamp(path) != read.stamp:
+        return None
+    if read.error is not None:
+        raise read.error
+    return read.book
+
+
+def drop_reads() -> None:
+    """Let go of a file read ahead and not taken."""
+    with _LOCK:
+        _AHEAD.clear()
