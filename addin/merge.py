@@ -6,6 +6,7 @@ addin.workbook, writing in addin.workbook.master.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any, Callable, Iterable, Literal
@@ -556,19 +557,28 @@ def _cross_unit_duplicates(rows: list[MasterRow]) -> tuple[list[Issue], list[int
     for group in seen.values():
         if len(group) < 2:
             continue
-        units = {rows[i].unit for i in group}
-        if len(units) < 2:
+        per_unit = Counter(rows[i].unit for i in group)
+        if len(per_unit) < 2:
             continue
         for i in group:
             row = rows[i]
-            others = [j for j in group if rows[j].unit != row.unit]
+            # The first five of the others, in list order, and how many there are: a common name
+            # recurs in hundreds of units of a national list, so no list of all others per member
+            # (that made a group's cost grow with the square of its size).
+            shown = []
+            for j in group:
+                if rows[j].unit != row.unit:
+                    shown.append(j)
+                    if len(shown) == 5:
+                        break
+            others = len(group) - per_unit[row.unit]
             text = "; ".join(
                 f"{rows[j].unit} (dòng {rows[j].src_row} tệp {rows[j].src_file}, "
                 f"dòng {j + 1 + LIST_HEADER_ROW} trong DanhSach)"
-                for j in others[:5]  # a bounded message: a common name can recur in many units
+                for j in shown  # a bounded message
             )
-            if len(others) > 5:
-                text += f" và {len(others) - 5} nơi khác"
+            if others > 5:
+                text += f" và {others - 5} nơi khác"
             issues.append(Issue(
                 code="duplicate-across-units", severity=Severity.WARNING, file=row.src_file or "",
                 sheet=row.src_sheet, row=row.src_row, column=LIST_HEADERS["ho_ten"],

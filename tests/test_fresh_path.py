@@ -338,3 +338,21 @@ def test_the_memoised_rows_are_the_plain_rows_for_every_kind_of_value(tmp_path: 
         assert got == want
         assert got[0].count("<row ") == len(rows)
         assert ('customHeight="1"' in got[0]) is wrap
+
+
+def test_cross_unit_duplicates_of_large_groups_are_the_plain_ones() -> None:
+    """A common name recurring in many units (a national list): the same issues, in the same order."""
+    import random
+
+    pick = random.Random(14)
+    names = ["Nguyễn Văn An", "Nguyễn Thị Hoa", "Trần Văn Bình", "Lê Thị Hồng", "Phạm Văn Cường"]
+    rows = []
+    for i in range(4000):
+        unit = f"Trường TH Số {pick.randint(1, 120) if i % 7 else 3}"
+        row = schema.MasterRow.of(ho_ten=pick.choice(names), nam_sinh=pick.choice([1980, 1981]), unit=unit,
+                                  src_unit=unit, src_row=i + 2, src_file=f"{unit}.xlsx",
+                                  target=pick.choice([schema.TARGET_PERSON] * 9 + [schema.TARGET_COLLECTIVE]))
+        rows.append(row)
+    got, want = merge._cross_unit_duplicates(rows), plain_cross_unit_duplicates(rows)
+    assert got[1] == want[1] and [i.model_dump() for i in got[0]] == [i.model_dump() for i in want[0]]
+    assert len(got[0]) > 3000 and any("nơi khác" in i.message for i in got[0])
