@@ -557,9 +557,10 @@ def _cross_unit_duplicates(rows: list[MasterRow]) -> tuple[list[Issue], list[int
     for group in seen.values():
         if len(group) < 2:
             continue
-        per_unit = Counter(rows[i].unit for i in group)
-        if len(per_unit) < 2:
+        units = [rows[i].unit for i in group]
+        if len(set(units)) < 2:
             continue
+        per_unit = Counter(units) if len(group) > 6 else None  # a count only matters past five others
         for i in group:
             row = rows[i]
             # The first five of the others, in list order, and how many there are: a common name
@@ -571,7 +572,7 @@ def _cross_unit_duplicates(rows: list[MasterRow]) -> tuple[list[Issue], list[int
                     shown.append(j)
                     if len(shown) == 5:
                         break
-            others = len(group) - per_unit[row.unit]
+            others = len(group) - per_unit[row.unit] if per_unit is not None else len(shown)
             text = "; ".join(
                 f"{rows[j].unit} (dòng {rows[j].src_row} tệp {rows[j].src_file}, "
                 f"dòng {j + 1 + LIST_HEADER_ROW} trong DanhSach)"
