@@ -1365,23 +1365,15 @@ def _crc32_combine(crc1: int, crc2: int, length2: int) -> int:
     which Python's zlib module does not offer): crc1 is carried over length2 zero bytes in GF(2)."""
     if length2 <= 0:
         return crc1
-    odd = [0xEDB88320] + [1 << n for n in range(31)]  # the operator for one zero bit
-    even = _gf2_square(odd)  # two zero bits
-    odd = _gf2_square(even)  # four zero bits
-    while True:  # apply length2 zero bytes (the first square makes one zero byte)
-        even = _gf2_square(odd)
+    operator = [0xEDB88320] + [1 << n for n in range(31)]  # carries a CRC over one zero bit
+    operator = _gf2_square(_gf2_square(operator))  # over four zero bits
+    while length2:
+        operator = _gf2_square(operator)  # over one zero byte, then two, four, eight...
         if length2 & 1:
-            crc1 = _gf2_times(even, crc1)
+            crc1 = _gf2_times(operator, crc1)
         length2 >>= 1
-        if not length2:
-            break
-        odd = _gf2_square(even)
-        if length2 & 1:
-            crc1 = _gf2_times(odd, crc1)
-        length2 >>= 1
-        if not length2:
-            break
     return crc1 ^ crc2
+
 
 def _column_number(letters: str) -> int:
     n = 0
