@@ -79,3 +79,32 @@ def test_a_failure_of_the_compressing_thread_leaves_the_master_as_it_was(tmp_pat
                                       widths=[6, 30, 10, 40])], keep_backups=0)
     assert path.read_bytes() == before
     assert not [p for p in tmp_path.iterdir() if p.name != "so.xlsx" and p.is_file()]  # no scratch left behind
+
+
+def test_a_failed_compression_is_raised_again_on_every_later_use(tmp_path: Path) -> None:
+    class Full:
+        def write(self, data: bytes) -> int:
+            raise OSError(28, "No space left on device")
+
+        def close(self) -> None:
+            pass
+
+    raw = master._RawRows(4, SheetData("DanhSach", ["STT", "Tên"], [], widths=[6, 30]),
+                          {"cell": 1, "cell_wrap": 2, "date": 3, "datetime": 4, "link": 5})
+    raw.file.close()
+    raw.file = Full()  # type: ignore[assignment]
+    raw.write([[i, f"Người {i}"] for i in range(50)])
+    for _ in range(2):  # never a stream that looks whole after a job was lost
+        with pytest.raises(OSError):
+            raw.finish()
+    with pytest.raises(OSError):
+        raw.rows_xml()
+    raw.discard()
+
+
+def test_styles_are_renumbered_in_tags_never_in_texts() -> None:
+    xml = ('<row r="5" spans="1:3" s="2" customFormat="1"><c s="7"/><c r="B5" s="1" t="inlineStr"><is>'
+           '<t>ghi s="1" style="2"</t></is></c></row><col min="1" max="1" width="6" style="3" customWidth="1"/>')
+    got = master._remap_styles(xml, {0: 0, 1: 9, 2: 8, 3: 6, 7: 5})
+    assert got == ('<row r="5" spans="1:3" s="8" customFormat="1"><c s="5"/><c r="B5" s="9" t="inlineStr"><is>'
+                   '<t>ghi s="1" style="2"</t></is></c></row><col min="1" max="1" width="6" style="6" customWidth="1"/>')

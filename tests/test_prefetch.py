@@ -140,3 +140,32 @@ def test_a_large_file_is_not_read_ahead(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setattr(prefetch, "READ_AHEAD_BYTES", path.stat().st_size - 1)
     prefetch.read_ahead(path)
     assert prefetch.taken(path) is None
+
+
+def test_a_small_file_whose_parts_inflate_large_is_not_read_ahead(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    path = master(tmp_path / "a.xlsx", [f"Người {i}" for i in range(300)])
+    import zipfile
+    with zipfile.ZipFile(path) as z:
+        inflated = sum(i.file_size for i in z.infolist())
+    monkeypatch.setattr(prefetch, "READ_AHEAD_INFLATED", inflated - 1)
+    prefetch.read_ahead(path)
+    assert prefetch.taken(path) is None
+    monkeypatch.setattr(prefetch, "READ_AHEAD_INFLATED", inflated)
+    prefetch.read_ahead(path)
+    assert prefetch.taken(path) is not None
+
+
+def test_a_passing_os_error_is_left_to_the_job_and_nothing_is_left_reading(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from addin.workbook import reader
+
+    path = master(tmp_path / "a.xlsx", ["Nguyễn Văn An"])
+    monkeypatch.setattr(reader, "read_workbook", lambda p, **k: (_ for _ in ()).throw(PermissionError(13, "locked")))
+    prefetch.read_ahead(path)
+    assert prefetch.taken(path) is None  # the job reads it itself, a moment later
+    prefetch.read_ahead(path)
+    prefetch.drop_reads()
+    assert not [t for t in threading.enumerate() if t.name == "tdkt-doc-truoc-tep"]

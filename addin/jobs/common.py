@@ -228,18 +228,30 @@ def each_source(paths: Iterable[str | Path], *, master: Path | None = None,
     """
     with sources_found(paths) as found:
         total = len(found)
-        skips = [src.ignored or (master is not None and own_file(master, src.path)) for src in found]
-        wanted = [read_ahead is not None and not skipped and not src.rejected and read_ahead(src)
-                  for src, skipped in zip(found, skips)]
+        skips: dict[int, str | None] = {}  # worked out when first needed, once each
+
+        def skip(i: int) -> str | None:
+            if i not in skips:
+                src = found[i]
+                skips[i] = src.ignored or (own_file(master, src.path) if master is not None else None)
+            return skips[i]
+
+        def wanted(i: int) -> bool:
+            return read_ahead is not None and not skip(i) and not found[i].rejected and read_ahead(found[i])
+
+        ahead = 0  # the next source to consider reading ahead (only moves forward: one pass in all)
         try:
             with gc_paused():
                 for done, src in enumerate(found):
                     if progress:
                         progress(done, total, src.shown)
-                    following = next((found[j] for j in range(done + 1, total) if wanted[j]), None)
-                    if following is not None:
-                        prefetch.read_ahead(following.path)
-                    skipped = skips[done]
+                    if read_ahead is not None:
+                        ahead = max(ahead, done + 1)
+                        while ahead < total and not wanted(ahead):
+                            ahead += 1
+                        if ahead < total:
+                            prefetch.read_ahead(found[ahead].path)
+                    skipped = skip(done)
                     if skipped:
                         yield Found(src, skipped=skipped)
                     elif src.rejected:

@@ -1038,6 +1038,7 @@ class _RawRows:
         self._held: list[bytes] = []  # handed over in jobs of _JOB_BYTES: fewer hand-overs of the GIL
         self._held_size = 0
         self._finished = False
+        self._failed: BaseException | None = None  # the compressing thread's first error
         self.count = 0
         self.max_col = max(len(sheet.headers) - 1, 0)
         self.links: list[str] = []
@@ -1181,31 +1182,49 @@ class _RawRows:
         self._held.clear()
         self._held_size = 0
         self._jobs.append(_deflating().submit(self._compress, data))
-        while len(self._jobs) > _JOBS_AHEAD:
-            self._jobs.popleft().result()
+        self._wait(_JOBS_AHEAD)
 
     def _compress(self, data: bytes) -> None:  # on the compressing thread, one job of this sheet at a time
-        self.crc = zlib.crc32(data, self.crc)
-        self.size += len(data)
-        if out := self._deflate.compress(data):
-            self.file.write(out)
+        if self._failed is not None:
+            return  # after a failure the stream is lost: no later job may look as if it were whole
+        try:
+            self.crc = zlib.crc32(data, self.crc)
+            self.size += len(data)
+            if out := self._deflate.compress(data):
+                self.file.write(out)
+        except BaseException as exc:
+            self._failed = exc
+            raise
 
     def _end(self) -> None:  # on the compressing thread, after every row
-        self.file.write(self._deflate.flush(zlib.Z_SYNC_FLUSH))  # ends on a byte: a tail can follow
+        if self._failed is None:
+            try:
+                self.file.write(self._deflate.flush(zlib.Z_SYNC_FLUSH))  # ends on a byte: a tail can follow
+            except BaseException as exc:
+                self._failed = exc
+                raise
+
+    def _wait(self, ahead: int = 0) -> None:
+        """Wait until at most `ahead` jobs are queued; a failure of the compressing thread is raised
+        here, and again on every later use (the rows in the file are then not whole)."""
+        while len(self._jobs) > ahead:
+            self._jobs.popleft().result()
+        if self._failed is not None:
+            raise self._failed
 
     def finish(self) -> None:
         """Every row compressed and in the file (errors of the compressing thread are raised here)."""
         if self._finished:
+            self._wait()
             return
+        self._finished = True  # once: a second call (after a failure) only raises it again
         if self.pending:
             self._flush()
         if self._held:
             self._jobs.append(_deflating().submit(self._compress, b"".join(self._held)))
             self._held.clear()
         self._jobs.append(_deflating().submit(self._end))
-        while self._jobs:
-            self._jobs.popleft().result()
-        self._finished = True
+        self._wait()
 
     def pieces(self, xml: str) -> tuple[str, str]:
         """XlsxWriter's sheet XML cut where these rows go: (before, after), with the dimension
@@ -1240,8 +1259,9 @@ class _RawRows:
         return head, tail
 
     def _flush(self) -> None:
-        self._put(self._joined("".join(self.pending).encode("utf-8")))
+        data = self._joined("".join(self.pending).encode("utf-8"))
         self.pending.clear()
+        self._put(data)
 
     def _joined(self, chunk: bytes) -> bytes:
         if self.sheet.pages:
@@ -1568,9 +1588,14 @@ def _remap_styles(sheet_xml: str, mapping: dict[int, int]) -> str:
     if _is_identity(mapping):
         return sheet_xml  # a master tdkt wrote maps every style to itself: no pass over the XML
     def cell(m: re.Match[str]) -> str:
-        return f'{m.group(1)}="{mapping.get(int(m.group(2)), 0)}"'
+        return f'{m.group(1)}{m.group(2)}="{mapping.get(int(m.group(3)), 0)}"'
 
-    return re.sub(r'(?<=\s)(s|style)="(\d+)"', cell, sheet_xml)
+    return _STYLE_ATTRIBUTE.sub(cell, sheet_xml)
+
+
+# A style in a cell's, row's or column's tag, never in a text: a cell may read ' s="1"' (its quotes
+# are not escaped in XML text), and renumbering it would change what the unit wrote.
+_STYLE_ATTRIBUTE = re.compile(r'(<(?:c|row|col)\b[^>]*?\s)(s|style)="(\d+)"')
 
 
 def _is_identity(mapping: dict[int, int]) -> bool:

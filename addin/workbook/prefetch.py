@@ -10,10 +10,12 @@ renaming a new file onto it, so a write in between changes the inode). Otherwise
 error, nothing is taken and the reader parses the sheet itself, and says what is wrong.
 
 The next unit's file (read_ahead / taken) is read by addin.workbook.reader.read_workbook, whole,
-on the thread, while the job validates the file before it: the zip checks, the decompression and
-calamine's parse let go of the GIL. One file ahead of the one being checked, and only files under READ_AHEAD_BYTES:
-two files in memory at once must stay within the reader's budgets. What the reader raised is
-raised again to the job, as if it had read the file itself.
+on the thread, while the job validates the file before it: the zip checks, the decompression
+and calamine's parse let go of the GIL. One file ahead of the one being checked, and only small
+files (READ_AHEAD_BYTES, and READ_AHEAD_INFLATED for their parts inflated): two files in memory
+at once must stay within the reader's budgets. What the reader raised is raised again to the
+job, as if it had read the file itself; an OSError or MemoryError (a moment's lock, two files at
+once) lets the job read the file again.
 
 This module imports nothing of tdkt and nothing heavy: the command line starts it first thing.
 """
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import os
 import threading
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -58,8 +61,8 @@ class _Parse(threading.Thread):
                     self.result = book.get_sheet_by_name(self.sheet)
             finally:
                 book.close()
-        except Exception:  # noqa: BLE001 - the reader parses the sheet again and reports what is wrong
-            self.result = None
+        except BaseException:  # noqa: BLE001 - (calamine panics are BaseExceptions) the reader parses
+            self.result = None  # the sheet again and reports what is wrong
 
 
 def start(path: str | Path, sheet: str) -> None:
@@ -70,11 +73,11 @@ def start(path: str | Path, sheet: str) -> None:
     if stamp is None:
         return
     key = _key(path, sheet)
-    with _LOCK:
+    with _LOCK:  # started under the lock: a take() from another thread never joins a thread not started
         if key in _STARTED:
             return
         parse = _STARTED[key] = _Parse(str(path), sheet, stamp)
-    parse.start()
+        parse.start()
 
 
 def take(path: str | Path, sheet: str) -> Any | None:
@@ -101,6 +104,7 @@ def forget(path: str | Path) -> None:
 # The next unit's file
 
 READ_AHEAD_BYTES = 4 << 20  # a unit's list is well under; a larger file is read when its turn comes
+READ_AHEAD_INFLATED = 32 << 20  # and its parts inflated: the reader's worst case stays one file's
 _AHEAD: dict[str, "_Read"] = {}
 
 
@@ -120,19 +124,36 @@ class _Read(threading.Thread):
             self.error = exc
 
 
+def _small(path: str | Path, size: int) -> bool:
+    """Whether a file is small enough to be read beside another: its parts inflated, for a zip
+    package (a small file can hold a lot of XML), else its size."""
+    if size > READ_AHEAD_BYTES:
+        return False
+    try:
+        with zipfile.ZipFile(path) as z:
+            return sum(info.file_size for info in z.infolist()) <= READ_AHEAD_INFLATED
+    except zipfile.BadZipFile:
+        return True  # an .xls or a damaged file: its size says it (the reader reports what is wrong)
+    except (OSError, ValueError, EOFError):
+        return False
+
+
 def read_ahead(path: str | Path) -> None:
     """Start reading a unit's workbook (read_workbook) on a thread, for `taken` to hand over."""
     stamp = _stamp(path)
-    if stamp is None or stamp[0] > READ_AHEAD_BYTES:
+    if stamp is None or not _small(path, stamp[0]):
         return
     key = os.path.abspath(path)
+    dropped = []
     with _LOCK:
         if key in _AHEAD:
             return
         read = _AHEAD[key] = _Read(str(path), stamp)
+        read.start()
         while len(_AHEAD) > 2:  # the file the job is about to take, and the next: older ones are let go
-            del _AHEAD[next(iter(_AHEAD))]
-    read.start()
+            dropped.append(_AHEAD.pop(next(iter(_AHEAD))))
+    for old in dropped:
+        old.join()  # not left reading a file its job may delete
 
 
 def taken(path: str | Path) -> Any | None:
@@ -144,12 +165,18 @@ def taken(path: str | Path) -> Any | None:
     read.join()
     if _stamp(path) != read.stamp:
         return None
+    if isinstance(read.error, (OSError, MemoryError)):
+        return None  # maybe a moment's lock (antivirus, a copy under way): the job reads it itself
     if read.error is not None:
         raise read.error
     return read.book
 
 
 def drop_reads() -> None:
-    """Let go of a file read ahead and not taken."""
+    """Let go of the files read ahead and not taken, once their threads are done with them
+    (the job may delete them next: the files it extracted from a .zip or an email)."""
     with _LOCK:
+        dropped = list(_AHEAD.values())
         _AHEAD.clear()
+    for read in dropped:
+        read.join()
