@@ -107,7 +107,7 @@ def test_an_unchanged_re_merge_from_the_seal_says_what_the_full_merge_says(tmp_p
     before = master.read_bytes()
     read: list[str] = []
     real = masterbook._sheet_rows
-    monkeypatch.setattr(masterbook, "_sheet_rows", lambda book, name, *at: read.append(name) or real(book, name, *at))
+    monkeypatch.setattr(masterbook, "_sheet_rows", lambda book, name, *at, **kw: read.append(name) or real(book, name, *at, **kw))
     quick = merge_job(master, list(reversed(sources)))
     assert read == [schema.ISSUES]  # Loi alone: DanhSach is not read
     monkeypatch.setattr(masterbook, "_sheet_rows", real)

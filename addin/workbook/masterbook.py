@@ -10,6 +10,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import chain
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -84,11 +85,18 @@ class MasterContent:
         return self.register.names(self.aliases) if self.register else self.aliases
 
 
-def _sheet_rows(book: pc.CalamineWorkbook, name: str, path: Path | None = None) -> list[list[Any]] | None:
+def _sheet_rows(book: pc.CalamineWorkbook, name: str, path: Path | None = None,
+                lazy: bool = False) -> Iterable[list[Any]] | None:
+    """A sheet's rows from A1 (empty cells as ""); `lazy`: one at a time, as _read_list takes a list sheet."""
     if name not in book.sheet_names:
         return None
-    parsed = prefetch.take(path, name) if path is not None else None
-    return (parsed or book.get_sheet_by_name(name)).to_python(skip_empty_area=False)
+    sheet = (prefetch.take(path, name) if path is not None else None) or book.get_sheet_by_name(name)
+    if not lazy:
+        return sheet.to_python(skip_empty_area=False)
+    # iter_rows starts at row 1 but at the first column with a value: the empty columns before it
+    # are given back, so every row is what to_python(skip_empty_area=False) would have given.
+    pad = [""] * (sheet.start[1] if sheet.start else 0)
+    return (pad + row for row in sheet.iter_rows()) if pad else sheet.iter_rows()
 
 
 def _find_header(rows: list[list[Any]], first: str) -> int | None:
@@ -164,7 +172,8 @@ def read_master(path: Path, sheets: ListSheets = PROPOSALS, need: Need | None = 
     if need is None or "rows" in need.parts:
         prefetch.start(path, sheets.rows)  # parsed beside the other sheets (a started parse is not started again)
     try:
-        content = content_from_sheets(lambda name: _sheet_rows(book, name, path), sheets, need)
+        lists = {sheets.rows, REGISTRATIONS.rows}  # read by _read_list, a row at a time
+        content = content_from_sheets(lambda name: _sheet_rows(book, name, path, lazy=name in lists), sheets, need)
         content.sheet_names = list(book.sheet_names)
         return content
     finally:
@@ -292,17 +301,21 @@ def _find_list_header(listing: list[list[Any]], headers: dict[str, str]) -> int 
     return None
 
 
-def _signature_rows(listing: list[list[Any]], start: int) -> dict[int, set[int] | None]:
-    """Rows (index -> columns, None: every column) of our signature block under the table, from `start` on."""
-    for i in range(start, len(listing)):
-        if any(_text(v) in _SIGNATURE_HINTS for v in listing[i]):
-            role = {c for c, v in enumerate(listing[i - 1])
+def _signature_rows(lines: dict[int, list[Any]], start: int) -> dict[int, set[int] | None]:
+    """Rows (index -> columns, None: every column) of our signature block under the table, from `start` on.
+
+    `lines`: the rows under the table that have a value, by index (the empty ones are not lines).
+    """
+    for i in sorted(r for r in lines if r >= start):
+        if any(_text(v) in _SIGNATURE_HINTS for v in lines[i]):
+            above = lines.get(i - 1, [])
+            role = {c for c, v in enumerate(above)
                     if _text(v) == _FIRST_SIGNATURE or (c > 0 and _text(v) and _text(v) == _text(v).upper())}
             return {i - 1: role, i: None, i + 4: None}
     return {}
 
 
-def _read_list(listing: list[list[Any]] | None, headers: dict[str, str],
+def _read_list(listing: Iterable[list[Any]] | None, headers: dict[str, str],
                sheet: str = schema.LIST, *, keys: frozenset[str] | None = None,
                with_shape: bool = True) -> tuple[str | None, list[MasterRow], ListShape]:
     """The unit named in a list sheet's title block (DanhSach, DangKy), its rows, and what the clerk made of it.
@@ -313,30 +326,31 @@ def _read_list(listing: list[list[Any]] | None, headers: dict[str, str],
     run: ListUnusable, naming it and any header tdkt does not recognise. `keys`: the columns given
     values (None: all); without `with_shape`, the clerk's per-row edits (statuses, values of the
     clerk's columns) are not gathered.
+
+    `listing` is read once, row by row (calamine's iter_rows): a numbered row becomes a MasterRow
+    as it comes, so a large DanhSach is never held twice, as grid and as rows (a third less
+    memory at the peak of a 50,000-row master's read, and faster).
     """
     unit, rows, shape = None, [], ListShape()
-    if not listing:
+    if listing is None:
         return unit, rows, shape
-    h = _find_list_header(listing, headers)
+    grid = iter(listing)
+    top = [row for _, row in zip(range(20), grid)]  # the header is among the top rows
+    h = _find_list_header(top, headers)
     if h is None:
         return unit, rows, shape
     # the issuer block: its lowest line names the master's own unit
-    issuer = [clean(str(r[0])) for r in listing[:2] if r and isinstance(r[0], str) and clean(r[0])]
+    issuer = [clean(str(r[0])) for r in top[:2] if r and isinstance(r[0], str) and clean(r[0])]
     if issuer:
         unit = issuer[-1]
-    header = [_text(v) for v in listing[h]]
+    header = [_text(v) for v in top[h]]
     columns = _map_columns(header, headers, sheet)
     mapped = set(columns.values())
     stt_at = next((i for i, k in columns.items() if k == "stt"), None)
-    numbered = [r for r in range(h + 1, len(listing)) if stt_at is not None and stt_at < len(listing[r])
-                and isinstance(listing[r][stt_at], (int, float)) and not isinstance(listing[r][stt_at], bool)]
-    width = max((len(listing[r]) for r in [h, *numbered]), default=0)
-    extra_at = [i for i in range(width) if i not in columns
-                and ((i < len(header) and header[i]) or any(i < len(listing[r]) and _text(listing[r][i]) for r in numbered))]
-    unknown = [header[i] for i in extra_at if i < len(header) and header[i]]
     missing = [k for k in schema.LIST_REQUIRED if k not in mapped]
     if missing:
         names = ", ".join(f"\"{headers[k]}\"" for k in missing)
+        unknown = [text for i, text in enumerate(header) if i not in columns and text]
         if unknown:
             strange = ", ".join(f"\"{t}\"" for t in unknown)
             raise ListUnusable(
@@ -350,7 +364,6 @@ def _read_list(listing: list[list[Any]] | None, headers: dict[str, str],
             f"trong thư mục \"<tên sổ>.sao-luu\" cạnh sổ); muốn khỏi thấy một cột thì ẩn cột (Hide), đừng xóa. Chưa ghi gì vào sổ.")
     shape.headers = {k: header[i] for i, k in columns.items()}
     shape.deleted = {k for k in schema.LIST_DELETABLE if k not in mapped}
-    shape.extra_headers = [header[i] if i < len(header) else "" for i in extra_at]
     # A master tdkt wrote has our columns in our order: each row of a full read is then one
     # comprehension. Equal texts become one string object (units, positions, awards, files repeat on
     # every row: a third less memory on a large master), and the few distinct times are made aware
@@ -364,9 +377,22 @@ def _read_list(listing: list[list[Any]] | None, headers: dict[str, str],
     whole, moments = bool(given & {"nam_sinh", "src_row"}), bool(given & {"sent_at", "merged_at"})
     at_nam_sinh, at_src_row, at_ngay_sinh = LIST_INDEX["nam_sinh"], LIST_INDEX["src_row"], LIST_INDEX["ngay_sinh"]
     at_sent, at_merged = LIST_INDEX["sent_at"], LIST_INDEX["merged_at"]
-    for r in numbered:
-        raw = listing[r]
-        listing[r] = []  # its values now live in the row (the notes below skip numbered rows)
+    # The clerk's own columns are known once every row is read (a column is one when its header
+    # or any numbered row's cell has text): the cells of columns not ours are kept per row meanwhile.
+    unmapped: list[tuple[MasterRow, dict[int, Any]]] = []
+    not_ours: dict[int, list[int]] = {}  # a row's length -> its columns that are not ours
+    width = len(top[h])
+    lines: dict[int, list[Any]] = {}  # the rows under the header that are not numbered: notes, signatures
+    last_numbered = h
+    for r, raw in enumerate(chain(top[h + 1:], grid), start=h + 1):
+        if not (stt_at is not None and stt_at < len(raw) and isinstance(raw[stt_at], (int, float))
+                and not isinstance(raw[stt_at], bool)):
+            if any(v not in ("", None) for v in raw):
+                lines[r] = raw
+            continue
+        last_numbered = r
+        if len(raw) > width:
+            width = len(raw)
         if identity and len(raw) >= width_ours:
             row = MasterRow([None if v == "" else same.setdefault(v, v) if type(v) is str else v
                              for v in raw[:width_ours]])
@@ -390,23 +416,30 @@ def _read_list(listing: list[list[Any]] | None, headers: dict[str, str],
                         made = aware[v] = _moment(v)
                     row[at] = made
         rows.append(row)
-        if not with_shape:
-            continue
-        key = provenance(row)
-        shape.statuses[key] = (row.status, row.status_text)
-        if extra_at:
-            values = [_value(raw[i]) if i < len(raw) else None for i in extra_at]
+        free = not_ours.get(len(raw))
+        if free is None:
+            free = not_ours[len(raw)] = [i for i in range(len(raw)) if i not in columns]
+        if free:  # (none on a master tdkt wrote: every column is ours)
+            others = {i: raw[i] for i in free if raw[i] not in ("", None)}
+            if others:
+                unmapped.append((row, others))
+        if with_shape:
+            shape.statuses[provenance(row)] = (row.status, row.status_text)
+    extra_at = [i for i in range(width) if i not in columns
+                and ((i < len(header) and header[i]) or any(_text(others.get(i)) for _, others in unmapped))]
+    shape.extra_headers = [header[i] if i < len(header) else "" for i in extra_at]
+    if extra_at and with_shape:
+        for row, others in unmapped:
+            values = [_value(others.get(i)) for i in extra_at]
             if any(v is not None for v in values):
+                key = provenance(row)
                 shape.extras[key] = values
                 person = _person(row)
                 shape.extras_by_person[person] = None if person in shape.extras_by_person else values
-    ours = _signature_rows(listing, (numbered[-1] if numbered else h) + 1)
-    taken = set(numbered)
-    for r in range(h + 1, len(listing)):
-        if r in taken:
-            continue
+    ours = _signature_rows(lines, last_numbered + 1)
+    for r in sorted(lines):
         skip = ours.get(r, set()) if r in ours else set()
-        texts = [_text(v) for c, v in enumerate(listing[r]) if skip is not None and c not in skip]
+        texts = [_text(v) for c, v in enumerate(lines[r]) if skip is not None and c not in skip]
         line = " ".join(t for t in texts if t)
         if line:
             shape.notes.append(line)
