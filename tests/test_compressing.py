@@ -71,7 +71,7 @@ def test_a_failure_of_the_compressing_thread_leaves_the_master_as_it_was(tmp_pat
     write_sheets(path, [SheetData("DanhSach", ["STT", "Tên"], [[1, "Một"]], widths=[6, 30])], keep_backups=0)
     before = path.read_bytes()
 
-    def full(self: master._RawRows, data: bytes) -> None:
+    def full(self: master._RawRows, data: bytes, last: bool) -> None:
         raise OSError(28, "No space left on device")
     monkeypatch.setattr(master._RawRows, "_compress", full)
     with pytest.raises(MasterUnwritable):

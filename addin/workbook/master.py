@@ -1176,33 +1176,30 @@ class _RawRows:
             return
         self._held.append(data)
         self._held_size += len(data)
-        if self._held_size < _JOB_BYTES:
-            return
+        if self._held_size >= _JOB_BYTES:
+            self._submit()
+            self._wait(_JOBS_AHEAD)
+
+    def _submit(self, last: bool = False) -> None:
         data = b"".join(self._held)
         self._held.clear()
         self._held_size = 0
-        self._jobs.append(_deflating().submit(self._compress, data))
-        self._wait(_JOBS_AHEAD)
+        self._jobs.append(_deflating().submit(self._compress, data, last))
 
-    def _compress(self, data: bytes) -> None:  # on the compressing thread, one job of this sheet at a time
+    def _compress(self, data: bytes, last: bool) -> None:  # on the compressing thread, a sheet's jobs in turn
         if self._failed is not None:
             return  # after a failure the stream is lost: no later job may look as if it were whole
         try:
             self.crc = zlib.crc32(data, self.crc)
             self.size += len(data)
-            if out := self._deflate.compress(data):
+            out = self._deflate.compress(data)
+            if last:
+                out += self._deflate.flush(zlib.Z_SYNC_FLUSH)  # ends on a byte: a tail can follow
+            if out:
                 self.file.write(out)
         except BaseException as exc:
             self._failed = exc
             raise
-
-    def _end(self) -> None:  # on the compressing thread, after every row
-        if self._failed is None:
-            try:
-                self.file.write(self._deflate.flush(zlib.Z_SYNC_FLUSH))  # ends on a byte: a tail can follow
-            except BaseException as exc:
-                self._failed = exc
-                raise
 
     def _wait(self, ahead: int = 0) -> None:
         """Wait until at most `ahead` jobs are queued; a failure of the compressing thread is raised
@@ -1214,16 +1211,11 @@ class _RawRows:
 
     def finish(self) -> None:
         """Every row compressed and in the file (errors of the compressing thread are raised here)."""
-        if self._finished:
-            self._wait()
-            return
-        self._finished = True  # once: a second call (after a failure) only raises it again
-        if self.pending:
-            self._flush()
-        if self._held:
-            self._jobs.append(_deflating().submit(self._compress, b"".join(self._held)))
-            self._held.clear()
-        self._jobs.append(_deflating().submit(self._end))
+        if not self._finished:
+            self._finished = True  # once: a second call (after a failure) only raises it again
+            if self.pending:
+                self._flush()
+            self._submit(last=True)
         self._wait()
 
     def pieces(self, xml: str) -> tuple[str, str]:

@@ -676,10 +676,10 @@ def _date_text(value: Any) -> str | None:
     return None if value in (None, "") else str(value)
 
 
-
 @functools.lru_cache(maxsize=1 << 16)  # a printed list formats a birth date per row: strftime is most of it
 def _day_text(value: date) -> str:
     return f"{value:%d/%m/%Y}"
+
 
 def print_list_sheet(rows: list[MasterRow], settings: settings_mod.Settings, catalogue: Catalogue) -> SheetData:
     """DanhSachTrinhKy: the official list of proposals, as a council reads it and the leader signs it.

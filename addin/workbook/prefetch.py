@@ -26,10 +26,9 @@ import os
 import threading
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 _LOCK = threading.Lock()
-_STARTED: dict[tuple[str, str], "_Parse"] = {}
 
 
 def _stamp(path: str | Path) -> tuple[int, ...] | None:
@@ -40,29 +39,49 @@ def _stamp(path: str | Path) -> tuple[int, ...] | None:
     return (st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev)
 
 
-def _key(path: str | Path, sheet: str) -> tuple[str, str]:
-    return (os.path.abspath(path), sheet)
+class _Ahead(threading.Thread):
+    """One reading done on a thread, and what it gave (or raised), for the same file only.
 
+    A daemon: a job that ends without taking it (an unchanged re-merge) does not wait for it.
+    """
 
-class _Parse(threading.Thread):
-    def __init__(self, path: str, sheet: str, stamp: tuple[int, ...]):
-        # a daemon: a job that ends without taking it (an unchanged re-merge) does not wait for it
-        super().__init__(name="tdkt-doc-truoc", daemon=True)
-        self.path, self.sheet, self.stamp = path, sheet, stamp
-        self.result: Any = None  # the CalamineSheet, parsed
+    def __init__(self, name: str, path: str | Path, stamp: tuple[int, ...], work: Callable[[], Any]):
+        super().__init__(name=name, daemon=True)
+        self.path, self.stamp, self.work = path, stamp, work
+        self.result: Any = None
+        self.error: BaseException | None = None
 
     def run(self) -> None:
         try:
-            import python_calamine as pc
+            self.result = self.work()
+        except BaseException as exc:  # noqa: BLE001 - (calamine panics are BaseExceptions) given to the taker
+            self.error = exc
 
-            book = pc.CalamineWorkbook.from_path(self.path)
-            try:
-                if self.sheet in book.sheet_names:
-                    self.result = book.get_sheet_by_name(self.sheet)
-            finally:
-                book.close()
-        except BaseException:  # noqa: BLE001 - (calamine panics are BaseExceptions) the reader parses
-            self.result = None  # the sheet again and reports what is wrong
+    def handed(self, passing: Callable[[BaseException], bool]) -> Any | None:
+        """What the reading gave once it is done; None when the file changed since it started or the
+        error is `passing` (the job then reads the file itself); any other error is raised."""
+        self.join()
+        if _stamp(self.path) != self.stamp or (self.error is not None and passing(self.error)):
+            return None
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+
+# ---------------------------------------------------------------------------
+# The master's list sheet
+
+_STARTED: dict[tuple[str, str], _Ahead] = {}
+
+
+def _parsed(path: str, sheet: str) -> Any:
+    import python_calamine as pc
+
+    book = pc.CalamineWorkbook.from_path(path)
+    try:
+        return book.get_sheet_by_name(sheet) if sheet in book.sheet_names else None
+    finally:
+        book.close()
 
 
 def start(path: str | Path, sheet: str) -> None:
@@ -72,24 +91,20 @@ def start(path: str | Path, sheet: str) -> None:
     stamp = _stamp(path)
     if stamp is None:
         return
-    key = _key(path, sheet)
+    key = (os.path.abspath(path), sheet)
     with _LOCK:  # started under the lock: a take() from another thread never joins a thread not started
         if key in _STARTED:
             return
-        parse = _STARTED[key] = _Parse(str(path), sheet, stamp)
+        parse = _STARTED[key] = _Ahead("tdkt-doc-truoc", path, stamp, lambda: _parsed(str(path), sheet))
         parse.start()
 
 
 def take(path: str | Path, sheet: str) -> Any | None:
-    """The parsed sheet (a CalamineSheet) when a parse of this very file was started; None otherwise."""
+    """The parsed sheet (a CalamineSheet) when a parse of this very file was started; None otherwise
+    (on any error too: the reader parses the sheet again and says what is wrong)."""
     with _LOCK:
-        parse = _STARTED.pop(_key(path, sheet), None)
-    if parse is None:
-        return None
-    parse.join()
-    if parse.result is None or _stamp(path) != parse.stamp:
-        return None
-    return parse.result
+        parse = _STARTED.pop((os.path.abspath(path), sheet), None)
+    return parse.handed(lambda error: True) if parse is not None else None
 
 
 def forget(path: str | Path) -> None:
@@ -105,23 +120,13 @@ def forget(path: str | Path) -> None:
 
 READ_AHEAD_BYTES = 4 << 20  # a unit's list is well under; a larger file is read when its turn comes
 READ_AHEAD_INFLATED = 32 << 20  # and its parts inflated: the reader's worst case stays one file's
-_AHEAD: dict[str, "_Read"] = {}
+_AHEAD: dict[str, _Ahead] = {}
 
 
-class _Read(threading.Thread):
-    def __init__(self, path: str, stamp: tuple[int, ...]):
-        super().__init__(name="tdkt-doc-truoc-tep", daemon=True)
-        self.path, self.stamp = path, stamp
-        self.book: Any = None
-        self.error: BaseException | None = None
+def _read(path: str | Path) -> Any:
+    from addin.workbook.reader import read_workbook
 
-    def run(self) -> None:
-        try:
-            from addin.workbook.reader import read_workbook
-
-            self.book = read_workbook(Path(self.path))
-        except BaseException as exc:  # noqa: BLE001 - raised again to the job that takes it
-            self.error = exc
+    return read_workbook(Path(path))
 
 
 def _small(path: str | Path, size: int) -> bool:
@@ -148,7 +153,7 @@ def read_ahead(path: str | Path) -> None:
     with _LOCK:
         if key in _AHEAD:
             return
-        read = _AHEAD[key] = _Read(str(path), stamp)
+        read = _AHEAD[key] = _Ahead("tdkt-doc-truoc-tep", path, stamp, lambda: _read(path))
         read.start()
         while len(_AHEAD) > 2:  # the file the job is about to take, and the next: older ones are let go
             dropped.append(_AHEAD.pop(next(iter(_AHEAD))))
@@ -157,19 +162,13 @@ def read_ahead(path: str | Path) -> None:
 
 
 def taken(path: str | Path) -> Any | None:
-    """The workbook read ahead for this very file (raising what the reader raised), or None."""
+    """The workbook read ahead for this very file (raising what the reader raised), or None.
+
+    An OSError or MemoryError may be a moment's (an antivirus's lock, a copy under way, two files
+    at once): the job then reads the file itself."""
     with _LOCK:
         read = _AHEAD.pop(os.path.abspath(path), None)
-    if read is None:
-        return None
-    read.join()
-    if _stamp(path) != read.stamp:
-        return None
-    if isinstance(read.error, (OSError, MemoryError)):
-        return None  # maybe a moment's lock (antivirus, a copy under way): the job reads it itself
-    if read.error is not None:
-        raise read.error
-    return read.book
+    return read.handed(lambda error: isinstance(error, (OSError, MemoryError))) if read is not None else None
 
 
 def drop_reads() -> None:
