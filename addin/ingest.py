@@ -162,6 +162,18 @@ _UNIT_PREFIX = re.compile(
     r"liên đoàn|đoàn|nhà|cơ sở|bộ)\b"
 )
 _NOT_AGENCY = re.compile(r"^(cộng hòa|độc lập|danh sách|biểu|bảng|\(kèm|kèm theo|năm học|số:|số |v/v|về việc)|, ngày|ngày .* tháng")
+# The same two tests on a line typed without diacritics ("TRUONG TIEU HOC LE LOI"), and the
+# school lines written with the school's kind only ("THCS KIM ĐỒNG", "TH LÊ LỢI", "MN HOA MAI").
+_UNIT_PREFIX_PLAIN = re.compile(
+    r"^(truong|phong (gd|giao duc)|so (gd|giao duc)|ubnd|uy ban|trung tam|thcs|thpt|th|mn|mg|mam non|mau giao|"
+    r"tieu hoc|trung hoc|nha tre|pt ?dtbt|pt ?dtnt|dtnt|ptcs|tthcs)\b"
+)
+_NOT_AGENCY_PLAIN = re.compile(
+    r"^(cong hoa|doc lap|danh sach|bieu|bang|\(kem|kem theo|nam hoc|so\s*:|so\s+\d|v/v|ve viec)|, ngay|ngay .* thang"
+)
+# A body above the unit in the issuer block: the line under it names the unit itself, whatever
+# its words ("UBND PHƯỜNG TÂN AN" over "THCS KIM ĐỒNG").
+_PARENT_BODY = re.compile(r"^(ubnd|uy ban nhan dan|phong (gd|giao duc)|so (gd|giao duc))\b")
 _TEMPLATE_UNIT = re.compile(r"^(tên )?đơn vị( đề nghị| gửi| báo cáo| đăng ký)?\s*:\s*(.*)$")
 _GENERIC_SHEET = re.compile(r"^(sheet|trang tính|worksheet|feuil|tabelle)\s*\d*$|^(ds|danh sach|danh sách|danhsach|data|dữ liệu|cá nhân|tập thể|ca nhan|tap the)\d*$")
 _INSTRUCTION_SHEET = re.compile(r"^(hướng dẫn|huong dan|hdsd|cách ghi|cach ghi)\b")
@@ -396,14 +408,19 @@ def read_title_block(rows: list[list[Any]], header_row: int) -> TitleBlock:
     motto_col = None
     for r in range(header_row):
         for c, value in enumerate(rows[r]):
-            text = _cell_text(value)
-            if text:
-                texts.append((r, c, text))
-                if fold(text).startswith("cộng hòa xã hội"):
-                    motto_col = c
+            # a cell of several lines is several lines of the block ("UBND XÃ PHÚ XUÂN↵TRƯỜNG MẦM NON SEN HỒNG")
+            lines = value.splitlines() if isinstance(value, str) else [value]
+            for line in lines:
+                text = _cell_text(line)
+                if text:
+                    texts.append((r, c, text))
+                    if fold(text).startswith("cộng hòa xã hội"):
+                        motto_col = c
     agency_lines: list[str] = []
+    above: dict[int, tuple[int, bool]] = {}  # column -> (row, a parent body's?) of its last agency line
     for r, c, text in texts:
         key = fold(text)
+        plain = strip_accents(key)
         if m := _TEMPLATE_UNIT.match(key):
             value = clean(text.split(":", 1)[1]) if ":" in text else ""
             if not value:
@@ -418,8 +435,13 @@ def read_title_block(rows: list[list[Any]], header_row: int) -> TitleBlock:
             block.nam_hoc = year
         if block.document_date is None and (", ngày" in key or key.startswith("ngày")):
             block.document_date = find_document_date(text)
-        if (motto_col is None or c < motto_col) and _UNIT_PREFIX.match(key) and not _NOT_AGENCY.search(key):
+        parent = above.pop(c, None)  # the line right above in this column, when it was an agency line
+        under_parent = parent is not None and parent[1] and r - parent[0] <= 1
+        if ((motto_col is None or c < motto_col) and not _NOT_AGENCY.search(key) and not _NOT_AGENCY_PLAIN.search(plain)
+                and (_UNIT_PREFIX.match(key) or _UNIT_PREFIX_PLAIN.match(plain)
+                     or (under_parent and sum(ch.isalpha() for ch in text) >= 2))):
             agency_lines.append(text)
+            above[c] = (r, bool(_PARENT_BODY.match(plain)))
     if block.title:
         key = fold(block.title)
         if "tập thể" in key and "cá nhân" not in key:
@@ -542,10 +564,16 @@ class _Reader:
         width = self.width
         stt_index = stt_col.index if stt_col is not None else None
         name_index = name_col.index if name_col is not None else None
+        down = self._merged_down()
         for r in range(self.band.last_row + 1, len(rows)):
             row = rows[r]
             if len(row) < width:
                 row = row + [""] * (width - len(row))
+            if r in down:
+                row = list(row)
+                for c, value in down[r]:
+                    if c < len(row) and row[c] in ("", None):
+                        row[c] = value
             if stt_index is not None and type(row[stt_index]) in (int, float):
                 # A numbered row is a data row (the common case, kept cheap), unless its name
                 # cell says it totals the table: "Tổng cộng: 12 người".
@@ -591,6 +619,25 @@ class _Reader:
                 continue  # stray notes beside the table
             self._read_row(r, row, section_target)
         return self.result
+
+    def _merged_down(self) -> dict[int, list[tuple[int, Any]]]:
+        """Row -> (column, value) of the table's cells merged down from a row above.
+
+        A unit that proposes one award for six people often merges the award cell over their six
+        rows (and the post, or the workplace): Excel keeps the value in the top cell only, the
+        clerk reads it on every row. Across (a section's name over the columns) nothing is copied.
+        """
+        rows, first = self.sheet.rows, self.band.last_row + 1
+        down: dict[int, list[tuple[int, Any]]] = {}
+        for r1, c1, r2, _ in self.sheet.merged:
+            if r1 < first or r2 <= r1 or r1 >= len(rows) or c1 >= len(rows[r1]):
+                continue
+            value = rows[r1][c1]
+            if value in ("", None):
+                continue
+            for r in range(r1 + 1, min(r2, len(rows) - 1) + 1):
+                down.setdefault(r, []).append((c1, value))
+        return down
 
     def _has_award(self, row: list[Any]) -> bool:
         for name in AWARD_FIELDS:
@@ -939,6 +986,20 @@ def _decide_unit(submission: Submission, blocks: list[TitleBlock], shown: str) -
         source, name, evidence = "file", Path(shown).stem, []
     submission.unit, submission.unit_source, submission.unit_evidence = name, source, evidence
     submission.unit_confidence = "strong" if STRONG_UNIT_CLUES & set(evidence) else "weak"
+    # A title block that names only the body above the unit ("UBND PHƯỜNG TÂN AN"), in a file or
+    # sheet named for another unit ("THCS Kim Dong.xlsx"): the list may be a school's whose own line
+    # is missing. Taken as the body's, it would replace the body's list, or the next such school's.
+    named = [label for s, label in clues if s in ("file", "sheet") and _clue_key(label) != _clue_key(name)
+             and _UNIT_PREFIX_PLAIN.match(plain := strip_accents(fold(label))) and not _PARENT_BODY.match(plain)]
+    if source == "title" and _PARENT_BODY.match(strip_accents(fold(name))) and named:
+        submission.unit_confidence = "weak"
+        submission.issues.append(Issue(
+            code="unit-uncertain", severity=Severity.WARNING, file=shown, value=name,
+            message=f"Chưa chắc chắn đơn vị gửi danh sách: phần đầu danh sách chỉ ghi \"{name}\" (cơ quan chủ quản), "
+                    f"còn tên tệp hoặc tên trang ghi \"{named[0]}\". Hãy ghi tên đơn vị vào dòng dưới tên cơ quan chủ "
+                    "quản ở phần đầu danh sách, hoặc thêm tên đúng vào trang BiDanh của sổ tổng hợp. Đến lúc đó danh "
+                    "sách được giữ riêng, không thay thế danh sách nào khác."))
+        return
     if submission.unit_confidence == "weak":
         where = " và ".join(schema.UNIT_EVIDENCE_LABELS[s] for s in evidence) or "tên tệp (trong tệp không ghi tên đơn vị nào)"
         submission.issues.append(Issue(

@@ -25,17 +25,38 @@ _UNIT_WORDS = [(re.compile(p), r) for p, r in [
     (r"\bủy ban nhân dân\b", "ubnd"),
     (r"\bthành phố\b", "tp"),
 ]]
+# The same words in a name typed without diacritics ("TRUONG TIEU HOC LE LOI" = "Trường TH Lê Lợi").
+# Only for such a name: in a name with diacritics, "Thạnh Phố" is not "thành phố".
+_UNIT_WORDS_PLAIN = [(re.compile(p), r) for p, r in [
+    (r"\btruong tieu hoc\b", "truong th"),
+    (r"\btruong trung hoc co so\b", "truong thcs"),
+    (r"\btruong trung hoc pho thong\b", "truong thpt"),
+    (r"\btruong mam non\b", "truong mn"),
+    (r"\btruong mau giao\b", "truong mg"),
+    (r"\bgiao duc va dao tao\b|\bgd ?& ?dt\b|\bgddt\b|\bgd-dt\b", "gddt"),
+    (r"\buy ban nhan dan\b", "ubnd"),
+    (r"\bthanh pho\b", "tp"),
+]]
 _NOT_WORD = re.compile(r"[^\w&]+")
+# A school named by its kind alone is the school ("THCS Kim Đồng" = "Trường THCS Kim Đồng"):
+# issuer blocks and e-mail subjects often leave "Trường" out.
+_SCHOOL_KIND_WORDS = [(re.compile(p), r) for p, r in [
+    (r"^tieu hoc\b", "th"), (r"^trung hoc co so\b", "thcs"), (r"^trung hoc pho thong\b", "thpt"),
+    (r"^mam non\b", "mn"), (r"^mau giao\b", "mg"),
+]]
+_SCHOOL_KIND = re.compile(r"^(th|thcs|thpt|mn|mg|ptcs|ptdtbt|ptdtnt|pt dtbt|pt dtnt|dtnt|th&thcs|thcs&thpt)\b")
 
 
 @lru_cache(maxsize=65536)
 def unit_key(name: str) -> str:
     """Key that identifies a unit however its name is written ("Trường Tiểu học X" = "Trường TH X")."""
     key = fold(name)
-    for pattern, replacement in _UNIT_WORDS:
+    for pattern, replacement in _UNIT_WORDS_PLAIN if key.isascii() else _UNIT_WORDS:
         key = pattern.sub(replacement, key)
-    key = _NOT_WORD.sub(" ", key)
-    return strip_accents(" ".join(key.split()))
+    key = strip_accents(" ".join(_NOT_WORD.sub(" ", key).split()))
+    for pattern, replacement in _SCHOOL_KIND_WORDS:
+        key = pattern.sub(replacement, key)
+    return f"truong {key}" if _SCHOOL_KIND.match(key) else key
 
 
 class Aliases:

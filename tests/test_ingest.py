@@ -841,3 +841,21 @@ def test_column_numbers_under_a_two_row_header_with_an_empty_lower_row(workbook,
     s = read_submission(path)
     assert [(n.row, n.ho_ten) for n in s.nominees] == [(4, "Mai Anh Đào"), (5, "Hà Thu")]
     assert [i.code for i in s.issues] == []
+
+
+def test_cells_merged_down_the_table_are_read_on_every_row(workbook) -> None:
+    """Found by fresh-eyes testing: an award merged over six rows was read on the first only, and the
+    clerk was told to fill in cells that visibly show it. Merges across (a section's name) copy nothing."""
+    rows = [["I. CÁ NHÂN"], *(person(i, f"Người {i}", award="Lao động tiên tiến" if i == 1 else None,
+                                     position="Giáo viên" if i == 1 else None) for i in range(1, 7)),
+            person(7, "Người 7", award="Chiến sĩ thi đua cơ sở", rating="HTXSNV", initiative="Sáng kiến A"),
+            person(8, "Người 8", award=None, rating="HTXSNV", initiative="Sáng kiến B")]
+    first = len(TITLE) + 2  # Excel row of "I. CÁ NHÂN"
+    path = workbook(title=TITLE, header=[HEADER], rows=rows,
+                    merges=[f"A{first}:I{first}", f"G{first + 1}:G{first + 6}", f"E{first + 1}:E{first + 8}",
+                            f"G{first + 7}:G{first + 8}"])
+    s = read_submission(path)
+    assert [(n.ho_ten, [a.code for a in n.awards], n.chuc_vu) for n in s.nominees] == [
+        *((f"Người {i}", ["LDTT"], "Giáo viên") for i in range(1, 7)),
+        ("Người 7", ["CSTDCS"], "Giáo viên"), ("Người 8", ["CSTDCS"], "Giáo viên")]
+    assert [i.code for i in s.issues] == []

@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from addin.cli import main
 from addin.ingest import read_submission, unit_from_label
 from addin.jobs import merge_job
+from addin.units import unit_key
 from conftest import Sheet, write_workbook
 
 HEADER = ["STT", "Họ và tên", "Ngày sinh", "Chức vụ", "Đơn vị công tác", "Danh hiệu đề nghị"]
@@ -267,3 +268,71 @@ def test_an_alias_typed_after_a_weak_version_was_merged_joins_it(tmp_path: Path)
     report = merge_job(master, [str(strong)])
     assert [f.action for f in report.files] == ["replaced"]
     assert listed(master) == [("Trường TH Kim Đồng", "Trần Thị Bình")]
+
+
+# ---------------------------------------------------------------------------
+# The issuer block: the unit's own line under its parent body, however it is typed
+
+PARENT = "UBND PHƯỜNG TÂN AN"
+MOTTO = ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"]
+# (the unit's line as schools type it, the unit it names)
+SCHOOL_LINES = [
+    ("TRƯỜNG THCS KIM ĐỒNG", "Trường THCS Kim Đồng"),
+    ("THCS KIM ĐỒNG", "Trường THCS Kim Đồng"),
+    ("TRUONG THCS KIM DONG", "Trường THCS Kim Đồng"),
+    ("TRƯỜNG TRUNG HỌC CƠ SỞ KIM ĐỒNG", "Trường THCS Kim Đồng"),
+    ("TH LÊ LỢI", "Trường TH Lê Lợi"),
+    ("TRUONG TIEU HOC LE LOI", "Trường TH Lê Lợi"),
+    ("Truong MN Hoa Mai 2", "Trường Mầm non Hoa Mai 2"),
+    ("MẦM NON HOA MAI 2", "Trường Mầm non Hoa Mai 2"),
+    ("TRƯỜNG PTDTBT THCS KIM ĐỒNG", "Trường PTDTBT THCS Kim Đồng"),
+    ("TRƯỜNG TH&THCS KIM ĐỒNG", "Trường TH&THCS Kim Đồng"),
+    ("NHÀ VĂN HÓA THIẾU NHI", "Nhà văn hóa thiếu nhi"),  # not a school: its place under the parent says it
+]
+
+
+def _issuer(path: Path, lines: list[list[Any]], *names: str, sheet: str = "Sheet1") -> Path:
+    title = [[*line, None, None, None, *(MOTTO if i == 0 else [])] for i, line in enumerate(lines)]
+    title += [[], ["DANH SÁCH ĐỀ NGHỊ KHEN THƯỞNG NĂM HỌC 2024-2025"]]
+    return write(path, Sheet(name=sheet, title=title, header=[HEADER], rows=people(None, *names)))
+
+
+@pytest.mark.parametrize("layout", ["two rows", "one cell, two lines"])
+@pytest.mark.parametrize("line, unit", SCHOOL_LINES)
+def test_the_line_under_the_parent_body_is_the_unit(tmp_path: Path, line: str, unit: str, layout: str) -> None:
+    """Found by fresh-eyes testing: a school line without "TRƯỜNG", or without diacritics, was taken for
+    the parent's, and the next such school's list replaced it."""
+    lines = [[PARENT], [line]] if layout == "two rows" else [[f"{PARENT}\n{line}"]]
+    s = read_submission(_issuer(tmp_path / "ds.xlsx", lines, "Nguyễn Văn An"))
+    assert unit_key(s.unit) == unit_key(unit), s.unit
+    assert (s.unit_source, s.unit_confidence) == ("title", "strong")
+    assert [i.code for i in s.issues] == []
+
+
+def test_schools_under_one_parent_stay_two_units_in_the_master(tmp_path: Path) -> None:
+    kim_dong = _issuer(tmp_path / "hop-thu" / "THCS Kim Dong.xlsx", [[PARENT], ["THCS KIM ĐỒNG"]], "An", "Bình")
+    le_loi = _issuer(tmp_path / "hop-thu" / "TH Le Loi.xlsx", [[PARENT], ["TRUONG TIEU HOC LE LOI"]], "Cúc", "Dung", "Em")
+    master = tmp_path / "tong-hop.xlsx"
+    merge_job(master, [str(kim_dong)])
+    report = merge_job(master, [str(le_loi)])
+    assert [f.action for f in report.files] == ["added"]
+    assert sorted({unit_key(u) for u, _ in listed(master)}) == ["truong th le loi", "truong thcs kim dong"]
+    assert len(listed(master)) == 5
+
+
+def test_a_title_naming_only_the_parent_in_a_file_named_for_a_school_is_weak(tmp_path: Path) -> None:
+    """The school's own line is missing: taken for the parent's list, it would replace it."""
+    a = _issuer(tmp_path / "a" / "THCS Kim Dong.xlsx", [[PARENT]], "An", "Bình")
+    b = _issuer(tmp_path / "b" / "ho so.xlsx", [[PARENT]], "Cúc", sheet="Trường TH Trần Phú")
+    own = _issuer(tmp_path / "c" / "DS khen thuong phuong Tan An.xlsx", [[PARENT]], "Dung")
+    sa, sb, so = read_submission(a), read_submission(b), read_submission(own)
+    for s, named in ((sa, "THCS Kim Dong"), (sb, "Trường TH Trần Phú")):
+        assert (s.unit, s.unit_confidence) == ("UBND phường Tân An", "weak")
+        [issue] = s.issues
+        assert issue.code == "unit-uncertain" and named in issue.message and "BiDanh" in issue.message
+    assert (so.unit, so.unit_confidence, so.issues) == ("UBND phường Tân An", "strong", [])
+    master = tmp_path / "tong-hop.xlsx"
+    merge_job(master, [str(own)])
+    merge_job(master, [str(a)])
+    merge_job(master, [str(b)])
+    assert len(listed(master)) == 4  # the office's own list, and both schools' kept apart
