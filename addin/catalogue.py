@@ -233,7 +233,14 @@ _THEMED = re.compile(r"\b(?:chuyên\s+đề|chuyen\s+de|cđ)\b", re.IGNORECASE)
 _ISSUER = re.compile(r"(?:của|cấp|cua|cap)\b")
 _THEME_EDGES = " :;,.-–—()[]"
 _NEXT_AWARD = re.compile(r"[;+\n]")
-_SPLIT = re.compile(r"\s*(?:[;+\n]|\s-\s|,)\s*")
+_SPLIT = re.compile(r"\s*(?:[;+\n]|\s-\s|,|\s(?:và|va|VÀ|VA|Và|Va)\s)\s*")
+
+
+# The words an award's name starts with, written out or abbreviated (folded, without diacritics)
+_NAMES_AWARD = re.compile(
+    r"(danh hieu |de nghi )?(bang khen|bk|giay khen|gk|huan chuong|hclđ|hcld|hc|huy chuong|co thi dua|chien si|cstd|"
+    r"lao dong|ldtt|tap the lao dong|ttld|ky niem chuong|ki niem chuong|knc|nha giao|ngnd|ngut|giai thuong)\b"
+)
 
 
 def _readings(text: str) -> list[tuple[str, str | None]]:
@@ -294,6 +301,10 @@ class Catalogue:
         return code in self.awards
 
     def _match_one(self, text: str) -> AwardMatch:
+        return self._matched(text)[0]
+
+    def _matched(self, text: str) -> tuple[AwardMatch, bool]:
+        """The award a text names, and whether only an open-ended name ("Giấy khen ...") took it."""
         readings = _readings(clean(text))
         # Exact names before names that let words follow ("Giấy khen ..."), and with diacritics
         # before without; a theme split off "chuyên đề" is tried first among the latter.
@@ -303,8 +314,8 @@ class Catalogue:
                     code, kind = index.find(written, prefix)
                     if code:
                         # Quotes in a one-off or regular award hold a reason or a school's name, not a theme.
-                        return AwardMatch(code, kind, theme if kind == AwardKind.CHUYEN_DE else None)
-        return AwardMatch(None, self._indexes[0].find(readings[0][0], False)[1])
+                        return AwardMatch(code, kind, theme if kind == AwardKind.CHUYEN_DE else None), prefix
+        return AwardMatch(None, self._indexes[0].find(readings[0][0], False)[1]), False
 
     def match(self, text: str) -> tuple[AwardMatch, ...]:
         """The awards a cell names: usually one; "LĐTT; Giấy khen" names two.
@@ -314,14 +325,22 @@ class Catalogue:
         cached = self._cache.get(text)
         if cached is not None:
             return cached
-        whole = self._match_one(text)
+        whole, open_ended = self._matched(text)
         result: tuple[AwardMatch, ...] = (whole,)
-        if whole.code is None:
+        if whole.code is None or open_ended:
             parts = _split(text)
             if len(parts) > 1:
                 matches = tuple(self._match_one(p) for p in parts)
                 if all(m.code for m in matches):
                     result = matches
+                elif open_ended:
+                    # "Giấy khen Hiệu trưởng, Huân chương Độc lập": an open-ended name takes what
+                    # follows it as its issuer, never another award. A part that names an award
+                    # the catalogue lacks comes back unknown; any other is a note on the first.
+                    named = tuple(m for m, part in zip(matches, parts)
+                                  if m.code or _NAMES_AWARD.match(strip_accents(fold(part))))
+                    if any(m.code is None for m in named):
+                        result = named
         if len(self._cache) < 100_000:
             self._cache[text] = result
         return result

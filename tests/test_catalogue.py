@@ -183,6 +183,37 @@ def test_a_cell_naming_several_awards_keeps_a_theme_with_commas_whole() -> None:
     assert read("LĐTT; Huy hiệu") == [(None, TX, None)]  # not half-read
 
 
+# Found by fresh-eyes testing: an open-ended name ("Giấy khen ...") took the rest of the cell as its
+# issuer, and the second award vanished from the tally with no message.
+@pytest.mark.parametrize(
+    ("written", "read_as"),
+    [
+        ("Giấy khen Hiệu trưởng, LĐTT", [("GK", TX, None), ("LDTT", TX, None)]),
+        ("Giấy khen Giám đốc Sở, Chiến sĩ thi đua cơ sở", [("GK", TX, None), ("CSTDCS", TX, None)]),
+        ("GK Giám đốc Sở + BK UBND tỉnh", [("GK", TX, None), ("BK_TINH", TX, None)]),
+        ("Giấy khen Chủ tịch UBND xã; TTLĐTT", [("GK", TX, None), ("TTLDTT", TX, None)]),
+        ("Danh hiệu LĐTT và Giấy khen Hiệu trưởng", [("LDTT", TX, None), ("GK", TX, None)]),
+        ("Chiến sĩ thi đua cơ sở và Bằng khen UBND tỉnh", [("CSTDCS", TX, None), ("BK_TINH", TX, None)]),
+        # a second award the catalogue lacks comes back unknown: the cell is flagged, not half-read
+        ("Giấy khen, Huân chương Độc lập hạng Ba", [("GK", TX, None), (None, TX, None)]),
+        ("Giấy khen Hiệu trưởng và Bằng khen Tỉnh ủy", [("GK", TX, None), (None, TX, None)]),
+        # what is not an award stays the open-ended name's issuer, kind or theme
+        ("Giấy khen của Chủ tịch UBND xã Tân An, huyện Kiên Lương", [("GK", TX, None)]),
+        ("Giấy khen Giám đốc Sở Giáo dục và Đào tạo", [("GK", TX, None)]),
+        ("Giấy khen của Giám đốc Sở GD&ĐT, đột xuất", [("GK", DX, None)]),
+        ("Giấy khen chuyên đề dạy tốt, học tốt", [("GK", CD, "dạy tốt, học tốt")]),
+        ("Bằng khen Bộ trưởng Bộ Giáo dục và Đào tạo", [("BK_BO", TX, None)]),
+        # the province's name after "UBND tỉnh"
+        ("Bằng khen UBND tỉnh Trà Giang", [("BK_TINH", TX, None)]),
+        ("Bằng khen của Chủ tịch UBND tỉnh Quảng Nam - đột xuất", [("BK_TINH", DX, None)]),
+        ("Cờ thi đua của UBND tỉnh Quảng Nam", [("CO_TINH", TX, None)]),
+        ("Bằng khen UBND tỉnh Trà Giang, LĐTT", [("BK_TINH", TX, None), ("LDTT", TX, None)]),
+    ],
+)
+def test_an_open_ended_name_never_swallows_another_award(written: str, read_as: list[tuple]) -> None:
+    assert read(written) == read_as
+
+
 def test_a_match_is_memoised() -> None:
     catalogue = default_catalogue()
     first = catalogue.match("Bằng khen đột xuất của Chủ tịch UBND tỉnh")
@@ -194,7 +225,7 @@ def test_a_match_is_memoised() -> None:
 @pytest.mark.parametrize(
     ("written", "nearest"),
     [
-        ("Bằng khen của UBND tỉnh Quảng Nam", ["Bằng khen của Chủ tịch UBND tỉnh"]),
+        ("Bằng khen của Chủ tịch UBND huyện Quảng Nam", ["Bằng khen của Chủ tịch UBND tỉnh"]),
         ("Bằng khen", ["Bằng khen của Bộ trưởng Bộ GD&ĐT", "Bằng khen của Chủ tịch UBND tỉnh",
                        "Bằng khen của Thủ tướng Chính phủ"]),
         ("Lao động tiên tiếnn", ["Lao động tiên tiến", "Tập thể lao động tiên tiến"]),
@@ -209,7 +240,7 @@ def test_an_unknown_award_proposes_the_nearest_names(written: str, nearest: list
 def test_the_theme_and_the_nearest_names_reach_the_clerk(workbook) -> None:
     path = workbook(header=[HEADER], title=TITLE, rows=[
         [1, "Lê Thị Hoa", 1985, "Nữ", f"Bằng khen chuyên đề “{THEME}” của Chủ tịch UBND tỉnh"],
-        [2, "Trần Văn Nam", 1980, "Nam", "Bằng khen của UBND tỉnh Quảng Nam"],
+        [2, "Trần Văn Nam", 1980, "Nam", "Bằng khen của UBND huyện Quảng Nam"],
         [3, "Đỗ Thu", 1990, "Nữ", "Huy hiệu Ngôi sao Giáo dục"],
     ])
     s = read_submission(path)
