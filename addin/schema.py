@@ -297,7 +297,8 @@ LABEL_ACTIONS = {v: k for k, v in ACTION_LABELS.items()}
 UNIT_CONFIDENCE_LABELS = {"strong": "Chắc chắn", "weak": "Chưa chắc"}
 UNIT_EVIDENCE_LABELS = {"template": "ô \"Đơn vị:\"", "title": "tiêu đề", "don_vi": "cột Đơn vị công tác",
                         "chuc_vu_don_vi": "cột Chức vụ, đơn vị công tác", "collective": "dòng tập thể",
-                        "file": "tên tệp", "sheet": "tên trang tính", "alias": "trang BiDanh"}
+                        "file": "tên tệp", "sheet": "tên trang tính", "alias": "trang BiDanh",
+                        "sender": "địa chỉ thư của đơn vị (trang DonVi)"}
 # Where a version's "Ngày gửi" came from (NhatKy's "Căn cứ ngày gửi"): how far it can be trusted.
 SENT_FROM_LABELS = {"email": "Thư điện tử", "zip": "Tệp nén", "file": "Ngày sửa tệp"}
 LABEL_SENT_FROM = {v: k for k, v in SENT_FROM_LABELS.items()}

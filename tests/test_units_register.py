@@ -442,3 +442,34 @@ def test_status_says_when_a_unit_was_sent_its_feedback(round_master: Path):
     assert "Trường THCS Võ Thị Sáu" not in with_feedback
     kim_dong = next(u for u in report.to_json_dict()["units"] if u["unit"] == "Trường Tiểu học Kim Đồng")
     assert kim_dong["feedback"] is not None
+
+
+def test_a_registered_sender_names_a_unit_the_file_only_guesses(tmp_path: Path, office_csv: Path):
+    """Found by fresh-eyes testing: a list named only by its file name kept its "uncertain" unit though
+    the register knew the sender, so the school's corrected list was added beside the first (its people
+    counted twice); and a sheet named after another school sent the rows to that school."""
+    master = tmp_path / "tong-hop.xlsx"
+    assert units_job(master, office_csv).error is None
+    first = emailed(tmp_path / "hop-thu" / "1.eml", unit_file(tmp_path / "Vo Thi Sau.xlsx"),
+                    sender="vothisau@tragiang.edu.vn", date="Wed, 14 May 2025 08:30:00 +0700")
+    report = merge_job(master, [str(first)])
+    [f] = report.files
+    assert (f.unit, f.action, f.unit_confidence) == ("Trường THCS Võ Thị Sáu", "added", "strong")
+    assert "sender" in f.unit_evidence
+    assert not [i for i in report.issues() if i.code in ("unit-uncertain", "unit-unregistered")]
+    # the corrected list, from the same address, a day later: it replaces the first
+    corrected = tmp_path / "Vo Thi Sau - sua.xlsx"
+    write_workbook(corrected, [Sheet(name="DS", header=HEADER, rows=ROWS[:1])])
+    second = emailed(tmp_path / "hop-thu" / "2.eml", corrected, sender="vothisau@tragiang.edu.vn",
+                     date="Thu, 15 May 2025 08:30:00 +0700")
+    report = merge_job(master, [str(second)])
+    assert [(f.unit, f.action) for f in report.files] == [("Trường THCS Võ Thị Sáu", "replaced")]
+    assert report.rows_total == 1
+    # a template copied from another school, its sheet still named for it, sent from Nguyễn Du's address
+    copied = tmp_path / "Mau DS.xlsx"
+    write_workbook(copied, [Sheet(name="Trường TH Kim Đồng", header=HEADER, rows=ROWS)])
+    third = emailed(tmp_path / "hop-thu" / "3.eml", copied, sender="thcsnguyendu@tragiang.edu.vn",
+                    date="Thu, 15 May 2025 09:30:00 +0700")
+    report = merge_job(master, [str(third)])
+    assert [(f.unit, f.action) for f in report.files] == [("Trường Trung học cơ sở Nguyễn Du", "added")]
+    assert report.outcome is not None and "Trường Tiểu học Kim Đồng" not in report.outcome.by_unit

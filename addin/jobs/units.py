@@ -52,8 +52,18 @@ def place_unit(submission: Submission, sender: str | None, register: UnitRegiste
     if not register or submission.status == "unreadable":
         return
     written = submission.unit
-    entry = (register.find(aliases.resolve(written)) or register.find(written)) if written else None
-    entry = entry or register.by_address(sender)
+    by_sender = register.by_address(sender)
+    if by_sender is not None and submission.unit_confidence == "weak" and not aliases.maps(written):
+        # A name guessed from a file or sheet name ("Trường TH Trần Phú" on a template copied from
+        # another school) yields to the address the register gives the unit: that is who sent it,
+        # and a resubmission from it replaces its earlier list.
+        submission.unit_confidence = "strong"
+        submission.unit_evidence = ["sender", *submission.unit_evidence]
+        submission.issues = [i for i in submission.issues if i.code != "unit-uncertain"]
+        entry = by_sender
+    else:
+        entry = (register.find(aliases.resolve(written)) or register.find(written)) if written else None
+        entry = entry or by_sender
     if entry is None:
         submission.issues.append(unregistered_issue(written or submission.path, submission.path, register))
         return
