@@ -339,7 +339,7 @@ def status(master: str, as_json: bool) -> None:
             click.echo(text + (" — nộp muộn" if u.late else ""))
         for u in report.unregistered:
             click.echo(f"? {u.unit}: đã gửi nhưng không có trong trang {schema.UNITS}"
-                       + (f" (gần giống: {u.note})" if u.note else ""))
+                       + (f" ({u.note[:1].lower()}{u.note[1:]})" if u.note else ""))
         deadline = f"hạn nộp {report.deadline:%d/%m/%Y}" if report.deadline else "chưa đặt hạn nộp"
         click.echo(f"\n{len(report.units) - len(report.missing)}/{len(report.units)} đơn vị đã nộp ({deadline}).")
         if not report.error:
@@ -414,6 +414,8 @@ def tally(master: str, years: tuple[str, ...], all_categories: bool, with_regist
                 click.echo(f"{r.label:<{width}}  {r.total:>6}")
             click.echo(f"{'Tổng cộng':<{width}}  {t.grand_total:>6}")
         click.echo(f"\nĐã đếm {t.counted_rows} dòng của {len(t.units)} đơn vị; {t.skipped_error_rows} dòng còn lỗi chưa tính.")
+        if t.no_year_rows:
+            click.echo("Lưu ý: " + t.no_year_note())
         if not report.error:
             click.echo(f"Đã ghi trang TongHop vào sổ {master}.")
     if report.error:

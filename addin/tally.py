@@ -48,6 +48,15 @@ class Tally:
     counted_rows: int  # DanhSach rows that were counted
     skipped_error_rows: int  # rows left out because their status is "Lỗi"
     years: list[str] | None
+    no_year_rows: int = 0  # rows left out of a tally of some years because they name no school year
+
+    def no_year_note(self) -> str:
+        """What the clerk must know when rows were left out for having no school year ("" when none were)."""
+        if not self.no_year_rows:
+            return ""
+        return (f"{self.no_year_rows} dòng không ghi năm học nên không được tính vào năm học {', '.join(self.years or [])} "
+                "(cột \"Năm học\" của trang DanhSach để trống): hãy đề nghị đơn vị ghi năm học vào danh sách (ở "
+                "tiêu đề hoặc cột Năm học) rồi gửi lại, hoặc lập biểu cho tất cả các năm học.")
 
     @property
     def grand_total(self) -> int:
@@ -60,7 +69,8 @@ class Tally:
         """The `tdkt tally --json` shape (a contract: extend only by adding fields)."""
         return {"rows": [r.to_json() for r in self.rows], "grand_total": self.grand_total,
                 "units": self.units, "counted_rows": self.counted_rows,
-                "skipped_error_rows": self.skipped_error_rows, "years": self.years}
+                "skipped_error_rows": self.skipped_error_rows, "years": self.years,
+                "no_year_rows": self.no_year_rows}
 
 
 def category_label(catalogue: Catalogue, code: str, target: Target, kind: AwardKind) -> str:
@@ -104,7 +114,7 @@ def tally(rows: Iterable[MasterRow], catalogue: Catalogue, *, years: list[str] |
     """
     wanted = {k for y in years if (k := school_year_key(y))} if years else None
     units: list[str] = []
-    counts, counted, skipped = _count(rows, catalogue, wanted, count_errors, units)
+    counts, counted, skipped, no_year = _count(rows, catalogue, wanted, count_errors, units)
     registered: dict[Category, dict[str, int]] | None = None
     if registrations is not None:
         registered = _count(registrations, catalogue, wanted, count_errors, units)[0]
@@ -127,25 +137,28 @@ def tally(rows: Iterable[MasterRow], catalogue: Catalogue, *, years: list[str] |
                  {u: n for u in units if (n := registered.get((code, target, kind), {}).get(u))})
         for code, target, kind in sorted(counts, key=order)
     ]
-    return Tally(table, units, counted, skipped, sorted(wanted) if wanted else None)
+    return Tally(table, units, counted, skipped, sorted(wanted) if wanted else None, no_year)
 
 
 def _count(rows: Iterable[MasterRow], catalogue: Catalogue, wanted: set[str] | None, count_errors: bool,
-           units: list[str]) -> tuple[dict[Category, dict[str, int]], int, int]:
-    """Counts by category and unit, rows counted, rows skipped; units seen are appended to `units`."""
+           units: list[str]) -> tuple[dict[Category, dict[str, int]], int, int, int]:
+    """Counts by category and unit, rows counted, rows skipped for errors, rows left out for naming no
+    school year (when years are asked for); units seen are appended to `units`."""
     # One column per unit however its lists spell it ("Trường TH X" in DangKy, "Trường Tiểu học X"
     # in DanhSach): the first spelling seen names the column.
     names = {unit_key(u): u for u in reversed(units)}
     seen_units = set(units)
     counts: dict[Category, dict[str, int]] = {}
-    counted = skipped = 0
+    counted = skipped = no_year = 0
     for row in rows:
         unit = row.unit or row.src_unit or "(chưa rõ đơn vị)"
         unit = names.setdefault(unit_key(str(unit)), unit)
         if unit not in seen_units:
             seen_units.add(unit)
             units.append(unit)
-        if wanted is not None and school_year_key(row.nam_hoc) not in wanted:  # the row's own year
+        if wanted is not None and (year := school_year_key(row.nam_hoc)) not in wanted:  # the row's own year
+            if year is None and (row.status != STATUS_ERROR or count_errors):
+                no_year += 1
             continue
         if row.status == STATUS_ERROR and not count_errors:
             skipped += 1
@@ -157,4 +170,4 @@ def _count(rows: Iterable[MasterRow], catalogue: Catalogue, wanted: set[str] | N
                 continue
             per_unit = counts.setdefault((code, target, kind), {})
             per_unit[unit] = per_unit.get(unit, 0) + 1
-    return counts, counted, skipped
+    return counts, counted, skipped, no_year

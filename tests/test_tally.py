@@ -54,7 +54,7 @@ def sample_master(tmp_path_factory) -> Path:
     return master
 
 
-def row(unit: str, codes: str, *, target: str = "Cá nhân", status: str = "OK", year: str = "2024-2025") -> MasterRow:
+def row(unit: str, codes: str, *, target: str = "Cá nhân", status: str = "OK", year: str | None = "2024-2025") -> MasterRow:
     return MasterRow.of(unit=unit, ma=codes, target=target, status=status, nam_hoc=year)
 
 
@@ -263,3 +263,15 @@ def test_tally_year_counts_only_that_years_rows_of_a_multi_year_list(tmp_path: P
     absent = tally_job(master, years=["2017-2018"])  # a year the master does not hold: said, never an empty table
     assert absent.failure is not None and absent.failure.code == "invalid-school-year"
     assert "2015-2016, 2016-2017" in absent.error
+
+
+def test_rows_without_a_school_year_left_out_of_a_years_tally_are_said() -> None:
+    """Found by fresh-eyes testing: `tally --year` dropped the lists that name no school year with no word."""
+    rows = [row("A", "LDTT"), row("B", "LDTT", year=None), row("B", "CSTDCS", year=None),
+            row("B", "LDTT", year=None, status="Lỗi"), row("C", "LDTT", year="2023-2024")]
+    t = tally(rows, default_catalogue(), years=["2024-2025"])
+    assert (t.grand_total, t.no_year_rows) == (1, 2)  # an error row would not be counted anyway
+    assert "2 dòng không ghi năm học" in t.no_year_note() and "2024-2025" in t.no_year_note()
+    assert t.to_json()["no_year_rows"] == 2
+    every = tally(rows, default_catalogue())
+    assert (every.grand_total, every.no_year_rows, every.no_year_note()) == (4, 0, "")

@@ -496,7 +496,8 @@ def make_tally(book: Any, status: StatusBar) -> str:
     book.sheets[schema.TALLY].activate()
     return (f"Đã lập biểu tổng hợp ở trang {schema.TALLY}: {result.grand_total} danh hiệu, hình thức của "
             f"{len(result.units)} đơn vị ({result.counted_rows} dòng được đếm, {result.skipped_error_rows} dòng "
-            "còn lỗi chưa tính). Hãy lưu sổ (Ctrl+S).")
+            "còn lỗi chưa tính)." + (f" Lưu ý: {result.no_year_note()}" if result.no_year_rows else "")
+            + " Hãy lưu sổ (Ctrl+S).")
 
 
 def _tally_chart(sheet: Any, grid: Any, units: int, categories: int) -> None:

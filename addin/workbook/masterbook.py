@@ -874,6 +874,8 @@ def tally_sheet(tally: Tally, settings: settings_mod.Settings, *, with_registrat
     counted = "các dòng có tình trạng OK hoặc Cảnh báo" if not settings.tally_counts_errors else "mọi dòng"
     note = (f"Ghi chú: biểu đếm {counted} của trang DanhSach ({tally.counted_rows} dòng); "
             f"{tally.skipped_error_rows} dòng còn lỗi chưa được tính. Mỗi danh hiệu, hình thức trên một dòng được đếm một lần.")
+    if tally.no_year_rows:
+        note += " " + tally.no_year_note()
     if with_registrations:
         note += " Cột \"đăng ký\" đếm trang DangKy theo cùng quy tắc."
     across = len(units) * per_unit <= UNITS_ACROSS
