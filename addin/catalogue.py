@@ -345,7 +345,7 @@ class Catalogue:
             self._cache[text] = result
         return result
 
-    def nearest(self, text: str, limit: int = 3) -> list[str]:
+    def nearest(self, text: str, limit: int = 4) -> list[str]:
         """Names of the catalogue awards closest to a text that matches none, closest first.
 
         Compares word sequences without diacritics, abbreviations expanded and fillers out, so

@@ -44,6 +44,9 @@ from addin.workbook.reader import (
     read_workbook,
 )
 
+# "Ông"/"Bà" before a name of three words or more (a surname Ông, as in "Ông Văn Hưng", keeps it)
+_COURTESY = re.compile(r"^(?:ông|bà|ông/bà|ông \(bà\))\.?\s+(\S+\s+\S+\s+\S.*)$", re.IGNORECASE)
+
 HEADER_SEARCH_ROWS = 40  # title blocks are never taller than this
 
 # ---------------------------------------------------------------------------
@@ -74,6 +77,9 @@ HEADER_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         ("xep_loai", r"^(xếp loại|kết quả (xếp loại|đánh giá|phân loại)|mức độ hoàn thành|đánh giá|phân loại|xếp loại viên chức)"),
         ("so_qd_sang_kien", r"^(số (qđ|quyết định)|quyết định công nhận|qđ công nhận)"),
         ("cap_sang_kien", r"^(cấp|phạm vi)( công nhận| ảnh hưởng)?( của)? sáng kiến|^phạm vi ảnh hưởng"),
+        # The level or issuer of the award beside it: "Chiến sĩ thi đua" | "cơ sở", "Bằng khen" | "UBND tỉnh"
+        ("cap_khen", r"^(cấp|cấp khen( thưởng)?|cấp đề nghị|cấp quyết định|cấp công nhận|cơ quan (khen|quyết định)"
+                     r"( thưởng)?|người ký|thẩm quyền( khen( thưởng)?)?)$"),
         ("ten_sang_kien", r"^(tên )?(sáng kiến|đề tài|giải pháp)"),
         ("tom_tat", r"^(tóm tắt )?thành tích"),
         ("nam_hoc", r"^năm học$"),
@@ -324,6 +330,9 @@ def _column(c: int, head: str, below: str) -> Column:
         if head_field == "gioi_tinh":
             return Column(c, f"{head} - {below}", f"gender_{gender}")
         return Column(c, f"{head} - {below}" if head else below, f"birth_{gender}")
+    if not below and _header_key(head) in ("nam", "nữ", "nu"):
+        # a lone "Nữ" (or "Nam") column: a mark ("x") on the women's rows, or their birth year
+        return Column(c, head, "gender_nam" if _header_key(head) == "nam" else "gender_nu")
     if below:
         below_field = header_field(below)
         if below_field:
@@ -507,7 +516,16 @@ class _Reader:
         self.stt_index = self.at.get("stt")
         self.text_fields = [(name, self.at[name]) for name in TEXT_FIELDS if name in self.at]
         self.award_cols = [(self.cols[n].index, self.cols[n].header, {}) for n in AWARD_FIELDS if n in self.cols]
+        # A "Cấp" column completes the award column nearest on its left (the first when none is)
+        self.i_level = self.at.get("cap_khen")
+        self.leveled = None
+        if self.i_level is not None and self.award_cols:
+            left = [i for i, _, _ in self.award_cols if i < self.i_level]
+            self.leveled = max(left) if left else self.award_cols[0][0]
+        self.level_memo: dict[tuple[str, str], tuple[str, list[AwardProposal]]] = {}
         self.i_name = self.at.get("ho_ten")
+        # Under a header "Ông (bà)" a name may start with the courtesy word: "Bà Nguyễn Thị Diệp"
+        self.courtesy = "ho_ten" in self.cols and _header_key(self.cols["ho_ten"].header).startswith(("ông", "bà"))
         self.i_position_unit = self.at.get("chuc_vu_don_vi")
         self.i_birth = self.at.get("ngay_sinh")
         self.birth_header = self.cols["ngay_sinh"].header if "ngay_sinh" in self.cols else None
@@ -524,6 +542,13 @@ class _Reader:
         self.template = dict.fromkeys(Nominee.model_fields)
         self.template.update(awards=[], extra={}, file=display_path, sheet=sheet.name, unit=None, duplicate_of=None)
         self.has_gender_mark_cols = "gender_nam" in self.at or "gender_nu" in self.at
+        # Only a "Nữ" column of marks: a row without one is a man's, once the column marks anyone at all
+        women = self.at.get("gender_nu")
+        self.unmarked_men = (women is not None and "gender_nam" not in self.at and "gioi_tinh" not in self.at
+                             and any(r < len(sheet.rows) and women < len(sheet.rows[r])
+                                     and isinstance(v := sheet.rows[r][women], str) and v.strip()
+                                     and sum(ch.isdigit() for ch in v) < 4
+                                     for r in range(band.last_row + 1, len(sheet.rows))))
         self.result = _SheetResult()
         self.nominees_append = self.result.nominees.append
         self.names: list[str] = []
@@ -674,6 +699,8 @@ class _Reader:
             if type(name_value) is str:
                 self.names.append(name_value)  # the raw text, for the legacy-font second look
                 values["ho_ten"] = clean(name_value) or None
+                if self.courtesy and values["ho_ten"] and (m := _COURTESY.match(values["ho_ten"])):
+                    values["ho_ten"] = m.group(1)
             else:
                 values["ho_ten"] = text(name_value)
         if self.stt_index is not None:
@@ -713,6 +740,14 @@ class _Reader:
                 birth_value, birth_header, gender = male, self.cols["birth_nam"].header, "nam"
             elif female not in ("", None):
                 birth_value, birth_header, gender = female, self.cols["birth_nu"].header, "nu"
+        if (birth_value == "" or birth_value is None) and self.has_gender_mark_cols and not self.has_birth_gender_cols:
+            # "Nam" | "Nữ" columns holding birth years, with no group header above them
+            for name in ("gender_nam", "gender_nu"):
+                mark = row[self.at[name]] if name in self.at else ""
+                if (_is_num(mark) and mark >= 1000) or isinstance(mark, (date, datetime)) or (
+                        isinstance(mark, str) and sum(ch.isdigit() for ch in mark) >= 4):  # not a mark "1"
+                    birth_value, birth_header = mark, self.cols[name].header
+                    break
         if (birth_value == "" or birth_value is None) and self.i_birth is not None:
             birth_value, birth_header = row[self.i_birth], self.birth_header
             if (birth_value == "" or birth_value is None) and self.second_birth is not None:
@@ -749,6 +784,8 @@ class _Reader:
                 gender = "nam"
             elif female not in ("", None):
                 gender = "nu"
+            elif self.unmarked_men and (ngay_sinh or nam_sinh):  # a person's row (a collective has no birth)
+                gender = "nam"
 
         # Awards, however written; an unknown one is an error, never dropped.
         awards: list[AwardProposal] = []
@@ -762,6 +799,8 @@ class _Reader:
                 award_text, proposals = self._proposals(value, header)
                 if type(value) is str:
                     column_memo[value] = award_text, proposals
+            if i == self.leveled and (level := _cell_text(row[self.i_level])):
+                award_text, proposals = self._with_level(award_text, level, header)
             if not proposals:
                 continue
             awards += proposals
@@ -819,6 +858,24 @@ class _Reader:
                                        "theme": m.theme})
             for m in self.catalogue.match(award_text)
         ]
+
+    def _with_level(self, award_text: str, level: str, header: str) -> tuple[str, list[AwardProposal]]:
+        """The award of a cell completed by the "Cấp" cell beside it ("Chiến sĩ thi đua" + "cơ sở").
+
+        The two read as one name when they name an award together; an award the cell names alone
+        ("Lao động tiên tiến" beside "cơ sở") stays as it is; neither: unknown, shown as both.
+        """
+        key = (award_text, level)
+        if (known := self.level_memo.get(key)) is None:
+            both = f"{award_text} {level}"
+            together = self._proposals(both, header)
+            alone = self._proposals(award_text, header)
+            if all(p.code for p in together[1]) or not all(p.code for p in alone[1]):
+                known = together
+            else:
+                known = alone
+            self.level_memo[key] = known
+        return known
 
     def _target(self, name: str | None, awards: list[AwardProposal]) -> Target:
         """Individual or collective, for a row with no section, sheet or personal data to say."""

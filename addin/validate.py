@@ -16,6 +16,7 @@ from addin.ingest import read_submission, unexpected_failure
 from addin.models import Issue, Nominee, Severity, Submission, Target
 from addin.rules.row import check_row
 from addin.text import fold, name_key, school_year_key
+from addin.units import unit_key
 
 
 
@@ -75,14 +76,24 @@ def validate_submission(submission: Submission, catalogue: Catalogue | None = No
             # (one row per award), is not a duplicate: the key is person, school year and awards.
             if (year := years.get(n.nam_hoc, years)) is years:
                 year = years[n.nam_hoc] = school_year_key(n.nam_hoc)
-            person = (n.sheet, n.unit, n.target, name_key(n.ho_ten), n.ngay_sinh or n.nam_sinh, year,
-                      frozenset([(a.code or fold(a.raw), a.kind) for a in n.awards]))
+            collective = n.target == Target.TAP_THE
+            # a collective is named as a unit is ("Trường MN Tân Phú" = "Trường Mầm non Tân Phú")
+            person = (n.sheet, n.unit, n.target, unit_key(n.ho_ten) if collective else name_key(n.ho_ten),
+                      n.ngay_sinh or n.nam_sinh, year, frozenset([(a.code or fold(a.raw), a.kind) for a in n.awards]))
             other = seen_people.get(person)
             if other is not None:
-                issues.append(_issue(n, "duplicate-in-file", Severity.WARNING, columns.get("ho_ten"), n.ho_ten,
-                                     f"\"{n.ho_ten}\" đã có ở dòng {other} (cùng họ tên, ngày sinh, năm học và "
-                                     "danh hiệu đề nghị): "
-                                     "gộp thành một dòng nếu là cùng một người."))
+                # The same collective, or a person with the same full date of birth, proposed twice for
+                # the same awards in the same year: one proposal, counted once (the second row is an
+                # error, left out of the tally until the unit fixes it). With a birth year or none,
+                # two people of one name are possible: a warning.
+                sure = collective or n.ngay_sinh is not None
+                same = "cùng tên tập thể, năm học" if collective else "cùng họ tên, ngày sinh, năm học"
+                issues.append(_issue(
+                    n, "duplicate-in-file", Severity.ERROR if sure else Severity.WARNING, columns.get("ho_ten"),
+                    n.ho_ten,
+                    f"\"{n.ho_ten}\" đã có ở dòng {other} ({same} và danh hiệu đề nghị): "
+                    + ("dòng này chưa được tính vào biểu tổng hợp. Hãy xóa dòng thừa (hoặc gộp thành một dòng)."
+                       if sure else "gộp thành một dòng nếu là cùng một người.")))
             else:
                 seen_people[person] = n.row
     return issues
@@ -130,7 +141,8 @@ def check_nominee(n: Nominee, catalogue: Catalogue, columns: dict[str, str], *, 
                               f"{TARGET_LABELS[n.target]}: chọn danh hiệu, hình thức phù hợp."))
         if award.kind not in entry.kinds:
             out.append(_issue(n, "invalid-award-kind", Severity.WARNING, award.column, award.raw,
-                              f"\"{entry.name}\" không có hình thức đột xuất hay chuyên đề: kiểm tra lại."))
+                              f"\"{entry.name}\" không có hình thức đột xuất hay chuyên đề: biểu tổng hợp tính là "
+                              f"{entry.name} (thường xuyên). Nếu đơn vị muốn đề nghị hình thức khác, hãy sửa lại."))
     out.extend(check_row(n, columns, _award_column(n, columns)))
     return out
 

@@ -687,11 +687,32 @@ def test_same_person_twice_with_different_awards_is_one_row_per_award(workbook) 
     assert [(i.row, i.code) for i in s.issues if i.code == "duplicate-in-file"] == []
 
 
-def test_same_person_twice_with_the_same_award_is_a_warning(workbook) -> None:
+def test_same_person_twice_with_the_same_award_is_counted_once(workbook) -> None:
+    """Found by fresh-eyes testing: the second row was only warned about, and the tally counted both.
+    With the same full date of birth it is one person: the second row is an error, left out of the tally."""
     path = workbook(header=[HEADER], rows=[person(1, "Mai Anh Đào"), person(2, "Mai  Anh Đào", position="Tổ trưởng")])
     s = validate_file(path, "danh-sach.xlsx")
     assert s.rows == 2
+    [issue] = s.issues
+    assert (issue.row, issue.code, issue.severity) == (3, "duplicate-in-file", "error")
+    assert "dòng 2" in issue.message and "chưa được tính vào biểu tổng hợp" in issue.message
+
+
+def test_same_name_and_birth_year_twice_may_be_two_people(workbook) -> None:
+    path = workbook(header=[HEADER], rows=[person(1, "Mai Anh Đào", birth=1985),
+                                           person(2, "Mai  Anh Đào", birth=1985, position="Tổ trưởng")])
+    s = validate_file(path, "danh-sach.xlsx")
     assert [(i.row, i.code, i.severity) for i in s.issues] == [(3, "duplicate-in-file", "warning")]
+
+
+def test_the_same_collective_twice_however_its_name_is_written_is_counted_once(workbook) -> None:
+    header = ["STT", "Tên tập thể", "Danh hiệu đề nghị"]
+    rows = [[1, "Trường Mầm non Tân Phú", "Tập thể lao động xuất sắc"], [2, "Tổ Văn phòng", "Tập thể lao động tiên tiến"],
+            [3, "Trường MN Tân Phú", "TTLĐXS"]]
+    s = validate_file(workbook(title=TITLE, header=[header], rows=rows), "danh-sach.xlsx")
+    [issue] = [i for i in s.issues if i.code == "duplicate-in-file"]
+    assert (issue.row, issue.severity) == (len(TITLE) + 4, "error")
+    assert "cùng tên tập thể" in issue.message and "ngày sinh" not in issue.message
 
 
 # ---------------------------------------------------------------------------
@@ -859,3 +880,62 @@ def test_cells_merged_down_the_table_are_read_on_every_row(workbook) -> None:
         *((f"Người {i}", ["LDTT"], "Giáo viên") for i in range(1, 7)),
         ("Người 7", ["CSTDCS"], "Giáo viên"), ("Người 8", ["CSTDCS"], "Giáo viên")]
     assert [i.code for i in s.issues] == []
+
+
+def test_an_award_and_its_level_in_two_columns_read_as_one_name(workbook) -> None:
+    """Found by fresh-eyes testing: "Danh hiệu" | "Cấp" ("Chiến sĩ thi đua" | "cơ sở") gave unknown awards."""
+    header = ["STT", "Họ và tên", "Ngày sinh", "Danh hiệu", "Cấp", "Xếp loại", "Tên sáng kiến"]
+    rows = [[1, "An", "01/01/1980", "Chiến sĩ thi đua", "cơ sở", "HTXSNV", None],
+            [2, "Bình", "01/01/1981", "Chiến sĩ thi đua", "Tỉnh", "HTXSNV", "Sáng kiến A"],
+            [3, "Cúc", "01/01/1982", "Lao động tiên tiến", None, "HTTNV", None],
+            [4, "Dung", "01/01/1983", "Lao động tiên tiến", "cơ sở", "HTTNV", None],
+            [5, "Em", "01/01/1984", "Bằng khen", "UBND tỉnh", "HTXSNV", None],
+            [6, "Gấm", "01/01/1985", "Bằng khen", "Thủ tướng Chính phủ", "HTXSNV", None],
+            [7, "Hà", "01/01/1986", "Giấy khen", "Hiệu trưởng", "HTTNV", None],
+            [8, "Khánh", "01/01/1987", "Bằng khen", "Huyện", "HTTNV", None],
+            [9, "Liên", "01/01/1988", "Chiến sĩ thi đua", None, "HTXSNV", None]]
+    s = read_submission(workbook(title=TITLE, header=[header], rows=rows))
+    assert [[a.code for a in n.awards] for n in s.nominees] == [
+        ["CSTDCS"], ["CSTD_TINH"], ["LDTT"], ["LDTT"], ["BK_TINH"], ["BK_TTG"], ["GK"], [None], [None]]
+    assert [n.awards[0].raw for n in s.nominees][:2] == ["Chiến sĩ thi đua cơ sở", "Chiến sĩ thi đua Tỉnh"]
+    unknown = {i.row: i for i in s.issues if i.code == "unknown-award"}
+    assert sorted(unknown) == [len(TITLE) + 9, len(TITLE) + 10]
+    assert unknown[len(TITLE) + 9].value == "Bằng khen Huyện"
+    assert "Chiến sĩ thi đua cơ sở" in unknown[len(TITLE) + 10].message  # the likeliest reading is offered
+
+
+@pytest.mark.parametrize("marks", ["x", "X", "✓"])
+def test_a_lone_column_of_women_s_marks_gives_every_gender(workbook, marks: str) -> None:
+    """Found by fresh-eyes testing: a "Nữ" column ticked with x was ignored (no gender on any row)."""
+    header = ["STT", "Họ và tên", "Ngày sinh", "Nữ", "Danh hiệu đề nghị"]
+    rows = [[1, "Lê Thanh Tùng", "01/01/1980", None, "LĐTT"], [2, "Nguyễn Thị Hằng", "02/02/1981", marks, "LĐTT"],
+            [3, "Tổ Toán", None, None, "Tập thể lao động tiên tiến"]]
+    s = read_submission(workbook(title=TITLE, header=[header], rows=rows))
+    assert [n.gioi_tinh for n in s.nominees] == ["nam", "nu", None]
+    assert [i.code for i in s.issues] == []
+
+
+def test_lone_nam_and_nu_columns_of_birth_years_give_birth_and_gender(workbook) -> None:
+    header = ["STT", "Họ và tên", "Nam", "Nữ", "Danh hiệu đề nghị"]
+    rows = [[1, "Lê Thanh Tùng", 1980, None, "LĐTT"], [2, "Nguyễn Thị Hằng", None, "1985", "LĐTT"]]
+    s = read_submission(workbook(title=TITLE, header=[header], rows=rows))
+    assert [(n.gioi_tinh, n.nam_sinh) for n in s.nominees] == [("nam", 1980), ("nu", 1985)]
+    assert [i.code for i in s.issues] == []
+
+
+def test_an_empty_lone_nu_column_says_nothing_of_the_men(workbook) -> None:
+    header = ["STT", "Họ và tên", "Ngày sinh", "Nữ", "Danh hiệu đề nghị"]
+    s = read_submission(workbook(title=TITLE, header=[header], rows=[[1, "Lê Thanh Tùng", "01/01/1980", None, "LĐTT"]]))
+    assert [n.gioi_tinh for n in s.nominees] == [None]
+
+
+def test_the_courtesy_word_under_an_ong_ba_header_is_not_part_of_the_name(workbook) -> None:
+    """Found by fresh-eyes testing: "Bà Nguyễn Thị Diệp" was printed for signing and defeated the
+    cross-unit match. A surname Ông keeps it, and no other header strips anything."""
+    rows = [[1, "Ông Lê Hữu Nghĩa", "01/01/1980", "LĐTT"], [2, "Bà Nguyễn Thị Diệp", "02/02/1981", "LĐTT"],
+            [3, "Ông Văn Hưng", "03/03/1982", "LĐTT"]]
+    s = read_submission(workbook(title=TITLE, header=[["STT", "Ông (bà)", "Ngày sinh", "Đề nghị"]], rows=rows))
+    assert [n.ho_ten for n in s.nominees] == ["Lê Hữu Nghĩa", "Nguyễn Thị Diệp", "Ông Văn Hưng"]
+    plain = read_submission(workbook(title=TITLE, header=[["STT", "Họ và tên", "Ngày sinh", "Đề nghị"]], rows=rows,
+                                     filename="khac.xlsx"))
+    assert [n.ho_ten for n in plain.nominees][0] == "Ông Lê Hữu Nghĩa"
