@@ -416,6 +416,8 @@ def tally(master: str, years: tuple[str, ...], all_categories: bool, with_regist
         click.echo(f"\nĐã đếm {t.counted_rows} dòng của {len(t.units)} đơn vị; {t.skipped_error_rows} dòng còn lỗi chưa tính.")
         if t.no_year_rows:
             click.echo("Lưu ý: " + t.no_year_note())
+        if t.several_years_note():
+            click.echo("Lưu ý: " + t.several_years_note())
         if not report.error:
             click.echo(f"Đã ghi trang TongHop vào sổ {master}.")
     if report.error:

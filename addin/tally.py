@@ -49,6 +49,14 @@ class Tally:
     skipped_error_rows: int  # rows left out because their status is "Lỗi"
     years: list[str] | None
     no_year_rows: int = 0  # rows left out of a tally of some years because they name no school year
+    years_held: list[str] = field(default_factory=list)  # the school years DanhSach's rows name
+
+    def several_years_note(self) -> str:
+        """What the clerk must know when a tally of every year counts lists of several ("" otherwise)."""
+        if self.years is not None or len(self.years_held) < 2:
+            return ""
+        return (f"sổ có danh sách của {len(self.years_held)} năm học ({', '.join(self.years_held)}) và biểu này đếm "
+                f"tất cả; muốn đếm một năm học, hãy chọn năm học (lệnh tdkt tally --year {self.years_held[-1]}).")
 
     def no_year_note(self) -> str:
         """What the clerk must know when rows were left out for having no school year ("" when none were)."""
@@ -70,7 +78,7 @@ class Tally:
         return {"rows": [r.to_json() for r in self.rows], "grand_total": self.grand_total,
                 "units": self.units, "counted_rows": self.counted_rows,
                 "skipped_error_rows": self.skipped_error_rows, "years": self.years,
-                "no_year_rows": self.no_year_rows}
+                "no_year_rows": self.no_year_rows, "years_held": self.years_held}
 
 
 def category_label(catalogue: Catalogue, code: str, target: Target, kind: AwardKind) -> str:
@@ -112,6 +120,7 @@ def tally(rows: Iterable[MasterRow], catalogue: Catalogue, *, years: list[str] |
     With `registrations` (DangKy rows), each row also gets the registered count per unit,
     counted by the same rules; units that only registered come after the others.
     """
+    rows = rows if isinstance(rows, list) else list(rows)
     wanted = {k for y in years if (k := school_year_key(y))} if years else None
     units: list[str] = []
     counts, counted, skipped, no_year = _count(rows, catalogue, wanted, count_errors, units)
@@ -137,7 +146,8 @@ def tally(rows: Iterable[MasterRow], catalogue: Catalogue, *, years: list[str] |
                  {u: n for u in units if (n := registered.get((code, target, kind), {}).get(u))})
         for code, target, kind in sorted(counts, key=order)
     ]
-    return Tally(table, units, counted, skipped, sorted(wanted) if wanted else None, no_year)
+    held = sorted({k for v in {r.nam_hoc for r in rows} if v and (k := school_year_key(v))})
+    return Tally(table, units, counted, skipped, sorted(wanted) if wanted else None, no_year, held)
 
 
 def _count(rows: Iterable[MasterRow], catalogue: Catalogue, wanted: set[str] | None, count_errors: bool,
@@ -168,6 +178,8 @@ def _count(rows: Iterable[MasterRow], catalogue: Catalogue, wanted: set[str] | N
         for code, kind in parse_codes(row.ma):
             if code not in catalogue:
                 continue
+            if kind not in catalogue[code].kinds:  # "LĐTT đột xuất" (warned): counted as the award it is
+                kind = AwardKind.THUONG_XUYEN
             per_unit = counts.setdefault((code, target, kind), {})
             per_unit[unit] = per_unit.get(unit, 0) + 1
     return counts, counted, skipped, no_year

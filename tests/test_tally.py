@@ -275,3 +275,18 @@ def test_rows_without_a_school_year_left_out_of_a_years_tally_are_said() -> None
     assert t.to_json()["no_year_rows"] == 2
     every = tally(rows, default_catalogue())
     assert (every.grand_total, every.no_year_rows, every.no_year_note()) == (4, 0, "")
+
+
+def test_a_tally_of_every_year_over_lists_of_several_says_so() -> None:
+    rows = [row("A", "LDTT"), row("A", "LDTT", year="2022 - 2023"), row("B", "CSTDCS", year=None)]
+    t = tally(rows, default_catalogue())
+    assert t.years_held == ["2022-2023", "2024-2025"]
+    assert "2 năm học" in t.several_years_note() and "--year 2024-2025" in t.several_years_note()
+    assert tally(rows, default_catalogue(), years=["2024-2025"]).several_years_note() == ""
+    assert tally(rows[:1], default_catalogue()).several_years_note() == ""
+
+
+def test_a_kind_the_award_does_not_have_is_counted_as_the_award() -> None:
+    """Found by fresh-eyes testing: "LĐTT (đột xuất)" (warned) made a tally row for a category that does not exist."""
+    t = tally([row("A", "LDTT (đột xuất)"), row("A", "LDTT"), row("B", "GK (đột xuất)")], default_catalogue())
+    assert [(r.code, r.kind.value, r.total) for r in t.rows] == [("GK", "dot_xuat", 1), ("LDTT", "thuong_xuyen", 2)]

@@ -49,7 +49,7 @@ from addin.schema import (
     MasterRow,
 )
 from addin.ingest import header_field
-from addin.text import clean, fold, name_key, strip_accents
+from addin.text import clean, fold, name_key, school_year_key, strip_accents
 from addin.units import Aliases, RegisterEntry, UnitNames, UnitRegister, register_from_grid, unit_key
 from addin.workbook.master import PRINT_WIDTH_PX, OfficialLayout, PagedTable, SheetData, backup_dir, column_px
 from addin.workbook import prefetch
@@ -692,14 +692,23 @@ def print_list_sheet(rows: list[MasterRow], settings: settings_mod.Settings, cat
     groups: dict[tuple[Target, str, Any], dict[str, list[MasterRow]]] = {}
     errors = unnamed = 0
     known: dict[Any, list[tuple[str, Any]]] = {}  # a list repeats a few award cells on thousands of rows
+    # A multi-year list (a unit's results of 2021-2025) brings rows of earlier school years: they are
+    # history, not proposals to sign. The list holds the latest school year's rows (and rows that name none).
+    year_of = {v: school_year_key(v) for v in {r.nam_hoc for r in rows} if v}
+    latest = max((k for k in year_of.values() if k), default=None)
+    earlier: dict[str, int] = {}
     for row in rows:
+        if latest is not None and row.nam_hoc and (year := year_of[row.nam_hoc]) and year != latest:
+            earlier[year] = earlier.get(year, 0) + 1
+            continue
         if row.status == STATUS_ERROR:
             errors += 1
             continue
         target = Target.TAP_THE if row.is_collective else Target.CA_NHAN
         ma = row.ma
         if (codes := known.get(ma) if type(ma) is str else None) is None:  # text only: 1 == 1.0 as keys
-            codes = [(code, kind) for code, kind in parse_codes(ma) if code in catalogue]
+            codes = [(code, kind if kind in catalogue[code].kinds else AwardKind.THUONG_XUYEN)  # as the tally counts
+                     for code, kind in parse_codes(ma) if code in catalogue]
             if type(ma) is str:
                 known[ma] = codes
         if not codes:
@@ -739,14 +748,17 @@ def print_list_sheet(rows: list[MasterRow], settings: settings_mod.Settings, cat
                                  headings=headings))
     if not tables:
         tables.append(PagedTable(None, headers, []))
-    people = sum(1 for r in rows if r.status != STATUS_ERROR)
+    people = len(rows) - errors - sum(earlier.values())
     proposals = sum(len(p) for g in groups.values() for p in g.values())
     note = (f"Ghi chú: danh sách gồm {people} dòng có tình trạng OK hoặc Cảnh báo của trang {schema.LIST} "
             f"({proposals} lượt đề nghị; một người đề nghị hai danh hiệu có tên ở cả hai mục); "
             f"{errors} dòng còn lỗi chưa được ghi.")
     if unnamed:
         note += f" {unnamed} dòng chưa xác định được danh hiệu, hình thức (xem trang {schema.LIST}) chưa được ghi."
-    years = sorted({str(r.nam_hoc) for r in rows if r.nam_hoc})
+    if earlier:
+        note += (f" {sum(earlier.values())} dòng của năm học trước ({', '.join(sorted(earlier))}) không ghi vào danh "
+                 f"sách này: đó là kết quả các năm trước, vẫn ở trang {schema.LIST}.")
+    years = [latest] if latest else []
     return SheetData(
         schema.PRINT_LIST, [], [], widths=schema.widths(columns), autofilter=False, wrap=True, notes=[note], pages=tables,
         layout=official_layout(settings, schema.TITLE_PRINT_LIST,
@@ -876,6 +888,8 @@ def tally_sheet(tally: Tally, settings: settings_mod.Settings, *, with_registrat
             f"{tally.skipped_error_rows} dòng còn lỗi chưa được tính. Mỗi danh hiệu, hình thức trên một dòng được đếm một lần.")
     if tally.no_year_rows:
         note += " " + tally.no_year_note()
+    if several := tally.several_years_note():
+        note += " Lưu ý: " + several
     if with_registrations:
         note += " Cột \"đăng ký\" đếm trang DangKy theo cùng quy tắc."
     across = len(units) * per_unit <= UNITS_ACROSS
