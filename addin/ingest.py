@@ -364,7 +364,8 @@ _ACRONYMS = {
     "thcs", "thpt", "th", "mn", "mg", "gd&đt", "ubnd", "ptdtbt", "ptdtnt", "gdtx", "gdnn", "gdnn-gdtx", "dtnt",
     "hđnd", "tp", "tx", "pt", "ptcs", "thcs&thpt", "th&thcs", "tth", "cđ", "đh", "i", "ii", "iii", "iv", "v", "vi",
 }
-_LOWER_WORDS = {"huyện", "xã", "phường", "trấn", "thành", "phố", "tỉnh", "quận", "và", "non", "học", "giáo"}
+_LOWER_WORDS = {"huyện", "xã", "phường", "trấn", "thành", "phố", "tỉnh", "quận", "và", "non", "học", "giáo", "vực",
+                "sở"}
 
 
 def unit_display(text: str) -> str:
@@ -385,7 +386,8 @@ def unit_display(text: str) -> str:
             elif i > 0 and (low in _LOWER_WORDS or (low == "thị" and following in ("xã", "trấn"))):
                 out.append(low)
             else:
-                out.append(low[:1].upper() + low[1:])
+                lead = len(low) - len(low.lstrip("(\"'“["))  # "(CƠ SỞ 2)" -> "(Cơ sở 2)"
+                out.append(low[:lead] + low[lead:lead + 1].upper() + low[lead + 1:])
         text = " ".join(out)
     for pattern, replacement in _UNIT_PHRASES:
         text = pattern.sub(replacement, text)

@@ -833,7 +833,10 @@ def test_parse_rating(written: str, rating: Rating | None) -> None:
     ("written", "shown"),
     [("TRƯỜNG MẦM NON HƯỚNG DƯƠNG", "Trường Mầm non Hướng Dương"), ("TRƯỜNG THCS LÊ QUÝ ĐÔN", "Trường THCS Lê Quý Đôn"),
      ("PHÒNG GIÁO DỤC VÀ ĐÀO TẠO", "Phòng GD&ĐT"), ("UBND PHƯỜNG AN HỘI", "UBND phường An Hội"),
-     ("Trường TH Kim Đồng.", "Trường TH Kim Đồng")],
+     ("Trường TH Kim Đồng.", "Trường TH Kim Đồng"),
+     # found by fresh-eyes testing
+     ("TRUNG TÂM GDNN - GDTX KHU VỰC BẮC TRÀ GIANG", "Trung tâm GDNN - GDTX Khu vực Bắc Trà Giang"),
+     ("TRƯỜNG MN HOA MAI (CƠ SỞ 2)", "Trường MN Hoa Mai (Cơ sở 2)")],
 )
 def test_unit_display(written: str, shown: str) -> None:
     assert unit_display(written) == shown
