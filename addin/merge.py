@@ -264,8 +264,12 @@ def order_of(new: Evidence, held: Evidence) -> tuple[bool, bool]:
     else the strong days (document date or email day) when both have one. Otherwise the times
     are compared as `supersedes` does; but when that would let a weaker date (a modification
     time) decide against a version with a stronger one, the stronger is kept and the order is
-    uncertain, unless the clerk chose one of the two in NhatKy.
+    uncertain, unless the clerk chose one of the two in NhatKy. A version the clerk chose ("Giữ bản
+    này") replaces the one held, whatever the dates say; a version held because the clerk chose it
+    is replaced by one the evidence says came later (the mark must not block the next correction).
     """
+    if new.kept and not held.kept:
+        return True, False  # chosen by the clerk
     if new.document_date and held.document_date and new.document_date != held.document_date:
         return new.document_date > held.document_date, False
     plain = supersedes(new.sent_at, held.sent_at)
@@ -276,8 +280,8 @@ def order_of(new: Evidence, held: Evidence) -> tuple[bool, bool]:
         return (new_day > held_day if new_day != held_day else plain), False
     if new.strength == held.strength or plain == (new.strength > held.strength):
         return plain, False  # equally strong, or the weaker date agrees with the stronger one
-    if new.kept != held.kept:
-        return new.kept, False  # settled by the clerk
+    if held.kept and not new.kept:
+        return False, False  # settled by the clerk
     return new.strength > held.strength, True
 
 
@@ -369,7 +373,8 @@ def decide(state: dict[str, UnitVersion], candidates: list[Candidate], aliases: 
                     reason = f"giữ bản \"{current.file or current.name}\" theo lựa chọn ở cột \"Giữ bản này\" của NhatKy"
                 else:
                     reason = (f"gửi trước (hoặc lập trước) bản đang dùng của đơn vị (bản này: {when_sent.describe()}; "
-                              f"bản đang dùng: {current.evidence.describe()})")
+                              f"bản đang dùng: {current.evidence.describe()}). Nếu bản này mới là bản đúng, ghi \"x\" "
+                              "vào cột \"Giữ bản này\" ở dòng của tệp này trong trang NhatKy rồi gộp lại")
                 outcomes.append(outcome("ignored", reason))
                 continue
         new_rows = c.rows

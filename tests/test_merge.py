@@ -497,8 +497,13 @@ def test_older_file_arriving_after_a_newer_one_changes_nothing(inbox: Path, mast
     assert code == 0
     assert [(f["action"], f["unit"]) for f in report["files"]] == [("ignored", "Trường THCS Lê Lợi")]
     assert "gửi trước" in report["files"][0]["reason"]
-    # Nothing new: the master is not rewritten (the report, not NhatKy, says the file was passed over).
-    assert (report["written"], report["changed"], report["backup"]) == (True, False, None)
+    # The rows stay; the file set aside is written to NhatKy once, where the clerk may choose it
+    # ("Giữ bản này"): a second merge of it changes nothing and does not rewrite the master.
+    assert (report["written"], report["changed"]) == (True, True) and report["rows_total"] == 2
+    assert "Giữ bản này" in report["files"][0]["reason"]
+    before = master.read_bytes()
+    code, report = merge(master, older)
+    assert (code, report["written"], report["changed"], report["backup"]) == (0, True, False, None)
     assert master.read_bytes() == before
 
 

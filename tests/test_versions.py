@@ -243,8 +243,10 @@ def test_the_document_date_round_trips_through_the_master(tmp_path: Path) -> Non
     assert older.error is None and [f.action for f in older.files] == ["ignored"]
 
     assert names(master) == ["Nguyễn Văn An", "Trần Thị Bình"]
-    # a merge that brings nothing new does not rewrite the master, so its log keeps one line
-    assert log(master) == [("ban-sau.xlsx", "Thêm mới")]
+    # the version set aside is written to the log (the clerk may choose it there), once
+    assert log(master) == [("ban-sau.xlsx", "Thêm mới"), ("ban-dau.xlsx", "Bỏ qua")]
+    assert not merge_job(master, [str(earlier)]).changed
+    assert log(master) == [("ban-sau.xlsx", "Thêm mới"), ("ban-dau.xlsx", "Bỏ qua")]
 
 
 def test_two_emails_are_ordered_by_their_dates(tmp_path: Path) -> None:
@@ -289,7 +291,35 @@ def test_order_of_evidence() -> None:
     # a document date is a strong day: against an email it compares by day
     assert order_of(saved(late, document_date=date(2025, 5, 21)), mail(t)) == (True, False)
     assert order_of(saved(late, document_date=date(2025, 5, 19)), mail(t)) == (False, False)
-    # the clerk's choice settles an uncertain order, not one the evidence decides
+    # the clerk's choice settles an uncertain order; a version the clerk chose replaces the held one
+    # whatever the dates (fresh-eyes testing: a correction with an older date could not be taken);
+    # a version held by the clerk's choice yields to one the evidence says came later
     assert order_of(saved(late, kept=True), mail(t)) == (True, False)
     assert order_of(saved(late), mail(t, kept=True)) == (False, False)
-    assert order_of(mail(early, kept=True), mail(t)) == (False, False)
+    assert order_of(mail(early, kept=True), mail(t)) == (True, False)
+    assert order_of(mail(late), mail(t, kept=True)) == (True, False)
+
+
+def test_the_clerk_takes_a_correction_whose_date_is_older(tmp_path: Path) -> None:
+    """Found by fresh-eyes testing: a correction saved with an older modification time was set aside,
+    not written to NhatKy (nothing else changed), so the clerk had no row to mark "Giữ bản này"."""
+    inbox = tmp_path / "hop-thu"
+    master = tmp_path / "tong-hop.xlsx"
+    unit_list(inbox / "le-loi.xlsx", ["Nguyễn Văn An", "Trần Thị Bìnhh"], mtime=MAY_20)
+    merge_job(master, [str(inbox)])
+    unit_list(inbox / "le-loi-sua.xlsx", ["Nguyễn Văn An", "Trần Thị Bình"], mtime=MAY_20 - timedelta(days=3))
+    report = merge_job(master, [str(inbox)])
+    assert [(Path(f.path).name, f.action) for f in report.files if f.action != "unchanged"] == [("le-loi-sua.xlsx", "ignored")]
+    assert "Giữ bản này" in next(f.reason for f in report.files if f.action == "ignored")
+    assert ("le-loi-sua.xlsx", "Bỏ qua") in log(master)  # written, so the clerk can choose it
+    keep(master, "le-loi-sua.xlsx")
+    report = merge_job(master, [str(inbox)])
+    assert "replaced" in [f.action for f in report.files]
+    assert names(master) == ["Nguyễn Văn An", "Trần Thị Bình"]
+    again = merge_job(master, [str(inbox)])  # no flip-flop: the set-aside version stays set aside
+    assert names(master) == ["Nguyễn Văn An", "Trần Thị Bình"] and not again.changed
+    # the unit's next correction, dated later, replaces the chosen version: the mark does not block it
+    unit_list(inbox / "le-loi-sua-2.xlsx", ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường"],
+              mtime=MAY_20 + timedelta(days=2))
+    merge_job(master, [str(inbox)])
+    assert names(master) == ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường"]

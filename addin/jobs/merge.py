@@ -19,7 +19,7 @@ from addin.merge import (Candidate, FileOutcome, MergeOutcome, RowsCheck, applie
                          kept_versions)
 from addin.models import Issue
 from addin.register import unregistered_check
-from addin.schema import PROPOSALS, REGISTRATIONS, ListSheets
+from addin.schema import LOG_INDEX, PROPOSALS, REGISTRATIONS, ListSheets
 from addin.settings import Settings
 from addin.validate import validate_file
 from addin.workbook import prefetch
@@ -256,7 +256,10 @@ def merge_content(master: Path, content: MasterContent, sources: list[str], *, m
     report.files = ignored + decided
     checks = registration_checks(content, catalogue) if sheets is PROPOSALS else []
     report.outcome = assemble(state, checks)
+    logged = {str(e[LOG_INDEX["sha256"]]) for e in content.log if e[LOG_INDEX["sha256"]]}
     report.changed = (any(f.action in ("added", "replaced", "rejected") for f in report.files)
+                      # a version set aside (an older one) goes into NhatKy, where the clerk can choose it
+                      or any(f.action == "ignored" and f.sha256 and f.sha256 not in logged for f in decided)
                       or (unit is not None and unit != content.unit)
                       or not set(written_sheet_names(sheets)) <= set(content.sheet_names)
                       or _held(report.outcome.rows, zip(report.outcome.issue_units, report.outcome.issues)) != held)
