@@ -18,7 +18,7 @@ from typing import Any
 
 from addin.catalogue import Catalogue
 from addin.ingest import header_field
-from addin.merge import UnitVersion
+from addin.merge import OFFICE_DETAIL, UnitVersion
 from addin.models import Issue, Severity, Submission
 
 _PROBLEMS = (Severity.ERROR, Severity.WARNING)
@@ -122,6 +122,12 @@ def _award_index(issue: Issue, submission: Submission, positions: dict[str, int]
     return None
 
 
+def unit_facing(issue: Issue) -> str:
+    """An issue's message as the unit reads it: without the office's own references (another unit's
+    file, rows of the master) that a cross-unit duplicate's message gives the clerk."""
+    return OFFICE_DETAIL.sub("", issue.message) if issue.code == "duplicate-across-units" else issue.message
+
+
 def covering_text(fb: UnitFeedback, *, sent_at: datetime | None, attachment: str, office: str, preparer: str) -> str:
     """The short letter a clerk pastes into an email (Vietnamese)."""
     when = f" gửi ngày {sent_at.astimezone().strftime('%d/%m/%Y')}" if sent_at else ""
@@ -136,7 +142,7 @@ def covering_text(fb: UnitFeedback, *, sent_at: datetime | None, attachment: str
     shown = [i for i in fb.issues if i.severity in _PROBLEMS]
     for i in shown[:MAX_LISTED]:
         where = ", ".join(x for x in (f"dòng {i.row}" if i.row else "", f"cột \"{i.column}\"" if i.column else "") if x)
-        lines.append(f"- {where + ': ' if where else ''}{i.message}")
+        lines.append(f"- {where + ': ' if where else ''}{unit_facing(i)}")
     if len(shown) > MAX_LISTED:
         lines.append(f"- ... và {len(shown) - MAX_LISTED} mục khác.")
     lines += [

@@ -6,6 +6,7 @@ addin.workbook, writing in addin.workbook.master.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -297,6 +298,12 @@ def order_uncertain_issue(unit: str, kept_file: str, kept: Evidence, other_file:
     )
 
 
+# The office's own detail in a cross-unit duplicate's message: where the other row came from and
+# where it is in DanhSach. What a unit is sent back (addin.feedback) leaves it out: another unit's
+# file and the master's rows mean nothing to it.
+OFFICE_DETAIL = re.compile(r" \(dòng \d+ tệp .*?, dòng \d+ trong DanhSach\)")
+
+
 def _note_uncertain(version: UnitVersion, issue: Issue) -> None:
     if not any(i.code == issue.code and i.message == issue.message for i in version.issues):
         version.issues.append(issue)
@@ -320,7 +327,10 @@ def decide(state: dict[str, UnitVersion], candidates: list[Candidate], aliases: 
     for key, version in state.items():
         held.update(dict.fromkeys(version.superseded, key))
 
+    this_run: dict[str, str] = {}  # SHA-256 of a file added in this merge -> the file
     for c in sorted(candidates, key=lambda c: applied_order(c.sent_at, c.shown)):
+        if outcomes and outcomes[-1].action in ("added", "replaced") and outcomes[-1].sha256:
+            this_run.setdefault(outcomes[-1].sha256, outcomes[-1].path)
         if c.known is not None:
             outcomes.append(_known_outcome(state, c))
             continue
@@ -348,7 +358,9 @@ def decide(state: dict[str, UnitVersion], candidates: list[Candidate], aliases: 
                                sent_from=c.sent_from)
 
         if current is not None and current.sha256 == c.sha256:
-            outcomes.append(outcome("unchanged", "tệp này đã được gộp trước đây"))
+            first = this_run.get(c.sha256)
+            outcomes.append(outcome("unchanged", f"cùng nội dung với tệp \"{first}\" vừa gộp" if first
+                                    else "tệp này đã được gộp trước đây"))
             continue
         if current is not None and c.sha256 in current.superseded and not c.kept:
             outcomes.append(outcome("ignored", "bản cũ, đã được thay bằng bản gửi sau"))
@@ -580,7 +592,7 @@ def _cross_unit_duplicates(rows: list[MasterRow]) -> tuple[list[Issue], list[int
             others = len(group) - per_unit[row.unit] if per_unit is not None else len(shown)
             text = "; ".join(
                 f"{rows[j].unit} (dòng {rows[j].src_row} tệp {rows[j].src_file}, "
-                f"dòng {j + 1 + LIST_HEADER_ROW} trong DanhSach)"
+                f"dòng {j + 1 + LIST_HEADER_ROW} trong DanhSach)"  # the office's detail: see OFFICE_DETAIL
                 for j in shown  # a bounded message
             )
             if others > 5:

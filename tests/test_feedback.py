@@ -283,3 +283,22 @@ def test_a_recorded_file_moved_away_is_found_in_the_inbox_and_the_output_says_so
     assert result.exit_code == 0, result.output
     assert f"Tệp của đơn vị không còn ở \"{unit['file']}\" như sổ đã ghi" in result.output
     assert "da-chuyen.xlsx" in result.output
+
+
+def test_a_unit_is_told_who_else_proposed_its_person_without_the_office_s_references(tmp_path: Path) -> None:
+    """Found by fresh-eyes testing: the letter to a school quoted another unit's file path and the row
+    of the master's DanhSach. The clerk's Loi keeps them; the unit gets the other unit's name."""
+    unit_file(tmp_path / "hop-thu" / "a" / "THCS Nguyen Du.xlsx")
+    other = [["UBND XÃ TÂN PHÚ"], ["TRƯỜNG TIỂU HỌC KIM ĐỒNG"], [], ["DANH SÁCH ĐỀ NGHỊ KHEN THƯỞNG NĂM HỌC 2024-2025"], []]
+    unit_file(tmp_path / "hop-thu" / "b" / "TH Kim Dong.xlsx", rows=PLANTED[:1], title=other)
+    master = tmp_path / "tong-hop.xlsx"
+    report = merge_job(master, [str(tmp_path / "hop-thu")])
+    office = [i.message for i in report.issues() if i.code == "duplicate-across-units"]
+    assert office and all("trong DanhSach" in m and "tệp" in m for m in office)
+    units = {u.unit: u for u in feedback_job(master).units}
+    letter = units["Trường THCS Nguyễn Du"].text_file.read_text(encoding="utf-8")
+    assert "cũng được đề nghị ở: Trường Tiểu học Kim Đồng." in letter
+    assert "trong DanhSach" not in letter and "hop-thu" not in letter
+    ws = openpyxl.load_workbook(units["Trường THCS Nguyễn Du"].workbook)[SHEET_FEEDBACK]
+    texts = [str(c.value) for row in ws.iter_rows() for c in row if c.value]
+    assert any("Trường Tiểu học Kim Đồng" in t for t in texts) and not any("trong DanhSach" in t for t in texts)

@@ -1220,3 +1220,17 @@ def test_a_master_written_before_the_theme_column_still_reads(inbox: Path, maste
     assert [(r["Họ và tên"], r["Mã khen thưởng"]) for r in rows] == \
         [("Ngô Thị Giang", "BK_TINH (chuyên đề)"), ("Lê Văn Cường", "LDTT")]
     assert "Chuyên đề" in rows[0] and "Cấp công nhận sáng kiến" in rows[0]  # the next write adds them back
+
+
+def test_the_same_file_twice_in_one_merge_says_which_it_repeats(inbox: Path, master: Path) -> None:
+    """Found by fresh-eyes testing: the copy was said to have been "merged before" in a merge that added it."""
+    a = submission(inbox / "a.xlsx", LE_LOI, [AN])
+    (inbox / "thu-2").mkdir()
+    copy = inbox / "thu-2" / "a.xlsx"
+    copy.write_bytes(a.read_bytes())
+    code, report = merge(master, a, copy)
+    assert code == 0 and report["rows_total"] == 1
+    actions = {Path(f["path"]).parent.name: (f["action"], f["reason"]) for f in report["files"]}
+    assert sorted(a for a, _ in actions.values()) == ["added", "unchanged"]
+    repeated = next(r for a, r in actions.values() if a == "unchanged")
+    assert "vừa gộp" in repeated and "trước đây" not in repeated

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from addin.feedback import unit_facing
 from addin.models import Issue, Severity
 from addin.schema import SEVERITY_LABELS
 from addin.workbook.reader import read_workbook
@@ -127,7 +128,7 @@ def write_feedback_book(source: Path, out: Path, problems: list[Problem], *, uni
         cell = book[sheet].cell(row, col)
         worst = Severity.ERROR if any(i.severity == Severity.ERROR for i in shown_issues) else Severity.WARNING
         cell.fill = PatternFill(fill_type="solid", start_color=FILLS[worst], end_color=FILLS[worst])
-        text = "\n".join(f"{SEVERITY_TEXT[i.severity]}: {i.message}" for i in shown_issues)
+        text = "\n".join(f"{SEVERITY_TEXT[i.severity]}: {unit_facing(i)}" for i in shown_issues)
         comment = Comment(text, "tdkt")
         comment.width, comment.height = 360, 40 + 18 * (1 + len(text) // 45)
         cell.comment = comment
@@ -162,7 +163,7 @@ def write_feedback_book(source: Path, out: Path, problems: list[Problem], *, uni
         r = 6 + n
         i = p.issue
         values = [n + 1, i.sheet, cell_name(p) if n in located else None, i.row, i.column, i.value,
-                  SEVERITY_TEXT[i.severity], i.message]
+                  SEVERITY_TEXT[i.severity], unit_facing(i)]
         for c, value in enumerate(values, start=1):
             cell = ws.cell(r, c)
             if value is not None:
