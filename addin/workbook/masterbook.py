@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import chain
@@ -693,12 +694,17 @@ def print_list_sheet(rows: list[MasterRow], settings: settings_mod.Settings, cat
     errors = unnamed = 0
     known: dict[Any, list[tuple[str, Any]]] = {}  # a list repeats a few award cells on thousands of rows
     # A multi-year list (a unit's results of 2021-2025) brings rows of earlier school years: they are
-    # history, not proposals to sign. The list holds the latest school year's rows (and rows that name none).
+    # history, not proposals to sign. When most dated rows name one school year (the season's
+    # proposals), rows of years before it are left out; rows of later years, or of none, stay (a
+    # list dated next year is still a proposal, and the clerk must see it). No clear majority: all stay.
     year_of = {v: school_year_key(v) for v in {r.nam_hoc for r in rows} if v}
-    latest = max((k for k in year_of.values() if k), default=None)
+    per_year = Counter(year_of[r.nam_hoc] for r in rows if r.nam_hoc and year_of[r.nam_hoc])
+    season, most = per_year.most_common(1)[0] if per_year else (None, 0)
+    if most * 2 <= sum(per_year.values()):
+        season = None
     earlier: dict[str, int] = {}
     for row in rows:
-        if latest is not None and row.nam_hoc and (year := year_of[row.nam_hoc]) and year != latest:
+        if season is not None and row.nam_hoc and (year := year_of[row.nam_hoc]) and year < season:
             earlier[year] = earlier.get(year, 0) + 1
             continue
         if row.status == STATUS_ERROR:
@@ -756,9 +762,9 @@ def print_list_sheet(rows: list[MasterRow], settings: settings_mod.Settings, cat
     if unnamed:
         note += f" {unnamed} dòng chưa xác định được danh hiệu, hình thức (xem trang {schema.LIST}) chưa được ghi."
     if earlier:
-        note += (f" {sum(earlier.values())} dòng của năm học trước ({', '.join(sorted(earlier))}) không ghi vào danh "
-                 f"sách này: đó là kết quả các năm trước, vẫn ở trang {schema.LIST}.")
-    years = [latest] if latest else []
+        note += (f" {sum(earlier.values())} dòng của các năm học trước năm học {season} ({', '.join(sorted(earlier))}) "
+                 f"không ghi vào danh sách này: đó là kết quả các năm trước, vẫn ở trang {schema.LIST}.")
+    years = sorted(y for y in per_year if season is None or y >= season)
     return SheetData(
         schema.PRINT_LIST, [], [], widths=schema.widths(columns), autofilter=False, wrap=True, notes=[note], pages=tables,
         layout=official_layout(settings, schema.TITLE_PRINT_LIST,
