@@ -6,6 +6,7 @@ as in the published tallies of domain.md §1. Pure logic: rows in, table out.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -50,13 +51,14 @@ class Tally:
     years: list[str] | None
     no_year_rows: int = 0  # rows left out of a tally of some years because they name no school year
     years_held: list[str] = field(default_factory=list)  # the school years DanhSach's rows name
+    busiest_year: str | None = None  # the school year most rows name
 
     def several_years_note(self) -> str:
         """What the clerk must know when a tally of every year counts lists of several ("" otherwise)."""
         if self.years is not None or len(self.years_held) < 2:
             return ""
         return (f"sổ có danh sách của {len(self.years_held)} năm học ({', '.join(self.years_held)}) và biểu này đếm "
-                f"tất cả; muốn đếm một năm học, hãy chọn năm học (lệnh tdkt tally --year {self.years_held[-1]}).")
+                f"tất cả; muốn đếm một năm học, hãy chọn năm học (lệnh tdkt tally --year {self.busiest_year}).")
 
     def no_year_note(self) -> str:
         """What the clerk must know when rows were left out for having no school year ("" when none were)."""
@@ -146,8 +148,10 @@ def tally(rows: Iterable[MasterRow], catalogue: Catalogue, *, years: list[str] |
                  {u: n for u in units if (n := registered.get((code, target, kind), {}).get(u))})
         for code, target, kind in sorted(counts, key=order)
     ]
-    held = sorted({k for v in {r.nam_hoc for r in rows} if v and (k := school_year_key(v))})
-    return Tally(table, units, counted, skipped, sorted(wanted) if wanted else None, no_year, held)
+    year_of = {v: school_year_key(v) for v in {r.nam_hoc for r in rows} if v}
+    per_year = Counter(year_of[r.nam_hoc] for r in rows if r.nam_hoc and year_of[r.nam_hoc])
+    return Tally(table, units, counted, skipped, sorted(wanted) if wanted else None, no_year, sorted(per_year),
+                 per_year.most_common(1)[0][0] if per_year else None)
 
 
 def _count(rows: Iterable[MasterRow], catalogue: Catalogue, wanted: set[str] | None, count_errors: bool,
