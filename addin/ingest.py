@@ -694,6 +694,13 @@ class _Reader:
         # Hot path: runs once per nominee; rows are padded to the table's width by read().
         # Indices are attributes and repeated cell values are memoised per column.
         excel_row = r + 1
+        if r in self.sheet.hidden_rows:
+            name_col = self.cols.get("ho_ten")
+            self.issue("hidden-row", Severity.ERROR, excel_row, name_col.header if name_col else None,
+                       row[name_col.index] if name_col else None,
+                       "Dòng này đang bị ẩn trong tệp (ẩn dòng hoặc bộ lọc): người xem tệp không thấy, có thể đơn vị "
+                       "đã rút tên. Chưa được tính vào biểu tổng hợp. Nếu vẫn đề nghị, đơn vị bỏ ẩn (hoặc bỏ lọc) rồi "
+                       "gửi lại; nếu đã rút, xóa hẳn dòng.")
         text = self._text
         values: dict[str, Any] = self.template.copy()
         if self.i_name is not None:
@@ -1259,6 +1266,13 @@ def _submission(book: RawWorkbook, shown: str, catalogue: Catalogue, readers: li
                       column=header or column_letters(c + 1),
                       message=f"Ô có {_count(length)} ký tự, quá giới hạn {_count(MAX_CELL_CHARS)} ký tự một ô "
                               f"của Excel: chỉ đọc {_count(MAX_CELL_CHARS)} ký tự đầu. Hãy rút gọn nội dung ô này.")
+            )
+        if sheet.uncached_formulas:
+            submission.issues.append(
+                Issue(code="formula-not-calculated", severity=Severity.ERROR, file=shown, sheet=sheet.name,
+                      message=f"Trang có {_count(sheet.uncached_formulas)} ô công thức chưa được tính (tệp do một phần "
+                              "mềm tạo ra và chưa mở bằng Excel): các ô đó đọc ra là trống, nên có thể thiếu tên, "
+                              "danh hiệu hoặc cả dòng. Hãy mở tệp bằng Excel, lưu lại rồi gửi lại.")
             )
         if sheet.legacy_cells:
             fonts = ", ".join(sorted(sheet.legacy_fonts))

@@ -141,6 +141,8 @@ ISSUE_CODES: dict[str, str] = {
     "unit-uncertain": "Đơn vị gửi chỉ đoán được từ tên tệp hoặc tên trang tính: danh sách được giữ riêng",
     "invalid-school-year": "Năm học ghi ở --year không đúng cách ghi, hoặc sổ tổng hợp không có năm học đó",
     "no-spreadsheet": "Không tìm thấy bảng tính nào trong các tệp, thư mục đã chỉ ra",
+    "hidden-row": "Dòng đề nghị đang bị ẩn trong tệp của đơn vị: chưa được tính",
+    "formula-not-calculated": "Ô công thức chưa được tính (tệp chưa mở bằng Excel): đọc ra là trống",
 }
 
 

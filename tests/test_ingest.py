@@ -942,3 +942,44 @@ def test_the_courtesy_word_under_an_ong_ba_header_is_not_part_of_the_name(workbo
     plain = read_submission(workbook(title=TITLE, header=[["STT", "Họ và tên", "Ngày sinh", "Đề nghị"]], rows=rows,
                                      filename="khac.xlsx"))
     assert [n.ho_ten for n in plain.nominees][0] == "Ông Lê Hữu Nghĩa"
+
+
+def test_hidden_nominee_rows_are_errors_and_not_counted(workbook, tmp_path: Path) -> None:
+    """Found by fresh-eyes testing: two rows a unit had hidden (withdrawn nominees) were counted and
+    printed in the list to sign, with no word. They stay in the master as errors, left out of the tally."""
+    rows = [person(i, name) for i, name in enumerate(["An", "Bình", "Cúc", "Dung"], start=1)]
+    path = workbook(title=TITLE, header=[HEADER], rows=rows)
+    book = openpyxl.load_workbook(path)
+    ws = book.active
+    first = len(TITLE) + 2
+    ws.row_dimensions[first + 1].hidden = True
+    ws.row_dimensions[first + 3].hidden = True
+    ws.row_dimensions[2].hidden = True  # a hidden line of the title block is nobody's row
+    ws.auto_filter.ref = f"A{first - 1}:I{first + 3}"
+    book.save(path)
+    s = validate_file(path, "danh-sach.xlsx")
+    assert [n.ho_ten for n in s.nominees] == ["An", "Bình", "Cúc", "Dung"]
+    hidden = [(i.row, i.code, i.severity, i.value) for i in s.issues if i.code == "hidden-row"]
+    assert hidden == [(first + 1, "hidden-row", "error", "Bình"), (first + 3, "hidden-row", "error", "Dung")]
+    master = tmp_path / "tong-hop.xlsx"
+    from addin.jobs import merge_job, tally_job
+    merge_job(master, [str(path)])
+    assert tally_job(master).tally.grand_total == 2
+
+
+def test_formulas_saved_without_their_values_are_said(workbook) -> None:
+    """Found by fresh-eyes testing: a list made by a program (formulas never calculated) lost three of
+    its four rows without a word. openpyxl, like such programs, saves formulas with no value."""
+    path = workbook(title=TITLE, header=[HEADER], rows=[person(1, "An")])
+    book = openpyxl.load_workbook(path)
+    ws = book.active
+    first = len(TITLE) + 2
+    for i in range(1, 4):
+        ws.cell(first + i, 1, f"=A{first + i - 1}+1")
+        ws.cell(first + i, 2, f'="Người "&A{first + i}')
+        ws.cell(first + i, 7, "LĐTT")
+    book.save(path)
+    s = validate_file(path, "danh-sach.xlsx")
+    [issue] = [i for i in s.issues if i.code == "formula-not-calculated"]
+    assert issue.severity == "error" and "6 ô công thức" in issue.message and "mở tệp bằng Excel" in issue.message
+    assert s.status == "invalid"

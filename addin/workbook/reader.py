@@ -14,6 +14,7 @@ repeats, and anything past the budgets below (README "Safety").
 
 from __future__ import annotations
 
+import html
 import io
 import posixpath
 import re
@@ -81,6 +82,8 @@ class RawSheet:
     legacy_fonts: set[str] = field(default_factory=set)
     # (0-based row, column, characters) of text cut to MAX_CELL_CHARS, for a cell-level issue
     cut_cells: list[tuple[int, int, int]] = field(default_factory=list)
+    hidden_rows: set[int] = field(default_factory=set)  # 0-based rows hidden in the file (by hand or a filter)
+    uncached_formulas: int = 0  # formula cells saved with no value (read as empty)
 
 
 @dataclass
@@ -664,6 +667,11 @@ def read_workbook(path: Path, *, include_hidden: bool = False) -> RawWorkbook:
     finally:
         book.close()
     raw = RawWorkbook(path, sheets)
+    if legacy is not None:  # a zip-based workbook (.xlsx, .xlsm): what calamine does not say of its sheets
+        try:
+            _note_hidden_and_uncached(path, [s for s in sheets if s.rows])
+        except (OSError, zipfile.BadZipFile, KeyError, ValueError, EOFError, zlib.error):
+            pass  # the check below reports a damaged part; these notes are only a help
     # Python's zipfile is stricter than calamine's (it checks CRCs and the zip version), so a
     # damaged part can first show up here: that too is one unreadable file, not a crash.
     try:
@@ -679,6 +687,59 @@ def read_workbook(path: Path, *, include_hidden: bool = False) -> RawWorkbook:
             "hãy mở bằng Excel, lưu lại rồi gửi lại."
         ) from None
     return raw
+
+
+# A row tag, whose hidden flag and number are wanted; a formula saved with no value after it.
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row\b[^>]*>")
+_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
+_HIDDEN = re.compile(rb'\bhidden="(?:1|true)"')
+_UNCACHED = re.compile(rb"(?:</(?:\w+:)?f>|<(?:\w+:)?f\b[^>]*/>)(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v></(?:\w+:)?v>)?</(?:\w+:)?c>")
+_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
+
+
+def _sheet_parts_by_name(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet name -> its zip member, from the workbook and its relationships."""
+    names = set(archive.namelist())
+    rels_name = "xl/_rels/workbook.xml.rels"
+    if "xl/workbook.xml" not in names or rels_name not in names:
+        return {}
+    targets = {}
+    for tag in _RELS_TARGET.findall(archive.read(rels_name)):
+        rid, target = re.search(rb'\bId="([^"]*)"', tag), re.search(rb'\bTarget="([^"]*)"', tag)
+        if rid and target:
+            ref = target.group(1).decode("utf-8", "replace")
+            targets[rid.group(1)] = ref[1:] if ref.startswith("/") else posixpath.normpath(posixpath.join("xl", ref))
+    parts = {}
+    for tag in _SHEET_TAG.findall(archive.read("xl/workbook.xml")):
+        name, rid = re.search(rb'\bname="([^"]*)"', tag), re.search(rb'\br:id="([^"]*)"', tag)
+        if name and rid and targets.get(rid.group(1)) in names:
+            parts[html.unescape(name.group(1).decode("utf-8", "replace"))] = targets[rid.group(1)]
+    return parts
+
+
+def _note_hidden_and_uncached(path: Path, sheets: list[RawSheet]) -> None:
+    """Hidden rows and formulas saved without their value, per sheet: calamine reads both as if
+    nothing were amiss (a withdrawn nominee counted; a list made by a program, never opened in
+    Excel, read as empty rows). One pass over each read sheet's XML, as it inflates."""
+    if not sheets:
+        return
+    with zipfile.ZipFile(path) as archive:
+        parts = _sheet_parts_by_name(archive)
+        for sheet in sheets:
+            if (part := parts.get(sheet.name)) is None:
+                continue
+            carry = b""
+            with archive.open(part) as stream:
+                while chunk := stream.read(_CHUNK):
+                    data = carry + chunk
+                    end = data.rfind(b">") + 1  # whole tags only; the rest waits for the next chunk
+                    data, carry = data[:end], data[end:]
+                    if b'hidden="' in data:
+                        for tag in _ROW_TAG.findall(data):
+                            if _HIDDEN.search(tag) and (number := _ROW_NUMBER.search(tag)):
+                                sheet.hidden_rows.add(int(number.group(1)) - 1)
+                    if b"f>" in data or b"<f" in data:
+                        sheet.uncached_formulas += len(_UNCACHED.findall(data))
 
 
 def _cut_long_text(rows: list[list[Any]]) -> list[tuple[int, int, int]]:
