@@ -384,6 +384,7 @@ class Match:
 
     records: list[YearRecord] = field(default_factory=list)
     candidates: list[list[YearRecord]] = field(default_factory=list)  # one list per possible person
+    year_only: bool = False  # the candidates are known by their birth year only, at other units
 
     @property
     def ambiguous(self) -> bool:
@@ -419,6 +420,7 @@ def identify(register: list[YearRecord], *, name: str, target: Target, ngay_sinh
                 namesakes.setdefault(r.ngay_sinh or r.nam_sinh, []).append(r)
             return Match(candidates=list(namesakes.values()))
     full = {r.ngay_sinh for r in compatible if r.ngay_sinh}
+    units_of = {d: _units([r for r in compatible if r.ngay_sinh == d]) for d in full}
 
     def person(r: YearRecord) -> Any:
         if target == Target.TAP_THE:
@@ -426,13 +428,23 @@ def identify(register: list[YearRecord], *, name: str, target: Target, ngay_sinh
         if r.ngay_sinh:
             return r.ngay_sinh
         same_year = [d for d in full if d.year == r.nam_sinh]
-        if len(same_year) == 1:
-            return same_year[0]  # a year-only row of the one person born that year
-        return ("năm", r.nam_sinh)
+        # a year-only row of the one person born that year, unless it is another unit's (a namesake
+        # there, written with the year only, is not this person: fresh-eyes testing found one borrowed)
+        if len(same_year) == 1 and (not r.don_vi or not units_of[same_year[0]]
+                                    or unit_key(r.don_vi) in units_of[same_year[0]]):
+            return same_year[0]
+        return ("năm", r.nam_sinh, unit_key(r.don_vi or ""))
 
     people: dict[Any, list[YearRecord]] = {}
     for r in compatible:
         people.setdefault(person(r), []).append(r)
+    if ngay_sinh is not None and target != Target.TAP_THE and people and not full:
+        # Only rows with the birth year, none with this full date: the same person when one of them
+        # is at this person's unit; rows of other units only are a namesake's as likely as this person's.
+        mine = [recs for recs in people.values() if _units(recs) & unit_keys or not _units(recs)]
+        if len(mine) == 1:
+            return Match(records=mine[0])
+        return Match(candidates=list(people.values()), year_only=True)
     if len(people) <= 1:
         return Match(records=next(iter(people.values()), []))
     by_unit = [recs for recs in people.values() if _units(recs) & unit_keys]

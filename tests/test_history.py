@@ -340,3 +340,30 @@ def sheet_by_header(master: Path) -> list[dict[str, Any]]:
     rows = pc.CalamineWorkbook.from_path(str(master)).get_sheet_by_name("DanhSach").to_python()
     h = next(i for i, r in enumerate(rows) if r and r[0] == "STT")
     return [dict(zip(rows[h], r)) for r in rows[h + 1:] if r and isinstance(r[0], (int, float)) and r[0] != ""]
+
+
+def test_a_namesake_known_by_birth_year_at_another_unit_is_not_borrowed() -> None:
+    """Found by fresh-eyes testing: a Lê Lợi teacher recorded with his birth year only lent his CSTĐCS
+    years to the Kim Đồng teacher of the same name (full date of birth recorded), and an award he was
+    not eligible for passed. A year-only row joins a full-dated person only at that person's unit."""
+    from datetime import date as day
+
+    from addin.history import YearRecord, identify
+    from addin.models import Target
+
+    kim_dong = [YearRecord("Nguyễn Văn An", ngay_sinh=day(1978, 10, 25), nam_sinh=1978, don_vi="Trường THCS Kim Đồng",
+                           nam_hoc=f"{y}-{y + 1}") for y in (2022, 2023)]
+    le_loi = [YearRecord("Nguyễn Văn An", nam_sinh=1978, don_vi="Trường THPT Lê Lợi", nam_hoc=f"{y}-{y + 1}")
+              for y in (2022, 2023)]
+    own_year_only = [YearRecord("Nguyễn Văn An", nam_sinh=1978, don_vi="THCS Kim Đồng", nam_hoc="2021-2022")]
+
+    def who(register: list[YearRecord], unit: str = "Trường THCS Kim Đồng"):
+        return identify(register, name="Nguyễn  Văn An", target=Target.CA_NHAN, ngay_sinh=day(1978, 10, 25),
+                        nam_sinh=1978, units=[unit])
+
+    assert who(kim_dong + le_loi).records == kim_dong
+    assert who(kim_dong + own_year_only + le_loi).records == kim_dong + own_year_only  # his own unit's year-only row
+    only_other = who(le_loi)
+    assert only_other.ambiguous and only_other.year_only and only_other.candidates == [le_loi]
+    assert who(own_year_only + le_loi).records == own_year_only
+    assert who(le_loi, unit="Trường THPT Lê Lợi").records == le_loi

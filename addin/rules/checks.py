@@ -503,10 +503,13 @@ def check_submission(sub: Submission, register: list[YearRecord], table: RuleTab
                          units=[n.don_vi or n.unit])  # the workplace, when written, says more than the sender
         if match.ambiguous:
             who = "; ".join(describe(c) for c in match.candidates)
+            message = (f"Sổ LichSu chỉ có \"{n.ho_ten}\" ghi năm sinh, ở đơn vị khác: {who}. Chưa chắc là cùng một "
+                       "người, nên chưa kiểm tra được tiêu chuẩn nhiều năm: nếu đúng là người này (chuyển công tác), "
+                       "hãy ghi đủ ngày sinh cho các dòng đó trong LichSu." if match.year_only else
+                       f"Sổ LichSu có nhiều người trùng với \"{n.ho_ten}\": {who}. Chưa kiểm tra "
+                       "được tiêu chuẩn nhiều năm: ghi đủ ngày sinh và đơn vị công tác để phân biệt.")
             issues.append(Issue(code="ambiguous-identity", severity=Severity.WARNING, file=n.file, sheet=n.sheet,
-                                row=n.row, value=n.ho_ten,
-                                message=f"Sổ LichSu có nhiều người trùng với \"{n.ho_ten}\": {who}. Chưa kiểm tra "
-                                        "được tiêu chuẩn nhiều năm: ghi đủ ngày sinh và đơn vị công tác để phân biệt."))
+                                row=n.row, value=n.ho_ten, message=message))
             continue
         h, under_review = _row_history(match.records, n, Y, ctx)
         general = check_general(h, Y, ctx, under_review=under_review)
