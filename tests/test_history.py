@@ -367,3 +367,21 @@ def test_a_namesake_known_by_birth_year_at_another_unit_is_not_borrowed() -> Non
     assert only_other.ambiguous and only_other.year_only and only_other.candidates == [le_loi]
     assert who(own_year_only + le_loi).records == own_year_only
     assert who(le_loi, unit="Trường THPT Lê Lợi").records == le_loi
+
+
+def test_a_multi_year_list_is_checked_for_its_latest_year_only(tmp_path):
+    """Found by fresh-eyes testing: every past row of a 2018-2024 list was judged as a new proposal under
+    today's basis (a flood of warnings, and "missing" years before the register starts)."""
+    master = cstdcs_years(tmp_path / "tong-hop.xlsx", tmp_path / "cu", ["2022-2023", "2023-2024"])
+    rows = [[1, "Trần Thị Bình", "05/09/1985", f"{y}-{y + 1}", "Bằng khen của Chủ tịch UBND tỉnh"]
+            for y in range(2018, 2025)]
+    path = write_workbook(tmp_path / "kq.xlsx", [Sheet(
+        title=[["TRƯỜNG THCS LÊ LỢI"], ["DANH SÁCH ĐỀ NGHỊ KHEN THƯỞNG"]],
+        header=[["STT", "Họ và tên", "Ngày sinh", "Năm học", "Danh hiệu đề nghị"]],
+        rows=[[i, *r[1:]] for i, r in enumerate(rows, start=1)])])
+    code, out = run("validate", "--history", str(master), str(path), "--json")
+    issues = json.loads(out)["issues"]
+    checked = [i["row"] for i in issues if i["code"] == "criteria-not-met"]
+    assert set(checked) <= {len(rows) + 3}  # the 2024-2025 row only (title 1-2, header 3)
+    [note] = [i["message"] for i in issues if i["code"] == "legal-basis" and "kết quả đã có" in i["message"]]
+    assert note.startswith("6 dòng của các năm học trước năm học 2024-2025")

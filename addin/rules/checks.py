@@ -487,8 +487,15 @@ def check_submission(sub: Submission, register: list[YearRecord], table: RuleTab
     for m in members or []:
         if m.target == Target.CA_NHAN and m.ho_ten and m.duplicate_of is None:
             groups.setdefault(unit_key(m.don_vi or m.unit or ""), []).append(m)
+    # A multi-year list (2018-2025, one row per person and year) proposes its latest year; the rows
+    # of earlier years are results already granted, not proposals to check again under today's basis.
+    latest = max((y for n in sub.nominees if (y := year_start(n.nam_hoc)) is not None), default=None)
+    past: dict[int, int] = {}
     for n in sub.nominees:
         if n.duplicate_of is not None or not n.ho_ten or not any(a.code for a in n.awards):
+            continue
+        if latest is not None and (year := year_start(n.nam_hoc)) is not None and year < latest:
+            past[year] = past.get(year, 0) + 1
             continue
         ctx = replace(base, unit=n.unit)
         Y = year_start(n.nam_hoc) or year_start(sub.nam_hoc) or school_year_of(when.on)
@@ -528,6 +535,12 @@ def check_submission(sub: Submission, register: list[YearRecord], table: RuleTab
             v = evaluate(a.code, a.kind, checked, Y, ctx, position=n.chuc_vu)
             if v is not None and not v.ok:
                 issues.append(_issue(n, v, ctx, a.column, a.raw))
+    if past:
+        years = ", ".join(f"{y}-{y + 1}" for y in sorted(past))
+        issues.append(Issue(code="legal-basis", severity=Severity.INFO, file=sub.path,
+                            message=f"{sum(past.values())} dòng của các năm học trước năm học {latest}-{latest + 1} "
+                                    f"({years}) là kết quả đã có, không kiểm tra lại tiêu chuẩn: chỉ các dòng năm học "
+                                    f"{latest}-{latest + 1} được kiểm tra như đề nghị."))
     issues += check_caps(sub, base)
     return issues
 
