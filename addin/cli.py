@@ -661,7 +661,9 @@ def demo(out: str) -> None:
         click.echo(f"Lỗi: {chosen.error}", err=True)
         sys.exit(1)
     r = chosen.result
-    click.echo(f"  {r.seats} ghế: {r.exemplary} đại biểu điển hình tiên tiến, {r.guests} khách mời")
+    empty = r.seats - r.exemplary - r.guests
+    click.echo(f"  {r.seats} ghế: {r.exemplary} đại biểu điển hình tiên tiến, {r.guests} khách mời"
+               + (f", {empty} chỗ khách mời chưa có tên" if empty > 0 else ""))
     for text in r.shortfalls:
         click.echo(f"  Lưu ý: {text}")
     click.echo(f"\nSổ tổng hợp: {master.resolve()}")

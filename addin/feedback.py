@@ -136,7 +136,7 @@ def covering_text(fb: UnitFeedback, *, sent_at: datetime | None, attachment: str
         f"Kính gửi: {fb.unit},",
         "",
         f"{office or 'Thường trực Hội đồng Thi đua - Khen thưởng'} đã kiểm tra danh sách đề nghị khen thưởng "
-        f"đơn vị{when} (tệp \"{name}\"). Danh sách còn {fb.errors} lỗi và {fb.warnings} cảnh báo cần xem lại:",
+        f"của đơn vị{when} (tệp \"{name}\"). Danh sách còn {fb.errors} lỗi và {fb.warnings} cảnh báo cần xem lại:",
         "",
     ]
     shown = [i for i in fb.issues if i.severity in _PROBLEMS]

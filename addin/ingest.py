@@ -352,6 +352,10 @@ _UNIT_PHRASES = [
         (r"\btrường tiểu học\b", "Trường Tiểu học"),
         (r"\btrường trung học cơ sở\b", "Trường THCS"),
         (r"\btrường trung học phổ thông\b", "Trường THPT"),
+        (r"\bphổ thông dân tộc nội trú\b", "Phổ thông Dân tộc Nội trú"),
+        (r"\bphổ thông dân tộc bán trú\b", "Phổ thông Dân tộc Bán trú"),
+        (r"\btrung học cơ sở\b", "THCS"),
+        (r"\btrung học phổ thông\b", "THPT"),
         (r"\bphòng giáo dục và đào tạo\b|\bphòng giáo dục - đào tạo\b|\bphòng gd ?& ?đt\b|\bphòng gdđt\b", "Phòng GD&ĐT"),
         (r"\bsở giáo dục và đào tạo\b|\bsở gd ?& ?đt\b|\bsở gdđt\b", "Sở GD&ĐT"),
         (r"\bủy ban nhân dân\b|\buỷ ban nhân dân\b", "UBND"),
@@ -383,7 +387,9 @@ def unit_display(text: str) -> str:
                 out.append(word.upper())
             elif any(ch.isdigit() for ch in word) or "&" in word:
                 out.append(word)
-            elif i > 0 and (low in _LOWER_WORDS or (low == "thị" and following in ("xã", "trấn"))):
+            elif i > 0 and ((low in _LOWER_WORDS and (low != "thành" or following == "phố")
+                             and (low != "phố" or words[i - 1].lower() == "thành"))
+                            or (low == "thị" and following in ("xã", "trấn"))):
                 out.append(low)
             else:
                 lead = len(low) - len(low.lstrip("(\"'“["))  # "(CƠ SỞ 2)" -> "(Cơ sở 2)"

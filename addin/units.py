@@ -24,6 +24,8 @@ _UNIT_WORDS = [(re.compile(p), r) for p, r in [
     (r"\bgiáo dục và đào tạo\b|\bgd ?& ?đt\b|\bgdđt\b|\bgd-đt\b", "gdđt"),
     (r"\bủy ban nhân dân\b", "ubnd"),
     (r"\bthành phố\b", "tp"),
+    (r"\bgiáo dục nghề nghiệp\b", "gdnn"),
+    (r"\bgiáo dục thường xuyên\b", "gdtx"),
 ]]
 # The same words in a name typed without diacritics ("TRUONG TIEU HOC LE LOI" = "Trường TH Lê Lợi").
 # Only for such a name: in a name with diacritics, "Thạnh Phố" is not "thành phố".
@@ -36,6 +38,8 @@ _UNIT_WORDS_PLAIN = [(re.compile(p), r) for p, r in [
     (r"\bgiao duc va dao tao\b|\bgd ?& ?dt\b|\bgddt\b|\bgd-dt\b", "gddt"),
     (r"\buy ban nhan dan\b", "ubnd"),
     (r"\bthanh pho\b", "tp"),
+    (r"\bgiao duc nghe nghiep\b", "gdnn"),
+    (r"\bgiao duc thuong xuyen\b", "gdtx"),
 ]]
 _NOT_WORD = re.compile(r"[^\w&]+")
 # A school named by its kind alone is the school ("THCS Kim Đồng" = "Trường THCS Kim Đồng"):

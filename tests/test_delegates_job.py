@@ -68,6 +68,9 @@ def test_delegates_from_settings_guests_and_quotas(master: Path) -> None:
     assert [row[4] for row in body].count("Khách mời") == 3
     assert any(row[0] == "CƠ CẤU ĐẠI BIỂU" for row in values)
     assert values[0][0] == "UBND TỈNH TRÀ GIANG" and values[1][0] == "SỞ GIÁO DỤC VÀ ĐÀO TẠO"
+    # the total adds up (fresh-eyes testing found "20 đại biểu: 15 ..., 3 khách mời")
+    assert any(str(v).startswith("Tổng số 20 đại biểu: 15 đại biểu điển hình tiên tiến, 3 khách mời, 2 chỗ khách mời "
+                                 "chưa có tên.") for row in values for v in row if v)
 
 
 def test_flags_override_the_settings_and_json_shape(master: Path) -> None:
@@ -145,3 +148,4 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     assert str(master.resolve()) in out.stdout
     names = openpyxl.load_workbook(master, read_only=True).sheetnames
     assert {"DanhSach", "Loi", "NhatKy", "TongHop", "DaiBieu", "CauHinh", "KhachMoi", "BiDanh"} <= set(names)
+

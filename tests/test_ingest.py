@@ -836,7 +836,12 @@ def test_parse_rating(written: str, rating: Rating | None) -> None:
      ("Trường TH Kim Đồng.", "Trường TH Kim Đồng"),
      # found by fresh-eyes testing
      ("TRUNG TÂM GDNN - GDTX KHU VỰC BẮC TRÀ GIANG", "Trung tâm GDNN - GDTX Khu vực Bắc Trà Giang"),
-     ("TRƯỜNG MN HOA MAI (CƠ SỞ 2)", "Trường MN Hoa Mai (Cơ sở 2)")],
+     ("TRƯỜNG MN HOA MAI (CƠ SỞ 2)", "Trường MN Hoa Mai (Cơ sở 2)"),
+     ("TRƯỜNG THPT TÔ HIẾN THÀNH", "Trường THPT Tô Hiến Thành"),
+     ("UBND THÀNH PHỐ HUẾ", "UBND thành phố Huế"),
+     ("TRƯỜNG PHỔ THÔNG DÂN TỘC NỘI TRÚ TRUNG HỌC CƠ SỞ TRÀ CÚ", "Trường Phổ thông Dân tộc Nội trú THCS Trà Cú"),
+     ("TRUNG TÂM GIÁO DỤC NGHỀ NGHIỆP - GIÁO DỤC THƯỜNG XUYÊN HUYỆN CÙ LAO DUNG",
+      "Trung tâm GDNN-GDTX huyện Cù Lao Dung")],
 )
 def test_unit_display(written: str, shown: str) -> None:
     assert unit_display(written) == shown

@@ -157,6 +157,7 @@ REGISTER = UnitRegister([
     RegisterEntry("Trường Tiểu học Tân Phú"),
     RegisterEntry("Trường Mầm non Tân Phú"),
     RegisterEntry("Phòng Giáo dục và Đào tạo Long Phú"),
+    RegisterEntry("Trung tâm Giáo dục nghề nghiệp - Giáo dục thường xuyên huyện Cù Lao Dung"),
 ])
 
 
@@ -172,6 +173,9 @@ REGISTER = UnitRegister([
     ("Trường MN Hoà Bình", "Trường Mầm non Hòa Bình"),  # old tone placement
     ("PHÒNG GD&ĐT LONG PHÚ", "Phòng Giáo dục và Đào tạo Long Phú"),
     ("Phong GD-DT Long Phu", "Phòng Giáo dục và Đào tạo Long Phú"),
+    # found by fresh-eyes testing: the register's own spelling, shortened when read from a title block
+    ("Trung tâm GDNN-GDTX huyện Cù Lao Dung", "Trung tâm Giáo dục nghề nghiệp - Giáo dục thường xuyên huyện Cù Lao Dung"),
+    ("TT GDNN - GDTX huyen Cu Lao Dung", None),  # "TT" is not said to be a Trung tâm: no guess
     ("Tân Phú", None),  # two units of that name: no guess
     ("Trường THPT Kim Đồng", None),
 ])

@@ -145,7 +145,7 @@ def write_feedback_book(source: Path, out: Path, problems: list[Problem], *, uni
     plain = Font(name=_FONT, size=12)
     ws["A1"] = f"LỖI CẦN SỬA TRONG DANH SÁCH CỦA {unit.upper()}"
     ws["A1"].font = bold
-    ws["A2"] = f"Tệp đơn vị đã gửi: {shown}"
+    ws["A2"] = f"Tệp đơn vị đã gửi: {shown.replace(chr(92), '/').split(' » ')[-1].rsplit('/', 1)[-1] or shown}"
     ws["A3"] = (f"Có {errors} lỗi và {warnings} cảnh báo. Các ô cần sửa được tô màu (đỏ: lỗi, vàng: cảnh báo) "
                 "và có ghi chú; bấm vào địa chỉ ở cột \"Ô\" để đến ô đó. Sửa xong, gửi lại toàn bộ danh sách.")
     for ref in ("A2", "A3"):

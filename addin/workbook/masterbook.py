@@ -1058,8 +1058,9 @@ def delegates_sheet(result: DelegateResult, settings: settings_mod.Settings, cat
 
     composition = [[i, *group_row(unit, g)] for i, (unit, g) in enumerate(result.composition["units"].items(), start=1)]
     overall = ["", *group_row("Toàn hội nghị", result.composition["overall"])]
+    empty = result.seats - result.exemplary - result.guests  # seats kept for guests not listed yet
     notes = [f"Tổng số {result.seats} đại biểu: {result.exemplary} đại biểu điển hình tiên tiến, "
-             f"{result.guests} khách mời."]
+             f"{result.guests} khách mời" + (f", {empty} chỗ khách mời chưa có tên." if empty > 0 else ".")]
     # Every column prints: the composition table needs all seven (the last one: ethnic minorities).
     # Laid out page by page: the header is printed over rows only, never alone over the signatures.
     # The shortfalls are the clerk's business, not the list's: they go to delegate_notes_sheet.
