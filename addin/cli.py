@@ -418,6 +418,9 @@ def tally(master: str, years: tuple[str, ...], all_categories: bool, with_regist
             click.echo("Lưu ý: " + t.no_year_note())
         if t.several_years_note():
             click.echo("Lưu ý: " + t.several_years_note())
+        if report.print_list_refreshed and not report.error:
+            click.echo(f"Đã lập lại trang {schema.PRINT_LIST} (danh sách trình ký): trang {schema.LIST} hoặc "
+                       f"{schema.SETTINGS} đã được sửa sau lần gộp trước, nay danh sách khớp với biểu tổng hợp.")
         if not report.error:
             click.echo(f"Đã ghi trang TongHop vào sổ {master}.")
     if report.error:
@@ -567,6 +570,13 @@ def export(master: str, sheet: str, pdf: str) -> None:
         click.echo(f"Lỗi: {exc}", err=True)
         sys.exit(1)
     click.echo(f"Đã xuất trang {sheet} ra {out}")
+    if sheet == schema.PRINT_LIST:
+        from addin.jobs.printed import print_list_stale
+
+        if print_list_stale(Path(master)):
+            click.echo(f"Lưu ý: trang {schema.LIST} hoặc {schema.SETTINGS} đã được sửa sau khi lập trang {sheet}, nên "
+                       f"trang này có thể chưa khớp: hãy chạy tdkt tally {master} (lập lại cả trang {sheet}) rồi xuất "
+                       "lại trước khi in, ký.", err=True)
 
 
 @main.command("build-workbooks")

@@ -292,3 +292,42 @@ def test_a_kind_the_award_does_not_have_is_counted_as_the_award() -> None:
     """Found by fresh-eyes testing: "LĐTT (đột xuất)" (warned) made a tally row for a category that does not exist."""
     t = tally([row("A", "LDTT (đột xuất)"), row("A", "LDTT"), row("B", "GK (đột xuất)")], default_catalogue())
     assert [(r.code, r.kind.value, r.total) for r in t.rows] == [("GK", "dot_xuat", 1), ("LDTT", "thuong_xuyen", 2)]
+
+
+def _list_to_sign(master: Path) -> str:
+    rows = pc.CalamineWorkbook.from_path(str(master)).get_sheet_by_name("DanhSachTrinhKy").to_python()
+    return next(v for r in rows for v in r if isinstance(v, str) and v.startswith("Ghi chú"))
+
+
+def test_the_tally_makes_the_list_to_sign_again_after_the_clerk_edits_danhsach(tmp_path: Path) -> None:
+    """Found by fresh-eyes testing: a status the clerk changed by hand in DanhSach (Lỗi -> OK) was counted
+    by the tally while the list to sign still left the row out: two signed pages that disagree."""
+    from conftest import Sheet, write_workbook
+
+    rows = [[1, "Nguyễn Văn An", "12/03/1980", "Lao động tiên tiến"], [2, "Trần Thị Bình", "31/02/1985", "LĐTT"]]
+    source = write_workbook(tmp_path / "ds.xlsx", [Sheet(title=[["TRƯỜNG THCS LÊ LỢI"]],
+                                                         header=[["STT", "Họ và tên", "Ngày sinh", "Đề nghị"]], rows=rows)])
+    master = tmp_path / "tong-hop.xlsx"
+    merge_job(master, [str(source)])
+    assert "gồm 1 dòng" in _list_to_sign(master)
+    fresh = tally_job(master)
+    assert (fresh.tally.grand_total, fresh.print_list_refreshed) == (1, False)  # as the merge left it: not made again
+
+    # the clerk's edit, kept in the file as Excel keeps the rest of the package (the merge's seal stays)
+    with zipfile.ZipFile(master) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    sheet = next(n for n, data in parts.items() if n.startswith("xl/worksheets/") and b"31/02/1985" in data)
+    parts[sheet] = parts[sheet].replace("<t>Lỗi</t>".encode(), b"<t>OK</t>", 1)
+    with zipfile.ZipFile(master, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    edited = tally_job(master)
+    assert (edited.tally.grand_total, edited.print_list_refreshed) == (2, True)
+    assert "gồm 2 dòng" in _list_to_sign(master)
+    assert tally_job(master).print_list_refreshed is False  # made from the edited sheet: not again
+
+    # a program that drops the seal (openpyxl here): the list cannot be compared, so it is made again
+    book = openpyxl.load_workbook(master)
+    book.save(master)
+    assert tally_job(master).print_list_refreshed is True
+    assert tally_job(master).print_list_refreshed is False
