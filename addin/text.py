@@ -123,6 +123,14 @@ def decode_legacy(text: str, font_name: str | None) -> str | None:
     if encoding is None or _is_unicode_vietnamese(text):
         return None
     converted = _convert(text, encoding)
+    if converted != text:
+        # Typed in Unicode with the old font left on, in letters Latin-1 also has ("Giáo viên"):
+        # read as the old code it becomes "Giỏo viờn", fewer Vietnamese words than as typed. As
+        # many either way ("Lê Hà" / "Lờ Hà"): as typed when it uses only letters Unicode
+        # Vietnamese takes from Latin-1 (old-code text has "ª", "µ", "¸"... for its commonest letters).
+        typed, read = _vietnamese_words(text), _vietnamese_words(converted)
+        if typed > read or (typed == read and all(ord(ch) < 0x80 or ch in _LATIN1_VIETNAMESE for ch in text)):
+            return None
     if is_uppercase_font(font_name or ""):
         converted = converted.upper()
     return converted
@@ -136,6 +144,33 @@ _CP1252_HIGH = frozenset(bytes(range(0x80, 0xA0)).decode("cp1252", errors="ignor
 
 def _is_unicode_vietnamese(text: str) -> bool:
     return any(ord(ch) > 0xFF and ch not in _CP1252_HIGH for ch in text)
+
+
+# A Vietnamese syllable, tone marks set aside: onset, vowel nucleus, final consonant.
+_SYLLABLE = re.compile(
+    "(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnpqrstvx])?"
+    "(uyê|uyu|uya|iêu|yêu|ươi|ươu|uôi|oai|oay|oao|oeo|uây|"
+    "ai|ao|au|ay|âu|ây|eo|êu|ia|iê|iu|oa|oă|oe|oi|ôi|ơi|oo|ua|uâ|uê|ui|uô|uơ|uy|ưa|ưi|ươ|ưu|yê|"
+    "[aăâeêioôơuưy])"
+    "(ch|ng|nh|[cmnpt])?"
+)
+_TONES = frozenset("\u0300\u0301\u0303\u0309\u0323")
+_LATIN1_VIETNAMESE = frozenset("àáâãèéêìíòóôõùúýÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝ")
+
+
+@lru_cache(maxsize=4096)
+def _vietnamese_words(text: str) -> int:
+    """How many words of a text are Vietnamese syllables with at most one tone mark (to tell which
+    reading of a legacy-font cell is the Vietnamese one)."""
+    count = 0
+    for word in re.findall(r"[^\W\d_]+", text.lower()):
+        marks = unicodedata.normalize("NFD", word)
+        if sum(ch in _TONES for ch in marks) > 1:
+            continue
+        base = unicodedata.normalize("NFC", "".join(ch for ch in marks if ch not in _TONES))
+        if _SYLLABLE.fullmatch(base):
+            count += 1
+    return count
 
 
 @lru_cache(maxsize=4096)

@@ -225,6 +225,18 @@ def test_numbered_total_row_is_not_data(workbook) -> None:
     assert row_issues(s) == []
 
 
+@pytest.mark.parametrize(("text", "font", "read"), [
+    # found by fresh-eyes testing: Unicode typed over an old template's .VnTime, in letters Latin-1 has
+    ("Giáo viên", ".VnTime", "Giáo viên"), ("Hiệu trưởng", ".VnTime", "Hiệu trưởng"),
+    ("Lê Thị Hoa", "VNI-Times", "Lê Thị Hoa"), ("Tổ Văn phòng", ".VnTime", "Tổ Văn phòng"),
+    # and the old codes still read
+    ("Gi¸o viªn", ".VnTime", "Giáo viên"), ("NguyÔn V¨n An", ".VnTime", "Nguyễn Văn An"),
+    ("Giaùo vieân", "VNI-Times", "Giáo viên"), ("Leâ Thò Hoa", "VNI-Times", "Lê Thị Hoa"),
+])
+def test_a_legacy_font_cell_reads_as_the_vietnamese_it_shows(text: str, font: str, read: str) -> None:
+    assert (decode_legacy(text, font) or text) == read
+
+
 def test_unicode_text_left_in_a_legacy_font_is_not_decoded() -> None:
     # A clerk retyped the cell in Unicode but left .VnTime on it: decoding would mangle it.
     assert decode_legacy("Họ và tên", ".VnTime") is None
@@ -988,3 +1000,14 @@ def test_formulas_saved_without_their_values_are_said(workbook) -> None:
     [issue] = [i for i in s.issues if i.code == "formula-not-calculated"]
     assert issue.severity == "error" and "6 ô công thức" in issue.message and "mở tệp bằng Excel" in issue.message
     assert s.status == "invalid"
+
+
+def test_an_old_template_typed_in_unicode_reads_as_typed(workbook) -> None:
+    """Found by fresh-eyes testing: a .VnTime template typed in Unicode lost every cell with a letter
+    beyond Latin-1 (blanked: "Họ và tên" gone, the file rejected) and garbled the rest ("Giỏo viờn")."""
+    rows = [[1, "Nguyễn Văn Hải", "01/02/1980", "Nam", "Giáo viên", "Trường Tiểu học Hoa Sen", "Lao động tiên tiến",
+             "HTTNV", None], [2, "Lê Hà", "02/03/1981", "Nữ", "Hiệu trưởng", "Trường Tiểu học Hoa Sen",
+                              "Lao động tiên tiến", "HTTNV", None]]
+    s = read_submission(workbook(title=TITLE, header=[HEADER], rows=rows, font=".VnTime"))
+    assert [(n.ho_ten, n.chuc_vu) for n in s.nominees] == [("Nguyễn Văn Hải", "Giáo viên"), ("Lê Hà", "Hiệu trưởng")]
+    assert s.unit == "Trường Tiểu học Hoa Sen" and [i.code for i in s.issues if i.severity != "info"] == []

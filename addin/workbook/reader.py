@@ -29,7 +29,7 @@ from typing import Any
 import python_calamine as pc
 
 from addin import schema
-from addin.text import decode_legacy, legacy_encoding
+from addin.text import decode_legacy
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 # Budgets: what one file may cost. Each is far above any real nominee list, and together they
@@ -883,8 +883,9 @@ def _decode_xlsx(raw: RawWorkbook) -> None:
                             parts.append(text if decoded is None else decoded)
                         if fonts:
                             _set_decoded(sheet, cell.row - 1, cell.column - 1, "".join(parts), fonts)
-                    elif isinstance(value, str) and legacy_encoding(cell_font):
-                        _set_decoded(sheet, cell.row - 1, cell.column - 1, decode_legacy(value, cell_font), {cell_font})
+                    elif isinstance(value, str) and (decoded := decode_legacy(value, cell_font)) is not None:
+                        # (None: the cell's text is Unicode typed over the old font, kept as calamine read it)
+                        _set_decoded(sheet, cell.row - 1, cell.column - 1, decoded, {cell_font})
     finally:
         book.close()
 
@@ -921,8 +922,8 @@ def _decode_xls(raw: RawWorkbook) -> None:
                             parts.append(text[start:end] if decoded is None else decoded)
                         if used:
                             _set_decoded(sheet, r, c, "".join(parts), used)
-                    elif legacy_encoding(cell_font):
-                        _set_decoded(sheet, r, c, decode_legacy(cell.value, cell_font), {cell_font})
+                    elif (decoded := decode_legacy(cell.value, cell_font)) is not None:
+                        _set_decoded(sheet, r, c, decoded, {cell_font})
             book.unload_sheet(index)
     finally:
         book.release_resources()
