@@ -47,7 +47,10 @@ from addin.workbook.reader import (
 # "Ông"/"Bà" before a name of three words or more (a surname Ông, as in "Ông Văn Hưng", keeps it)
 _COURTESY = re.compile(r"^(?:ông|bà|ông/bà|ông \(bà\))\.?\s+(\S+\s+\S+\s+\S.*)$", re.IGNORECASE)
 
-HEADER_SEARCH_ROWS = 40  # title blocks are never taller than this
+FIRST_BIRTH_YEAR = 1920  # no one proposed for an award was born before it; 1900 is Excel's empty date
+# A title block, or a template's instructions above the table (fresh-eyes testing found one of 45
+# rows), is never taller than this.
+HEADER_SEARCH_ROWS = 100
 
 # ---------------------------------------------------------------------------
 # Header synonyms: canonical field <- how units title the column (folded, see _header_key).
@@ -772,6 +775,13 @@ class _Reader:
             if parsed.error:
                 self.issue("invalid-date", Severity.ERROR, excel_row, birth_header, birth_value,
                            f"Ngày sinh không hợp lệ: {parsed.error}. Hãy ghi theo dạng ngày/tháng/năm, ví dụ 05/09/1985.")
+            elif (parsed.year or 0) < FIRST_BIRTH_YEAR or (parsed.day or date.min) > date.today():
+                # a date Excel shows but no nominee has: 01/01/1900 (an empty date cell), a future one
+                when = parsed.day.strftime("%d/%m/%Y") if parsed.day else str(parsed.year)
+                self.issue("invalid-date", Severity.ERROR, excel_row, birth_header, birth_value,
+                           f"Ngày sinh {when} không hợp lý (" + ("ở tương lai" if (parsed.day or date.min) > date.today()
+                                                                else f"trước năm {FIRST_BIRTH_YEAR}")
+                           + "): hãy ghi đúng ngày sinh, ví dụ 05/09/1985.")
             else:
                 ngay_sinh, nam_sinh = parsed.day, parsed.year
         if self.i_gender is not None:
@@ -1290,8 +1300,9 @@ def _submission(book: RawWorkbook, shown: str, catalogue: Catalogue, readers: li
         submission.nominees.extend(result.nominees)
         submission.issues.extend(result.issues)
     if not submission.sheets:
-        reason = ("Không tìm thấy bảng danh sách đề nghị: cần một dòng tiêu đề cột có \"Họ và tên\" "
-                  "và các cột như Ngày sinh, Chức vụ, Danh hiệu/Hình thức đề nghị.")
+        reason = (f"Không tìm thấy bảng danh sách đề nghị trong {HEADER_SEARCH_ROWS} dòng đầu của các trang: cần một "
+                  "dòng tiêu đề cột có \"Họ và tên\" và các cột như Ngày sinh, Chức vụ, Danh hiệu/Hình thức đề nghị. "
+                  "Nếu bảng nằm thấp hơn (dưới phần hướng dẫn dài), hãy chuyển phần hướng dẫn sang trang khác.")
         submission.status = "unreadable"
         submission.reason = reason
         submission.issues.append(Issue(code="no-header", severity=Severity.ERROR, file=shown, message=reason))

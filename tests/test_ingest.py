@@ -9,6 +9,7 @@ from __future__ import annotations
 import unicodedata
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -1011,3 +1012,13 @@ def test_an_old_template_typed_in_unicode_reads_as_typed(workbook) -> None:
     s = read_submission(workbook(title=TITLE, header=[HEADER], rows=rows, font=".VnTime"))
     assert [(n.ho_ten, n.chuc_vu) for n in s.nominees] == [("Nguyễn Văn Hải", "Giáo viên"), ("Lê Hà", "Hiệu trưởng")]
     assert s.unit == "Trường Tiểu học Hoa Sen" and [i.code for i in s.issues if i.severity != "info"] == []
+
+
+@pytest.mark.parametrize("birth", [datetime(2031, 1, 1), 60, "1/1/1900", 1905])
+def test_a_birth_no_nominee_can_have_is_an_error(workbook, birth: Any) -> None:
+    """Found by fresh-eyes testing: a future date, Excel's 1900 (serial 60, an emptied date cell) and
+    "1/1/1900" were printed in the list to sign with status OK."""
+    s = read_submission(workbook(title=TITLE, header=[HEADER], rows=[person(1, "An", birth=birth)]))
+    [issue] = [i for i in s.issues if i.code == "invalid-date"]
+    assert issue.severity == "error" and "không hợp lý" in issue.message
+    assert s.nominees[0].ngay_sinh is None and s.nominees[0].nam_sinh is None
