@@ -252,6 +252,30 @@ def _row_fields(row: list[Any]) -> dict[int, str]:
     return fields
 
 
+_HEADER_LEADS = frozenset({"stt", "tt", "số tt", "s/tt", "số thứ tự", "họ và tên", "họ tên", "tên tập thể", "tên đơn vị",
+                           "ông (bà)", "ông/bà", "ông, bà", "cá nhân/tập thể", "tập thể/cá nhân"})
+
+
+def further_headers(sheet: RawSheet, band: HeaderBand) -> list[HeaderBand]:
+    """Header bands of the tables below the first on the same sheet (the individuals, then after a
+    few blank rows the collectives under their own header): each table is read by its own columns.
+    A header repeated over each printed page is one too, with the same columns."""
+    rows, found = sheet.rows, []
+    r = band.last_row + 1
+    while r < len(rows):
+        row = rows[r]
+        # (cheap first test, on every row of a list with no STT: a header starts with one of these)
+        if (not any(type(v) in (int, float) for v in row[:2])  # a numbered row: data
+                and any(type(v) is str and 1 < len(v) < 20 and fold(v) in _HEADER_LEADS for v in row[:3])):
+            fields = _row_fields(row)
+            names = set(fields.values())
+            if ("ho_ten" in names and len(names) >= 2) or len(names) >= 4:
+                found.append(_build_band(sheet, r, fields))
+                r = found[-1].last_row
+        r += 1
+    return found
+
+
 def find_header(sheet: RawSheet) -> HeaderBand | None:
     """The header band: the first row naming a name column and another known column."""
     rows = sheet.rows
@@ -516,10 +540,12 @@ _NOMINEE_FIELDS = set(Nominee.model_fields)  # every field is set (see fast_mode
 class _Reader:
     """Reads one sheet's data rows into nominees, collecting what it cannot read."""
 
-    def __init__(self, display_path: str, sheet: RawSheet, band: HeaderBand, block: TitleBlock, catalogue: Catalogue):
+    def __init__(self, display_path: str, sheet: RawSheet, band: HeaderBand, block: TitleBlock, catalogue: Catalogue,
+                 stop: int | None = None):
         self.file = display_path
         self.sheet = sheet
         self.band = band
+        self.stop = len(sheet.rows) if stop is None else stop  # the next table's header row, when there is one
         self.block = block
         self.catalogue = catalogue
         self.cols = band.field_columns()
@@ -601,7 +627,7 @@ class _Reader:
         stt_index = stt_col.index if stt_col is not None else None
         name_index = name_col.index if name_col is not None else None
         down = self._merged_down()
-        for r in range(self.band.last_row + 1, len(rows)):
+        for r in range(self.band.last_row + 1, self.stop):
             row = rows[r]
             if len(row) < width:
                 row = row + [""] * (width - len(row))
@@ -1265,9 +1291,17 @@ def _submission(book: RawWorkbook, shown: str, catalogue: Catalogue, readers: li
         if block.document_date is None and (found := _footer_date(sheet.rows, band.last_row)):
             block.document_date, block.date_source = found, "footer"
         blocks.append(block)
-        reader = _Reader(shown, sheet, band, block, catalogue)
+        bands = [band, *further_headers(sheet, band)]
+        stops = [b.first_row for b in bands[1:]] + [len(sheet.rows)]
+        reader = _Reader(shown, sheet, band, block, catalogue, stop=stops[0])
         readers.append(reader)
         result = reader.read()
+        for more, stop in zip(bands[1:], stops[1:]):
+            extra = _Reader(shown, sheet, more, block, catalogue, stop=stop)
+            readers.append(extra)
+            more_result = extra.read()
+            result.nominees.extend(more_result.nominees)
+            result.issues.extend(more_result.issues)
         submission.sheets.append(sheet.name)
         submission.columns[sheet.name] = {name: col.header for name, col in band.field_columns().items()}
         positions: dict[str, int] = {}

@@ -1022,3 +1022,17 @@ def test_a_birth_no_nominee_can_have_is_an_error(workbook, birth: Any) -> None:
     [issue] = [i for i in s.issues if i.code == "invalid-date"]
     assert issue.severity == "error" and "không hợp lý" in issue.message
     assert s.nominees[0].ngay_sinh is None and s.nominees[0].nam_sinh is None
+
+
+def test_a_second_table_on_the_sheet_is_read_by_its_own_header(workbook) -> None:
+    """Found by fresh-eyes testing: the collectives' table under the individuals', with its own header
+    ("Tên tập thể", "Số thành viên", the award in another column), gave a nominee named "Tên tập thể",
+    awards read as genders and 12 members as a birth date: nine errors for nothing wrong."""
+    individuals = [person(1, "An"), person(2, "Bình", award="CSTĐCS", rating="HTXSNV")]
+    collectives = [["STT", "Tên tập thể", "Số thành viên", "Danh hiệu đề nghị"],
+                   [1, "Tổ Toán - Tin", 12, "Tập thể lao động xuất sắc"], [2, "Tổ Văn phòng", 6, "TTLĐTT"]]
+    rows = [*individuals, [], [], ["II. TẬP THỂ"], *collectives]
+    s = validate_file(workbook(title=TITLE, header=[HEADER], rows=rows), "danh-sach.xlsx")
+    assert [(n.ho_ten, n.target.value, [a.code for a in n.awards], n.ngay_sinh) for n in s.nominees][2:] == [
+        ("Tổ Toán - Tin", "tap_the", ["TTLDXS"], None), ("Tổ Văn phòng", "tap_the", ["TTLDTT"], None)]
+    assert len(s.nominees) == 4 and [i.code for i in s.issues if i.severity != "info"] == []
