@@ -149,3 +149,17 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     names = openpyxl.load_workbook(master, read_only=True).sheetnames
     assert {"DanhSach", "Loi", "NhatKy", "TongHop", "DaiBieu", "CauHinh", "KhachMoi", "BiDanh"} <= set(names)
 
+
+
+def test_quotas_written_in_donvi_are_used_and_cauhinh_s_win(master: Path, tmp_path: Path) -> None:
+    """Found by fresh-eyes testing: DonVi's "Chỉ tiêu đại biểu" column was silently ignored."""
+    from addin.jobs import units_job
+
+    before = delegates_job(master).result.by_unit
+    other = max((u for u in before if u != "Trường THCS Lê Quý Đôn"), key=lambda u: before[u])
+    units = tmp_path / "don-vi.csv"
+    units.write_text(f"Tên đơn vị,Chỉ tiêu đại biểu\n{other},1\nTrường THCS Lê Quý Đôn,5\n", encoding="utf-8")
+    assert units_job(master, units).error is None
+    after = delegates_job(master).result.by_unit
+    assert after[other] == 1 and before[other] != 1
+    assert after["Trường THCS Lê Quý Đôn"] == 2  # CauHinh's quota for that unit

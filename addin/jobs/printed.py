@@ -29,7 +29,7 @@ from addin.workbook.masterbook import (
 # What tally_content and delegates_content use of a master: only this is read (the CLI's file, a button's book).
 TALLY_NEED = Need({"rows", "settings", "catalogue"}, columns={"unit", "src_unit", "nam_hoc", "status", "target", "ma"})
 TALLY_WITH_REGISTRATIONS_NEED = Need(TALLY_NEED.parts | {"registrations"}, TALLY_NEED.columns)
-DELEGATES_NEED = Need({"rows", "settings", "catalogue", "guests"},
+DELEGATES_NEED = Need({"rows", "settings", "catalogue", "guests", "register"},
                       columns={"unit", "ho_ten", "target", "ngay_sinh", "nam_sinh", "gioi_tinh", "dan_toc", "chuc_vu",
                                "don_vi", "de_nghi", "ma", "ghi_chu", "status"})
 
@@ -162,6 +162,15 @@ def delegates_job(master: str | Path, *, seats: int | None = None, guest_share: 
     return save(report, master, report.sheets, keep_backups)
 
 
+def unit_quotas(content: MasterContent) -> dict[str, int]:
+    """Delegate quotas per unit: DonVi's column "Chỉ tiêu đại biểu", then CauHinh's (the same unit there wins)."""
+    from addin.units import unit_key
+
+    given = {unit_key(name) for name in content.settings.unit_quotas}
+    quotas = {e.name: e.quota for e in content.register.entries if e.quota is not None and unit_key(e.name) not in given}
+    return {**quotas, **content.settings.unit_quotas}
+
+
 def delegates_content(content: MasterContent, *, master: Path | str = "", seats: int | None = None,
                       guest_share: float | None = None, catalogue: Catalogue | None = None) -> DelegatesReport:
     """The delegate selection of a master's content and its sheets; a failure says why the settings cannot work."""
@@ -176,7 +185,8 @@ def delegates_content(content: MasterContent, *, master: Path | str = "", seats:
         seats=seats if seats is not None else s.seats,
         guest_share=guest_share if guest_share is not None else s.guest_share,
         exemplary_max_rank=catalogue[s.exemplary_from].rank,
-        unit_quotas=dict(s.unit_quotas), type_role_quotas={k: dict(v) for k, v in s.type_role_quotas.items()},
+        # a unit's quota written in DonVi ("Chỉ tiêu đại biểu"), unless CauHinh gives that unit one
+        unit_quotas=unit_quotas(content), type_role_quotas={k: dict(v) for k, v in s.type_role_quotas.items()},
         targets=dict(s.targets),
     )
     candidates = [c for c in core.candidates_from_rows(content.rows, catalogue)
