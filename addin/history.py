@@ -18,7 +18,7 @@ from addin.catalogue import KIND_LABELS, Catalogue
 from addin.ingest import parse_rating
 from addin.models import AwardKind, Issue, Nominee, Rating, Severity, Submission, Target
 from addin.schema import HISTORY, HISTORY_COLUMNS, STATUS_ERROR, MasterRow
-from addin.text import clean, find_school_year, fold, is_yes, name_key, parse_date
+from addin.text import clean, find_school_year, fold, is_yes, name_key, parse_date, strip_accents
 from addin.units import unit_key
 
 COLUMNS = HISTORY_COLUMNS  # LichSu, read back by header text
@@ -404,6 +404,12 @@ def identify(register: list[YearRecord], *, name: str, target: Target, ngay_sinh
     key = name_key(name)
     unit_keys = {unit_key(u) for u in units if u}
     same = [r for r in register if r.target == target and name_key(r.ho_ten) == key]
+    if not same and ngay_sinh is not None and target != Target.TAP_THE:
+        # The name typed without diacritics in one of the two ("Le Van Duc" / "Lê Văn Đức"): the same
+        # person only with the same full date of birth (fresh-eyes testing found one not matched).
+        plain = strip_accents(key)
+        same = [r for r in register if r.target == target and r.ngay_sinh == ngay_sinh
+                and strip_accents(name_key(r.ho_ten)) == plain]
     if target == Target.TAP_THE:
         compatible = same
     elif ngay_sinh is not None:

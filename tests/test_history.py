@@ -385,3 +385,17 @@ def test_a_multi_year_list_is_checked_for_its_latest_year_only(tmp_path):
     assert set(checked) <= {len(rows) + 3}  # the 2024-2025 row only (title 1-2, header 3)
     [note] = [i["message"] for i in issues if i["code"] == "legal-basis" and "kết quả đã có" in i["message"]]
     assert note.startswith("6 dòng của các năm học trước năm học 2024-2025")
+
+
+def test_a_name_typed_without_diacritics_is_the_person_with_the_same_full_birth() -> None:
+    """Found by fresh-eyes testing: LichSu's "Le Van Duc" was not matched to the proposal's "Lê Văn Đức"."""
+    from datetime import date as day
+
+    from addin.history import YearRecord, identify
+    from addin.models import Target
+
+    plain = [YearRecord("Le Van Duc", ngay_sinh=day(1979, 12, 12), nam_hoc="2023-2024")]
+    assert identify(plain, name="Lê Văn Đức", target=Target.CA_NHAN, ngay_sinh=day(1979, 12, 12), nam_sinh=1979).records == plain
+    # another birth, or only a year: not enough to call them one person
+    assert identify(plain, name="Lê Văn Đức", target=Target.CA_NHAN, ngay_sinh=day(1980, 1, 1), nam_sinh=1980).records == []
+    assert identify(plain, name="Lê Văn Đức", target=Target.CA_NHAN, ngay_sinh=None, nam_sinh=1979).records == []

@@ -522,6 +522,7 @@ def check_submission(sub: Submission, register: list[YearRecord], table: RuleTab
         general = check_general(h, Y, ctx, under_review=under_review)
         if not general.ok:
             issues.append(_issue(n, general, ctx, award_column, n.awards[0].raw if n.awards else None))
+        unknown = not match.records and bool(register)  # a shortfall may be a name written otherwise in LichSu
         for a in n.awards:
             if not a.code or a.code not in HISTORY_RULES:
                 continue
@@ -534,7 +535,11 @@ def check_submission(sub: Submission, register: list[YearRecord], table: RuleTab
                                                        any(r.year == Y and x in r.awards for r in match.records)})
             v = evaluate(a.code, a.kind, checked, Y, ctx, position=n.chuc_vu)
             if v is not None and not v.ok:
-                issues.append(_issue(n, v, ctx, a.column, a.raw))
+                issue = _issue(n, v, ctx, a.column, a.raw)
+                if unknown:
+                    issue.message += (" Sổ LichSu không có dòng nào của người này: nếu người này đã có kết quả các năm "
+                                      "trước, hãy kiểm tra họ tên, ngày sinh ghi trong LichSu.")
+                issues.append(issue)
     if past:
         years = ", ".join(f"{y}-{y + 1}" for y in sorted(past))
         issues.append(Issue(code="legal-basis", severity=Severity.INFO, file=sub.path,
