@@ -288,3 +288,20 @@ def test_the_list_to_sign_leaves_out_earlier_years_of_a_multi_year_master() -> N
     # no school year holds most rows: nothing is left out
     names, note, _ = printed(history)
     assert names == ["Nguyễn Thị Hương"] * 4 and "năm học trước" not in note
+
+
+def test_a_themed_award_s_section_names_its_theme() -> None:
+    """Found by fresh-eyes testing: the section "(cá nhân, chuyên đề)" did not say which theme."""
+    from addin.catalogue import default_catalogue
+    from addin.schema import MasterRow
+    from addin.settings import Settings
+
+    def row(name: str, theme: str | None) -> MasterRow:
+        return MasterRow.of(unit="Trường A", ho_ten=name, target="Cá nhân", ma="BK_TINH (chuyên đề)", status="OK",
+                            chuyen_de=theme, nam_hoc="2024-2025")
+
+    sheet = print_list_sheet([row("An", "Dạy tốt, học tốt"), row("Bình", "An toàn giao thông"), row("Cúc", "Dạy tốt, học tốt")],
+                             Settings(), default_catalogue())
+    titles = [t.title for t in sheet.pages]
+    assert titles == ["I. BẰNG KHEN CỦA CHỦ TỊCH UBND TỈNH (cá nhân, chuyên đề “An toàn giao thông”)",
+                      "II. BẰNG KHEN CỦA CHỦ TỊCH UBND TỈNH (cá nhân, chuyên đề “Dạy tốt, học tốt”)"]

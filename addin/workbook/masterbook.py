@@ -721,22 +721,24 @@ def print_list_sheet(rows: list[MasterRow], settings: settings_mod.Settings, cat
             unnamed += 1
         unit = str(row.unit or row.src_unit or "(chưa rõ đơn vị)")
         for code, kind in dict.fromkeys(codes):
-            groups.setdefault((target, code, kind), {}).setdefault(unit, []).append(row)
+            # a themed award's section is its theme's: "Bằng khen ... (cá nhân, chuyên đề “Dạy tốt, học tốt”)"
+            theme = (str(row.chuyen_de).strip() or None) if kind == AwardKind.CHUYEN_DE and row.chuyen_de else None
+            groups.setdefault((target, code, kind, theme), {}).setdefault(unit, []).append(row)
 
-    def order(key: tuple[Target, str, Any]) -> tuple:
-        target, code, kind = key
-        return (0 if target == Target.CA_NHAN else 1, catalogue[code].rank, code, KIND_ORDER[kind])
+    def order(key: tuple[Target, str, Any, str | None]) -> tuple:
+        target, code, kind, theme = key
+        return (0 if target == Target.CA_NHAN else 1, catalogue[code].rank, code, KIND_ORDER[kind], theme or "")
 
     columns = schema.PRINT_LIST_COLUMNS
     headers = schema.headers(columns)
     collective_headers = [schema.PRINT_LIST_COLLECTIVE.get(c.key, c.header) for c in columns]
     tables = []
     for number, key in enumerate(sorted(groups, key=order), start=1):
-        target, code, kind = key
+        target, code, kind, theme = key
         award = catalogue[code]
         parts = [TARGET_LABELS[target]] if len(award.targets) > 1 else []
         if kind != AwardKind.THUONG_XUYEN:
-            parts.append(catalogue_mod.KIND_LABELS[kind])
+            parts.append(catalogue_mod.KIND_LABELS[kind] + (f" “{theme}”" if theme else ""))
         title = f"{_roman(number)}. {award.name.upper()}" + (f" ({', '.join(parts)})" if parts else "")
         collective = target == Target.TAP_THE
         table_rows: list[list[Any]] = []
