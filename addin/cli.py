@@ -571,7 +571,7 @@ def export(master: str, sheet: str, pdf: str) -> None:
         sys.exit(1)
     click.echo(f"Đã xuất trang {sheet} ra {out}")
     if sheet == schema.PRINT_LIST:
-        from addin.jobs.printed import print_list_stale
+        from addin.jobs.common import print_list_stale
 
         if print_list_stale(Path(master)):
             click.echo(f"Lưu ý: trang {schema.LIST} hoặc {schema.SETTINGS} đã được sửa sau khi lập trang {sheet}, nên "

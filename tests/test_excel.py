@@ -235,7 +235,7 @@ def test_the_buttons_read_only_the_sheets_their_job_uses(master: Path, monkeypat
         button(open_book(master))
         read[button.__name__] = set(asked)
     assert read["make_tally"] == {"DanhSach", "CauHinh", "DanhMuc"}
-    assert read["choose_delegates"] == {"DanhSach", "CauHinh", "DanhMuc", "KhachMoi"}
+    assert read["choose_delegates"] == {"DanhSach", "CauHinh", "DanhMuc", "KhachMoi", "DonVi"}  # DonVi: quotas
     assert read["submission_status"] == {"DanhSach", "Loi", "NhatKy", "CauHinh", "BiDanh", "DonVi"}
     asked.clear()
     buttons.merge_submissions(open_book(master))  # a merge still reads everything it keeps

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,7 +19,8 @@ from addin.models import Issue, Severity
 from addin.schema import PROPOSALS, ListSheets, MasterRow
 from addin.text import find_school_year, parse_school_year
 from addin.workbook import prefetch
-from addin.workbook.master import MasterLocked, SheetData, backup_dir, master_identity, write_sheets
+from addin.workbook.master import (MasterLocked, SheetData, backup_dir, master_identity, read_seal, sheet_entries,
+                                  write_sheets)
 from addin.workbook.masterbook import MasterContent, Need, read_master
 from addin.workbook.reader import UnreadableFile, read_workbook
 
@@ -168,12 +171,49 @@ def checked_years(report: JobReport, given: list[str] | None, held: list[str] | 
     return years
 
 
+# The sheets the list to sign (DanhSachTrinhKy) is made from: a merge makes it with them; when the clerk
+# edits one afterwards (a status changed by hand, CauHinh filled in before printing), it is out of date.
+PRINT_LIST_SOURCES = (schema.LIST, schema.SETTINGS, schema.CATALOGUE)
+
+
+def print_list_stale(master: Path) -> bool:
+    """Whether DanhSach, CauHinh or DanhMuc may differ from what the last merge wrote: its seal says
+    so, or there is no seal to compare with (a master saved by a program that drops it)."""
+    if master.suffix.lower() not in (".xlsx", ".xlsm") or not master.is_file():
+        return False
+    found = read_seal(master)
+    if found is None:
+        try:
+            with zipfile.ZipFile(master) as z:
+                return schema.PRINT_LIST in sheet_entries(z)
+        except (OSError, zipfile.BadZipFile):
+            return False
+    seal, now = found
+    made_from = seal.get("printed_from") or seal.get("inputs") or {}  # a tally's remaking, else the merge's
+    return schema.PRINT_LIST in now and any(
+        isinstance(made_from.get(name), list) and tuple(made_from[name]) != now.get(name) for name in PRINT_LIST_SOURCES)
+
+
+def _printed_from(master: Path) -> Callable[[dict[str, tuple[int, int]]], str]:
+    """The master's seal, kept as the merge left it, with what the list to sign was just made from."""
+    found = read_seal(master)
+    kept = dict(found[0]) if found else {}
+
+    def make(entries: dict[str, tuple[int, int]]) -> str:
+        kept["printed_from"] = {name: list(entries[name]) for name in PRINT_LIST_SOURCES if name in entries}
+        return json.dumps(kept, ensure_ascii=False)
+    return make
+
+
 def save(report: JobReport, master: Path, sheets: list[SheetData], keep_backups: int,
          seal: Callable[[dict[str, tuple[int, int]]], str] | None = None) -> JobReport:
     """Write the job's sheets into the master atomically; a failure becomes the report's, the old master intact.
 
-    `seal`: a merge's seal for the master written (see addin.workbook.master.read_seal).
+    `seal`: a merge's seal for the master written (see addin.workbook.master.read_seal). Any other
+    write of the list to sign keeps the seal and says what the list was made from (print_list_stale).
     """
+    if seal is None and any(s.name == schema.PRINT_LIST for s in sheets):
+        seal = _printed_from(master)
     report.sheets = sheets
     try:
         report.backup = write_sheets(master, sheets, keep_backups=keep_backups, seal=seal)

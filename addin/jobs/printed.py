@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -12,10 +9,11 @@ from typing import Any
 
 from addin import delegates as core
 from addin.catalogue import Catalogue
-from addin.jobs.common import MASTER_UNUSABLE, JobReport, checked_years, effective_catalogue, held_school_years, opened, save
+from addin.jobs.common import (MASTER_UNUSABLE, JobReport, checked_years, effective_catalogue, held_school_years, opened,
+                               print_list_stale, save)
 from addin.tally import Tally, tally
 from addin import schema
-from addin.workbook.master import read_seal, sheet_entries, writes_master
+from addin.workbook.master import writes_master
 from addin.workbook.masterbook import (
     MasterContent,
     Need,
@@ -47,38 +45,6 @@ class TallyReport(JobReport):
         return data
 
 
-# The sheets the list to sign (DanhSachTrinhKy) is made from: a merge makes it with them; when the clerk
-# edits one afterwards (a status changed by hand, CauHinh filled in before printing), it is out of date.
-PRINT_LIST_SOURCES = (schema.LIST, schema.SETTINGS, schema.CATALOGUE)
-
-
-def print_list_stale(master: Path) -> bool:
-    """Whether DanhSach, CauHinh or DanhMuc may differ from what the last merge wrote: its seal says
-    so, or there is no seal to compare with (a master saved by a program that drops it)."""
-    if master.suffix.lower() not in (".xlsx", ".xlsm") or not master.is_file():
-        return False
-    found = read_seal(master)
-    if found is None:
-        try:
-            with zipfile.ZipFile(master) as z:
-                return schema.PRINT_LIST in sheet_entries(z)
-        except (OSError, zipfile.BadZipFile):
-            return False
-    seal, now = found
-    made_from = seal.get("printed_from") or seal.get("inputs") or {}  # a tally's remaking, else the merge's
-    return schema.PRINT_LIST in now and any(
-        isinstance(made_from.get(name), list) and tuple(made_from[name]) != now.get(name) for name in PRINT_LIST_SOURCES)
-
-
-def _printed_from(master: Path) -> Callable[[dict[str, tuple[int, int]]], str]:
-    """The master's seal, kept as the merge left it, with what the list to sign was just made from."""
-    found = read_seal(master)
-    kept = dict(found[0]) if found else {}
-
-    def make(entries: dict[str, tuple[int, int]]) -> str:
-        kept["printed_from"] = {name: list(entries[name]) for name in PRINT_LIST_SOURCES if name in entries}
-        return json.dumps(kept, ensure_ascii=False)
-    return make
 
 
 @writes_master(TallyReport)
@@ -106,7 +72,6 @@ def tally_job(master: str | Path, *, years: list[str] | None = None, include_emp
             return report
         report.sheets.append(print_list_sheet(full.rows, full.settings, effective_catalogue(full, catalogue)))
         report.print_list_refreshed = True
-        return save(report, master, report.sheets, keep_backups, seal=_printed_from(master))
     return save(report, master, report.sheets, keep_backups)
 
 
