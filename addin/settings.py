@@ -133,6 +133,10 @@ def parse(rows: Iterable[list[Any]]) -> Settings:
                 setattr(settings, attr, _number(value, default, share=True))
             elif isinstance(value, (date, datetime)):  # a date cell (Hạn nộp): as the clerk reads it
                 setattr(settings, attr, value.strftime("%d/%m/%Y"))
+            elif attr == "signer_title" and value not in (None, "") and "\n" in str(value):
+                # "KT. GIÁM ĐỐC" over "PHÓ GIÁM ĐỐC": the signature block prints the lines as typed
+                lines = [line for part in str(value).splitlines() if (line := clean(part))]
+                setattr(settings, attr, "\n".join(lines[:2]) or default)
             else:
                 setattr(settings, attr, clean(str(value)) if value not in (None, "") else default)
     return settings

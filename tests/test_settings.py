@@ -43,3 +43,28 @@ def test_clerk_values_sections_and_quotas() -> None:
     assert s.place_date() == "Trà Giang, ngày ... tháng ... năm ..."
     again = settings.parse(settings.rows(s))
     assert (again.unit_quotas, again.type_role_quotas, again.targets) == (s.unit_quotas, s.type_role_quotas, s.targets)
+
+
+def test_a_two_line_signer_title_prints_as_two_lines(tmp_path) -> None:
+    """Found by fresh-eyes testing: "KT. GIÁM ĐỐC" over "PHÓ GIÁM ĐỐC", typed in one cell of CauHinh with a
+    line break, printed as one line "KT. GIÁM ĐỐC PHÓ GIÁM ĐỐC"."""
+    import openpyxl
+
+    from addin.jobs import merge_job, tally_job
+    from conftest import Sheet, write_workbook
+
+    rows = settings.rows()
+    for row in rows:
+        if row and row[0] == "Chức danh người ký":
+            row[1] = "KT. GIÁM ĐỐC\n  PHÓ GIÁM ĐỐC "
+    parsed = settings.parse(rows)
+    assert parsed.signer_title == "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC"
+    source = write_workbook(tmp_path / "ds.xlsx", [Sheet(title=[["TRƯỜNG THCS LÊ LỢI"]],
+                                                         header=[["STT", "Họ và tên", "Ngày sinh", "Đề nghị"]],
+                                                         rows=[[1, "Nguyễn Văn An", "12/03/1980", "LĐTT"]])])
+    master = tmp_path / "tong-hop.xlsx"
+    merge_job(master, [str(source)], initial_settings=parsed)
+    tally_job(master)
+    ws = openpyxl.load_workbook(master)["TongHop"]
+    [cell] = [c for row in ws.iter_rows() for c in row if c.value == "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC"]
+    assert cell.alignment.wrap_text and ws.row_dimensions[cell.row].height >= 39  # two lines (XlsxWriter rounds to pixels)

@@ -168,6 +168,7 @@ _FORMATS = {
     "doc_title": {**_BASE, "align": "center", "valign": "vcenter", "font_size": 14, "bold": True, "text_wrap": True},
     "doc_subtitle": {**_BASE, "align": "center", "valign": "vcenter", "font_size": 13, "italic": True},
     "sign_role": {**_BASE, "align": "center", "font_size": 13, "bold": True},
+    "sign_role_lines": {**_BASE, "align": "center", "valign": "top", "font_size": 13, "bold": True, "text_wrap": True},
     "sign_hint": {**_BASE, "align": "center", "font_size": 13, "italic": True},
     "sign_name": {**_BASE, "align": "center", "font_size": 13, "bold": True},
 }
@@ -727,7 +728,8 @@ def _write_pages(ws: Any, formats: dict[str, Any], sheet: SheetData, width: int,
     widths = sheet.widths
     frame = sum(18 if r == 0 else 36 if r == 4 else FRAME_ROW_PT for r in range(sheet.header_row))
     used, r, breaks = frame, sheet.header_row, []
-    tail = (len(sheet.notes) * 34 + (7 * FRAME_ROW_PT if sheet.layout and sheet.layout.signatures else 0)
+    signatures = sheet.layout.signatures if sheet.layout else []
+    tail = (len(sheet.notes) * 34 + ((7 + any("\n" in b[0] for b in signatures)) * FRAME_ROW_PT if signatures else 0)
             + FRAME_ROW_PT)
 
     xf: dict[str, int] = {}
@@ -1431,9 +1433,12 @@ def _write_signatures(ws: Any, formats: dict[str, Any], layout: OfficialLayout, 
     else:
         spans = [(0, _split(width)), (_split(width) + 1, width - 1)]
     pairs = list(zip(blocks, spans))
+    if any("\n" in block[0] for block in blocks):  # a two-line role ("KT. GIÁM ĐỐC" / "PHÓ GIÁM ĐỐC")
+        ws.set_row(row, 2 * FRAME_ROW_PT)
     for offset, kind, part in ((0, "sign_role", 0), (1, "sign_hint", 1), (5, "sign_name", 2)):
         for block, (c1, c2) in pairs:  # row by row, left block then right (constant_memory)
-            _span(ws, row + offset, c1, c2, block[part], formats[kind])
+            wrapped = kind == "sign_role" and "\n" in block[part]
+            _span(ws, row + offset, c1, c2, block[part], formats["sign_role_lines" if wrapped else kind])
 
 
 # ---------------------------------------------------------------------------
