@@ -123,6 +123,8 @@ def decode_legacy(text: str, font_name: str | None) -> str | None:
     if encoding is None or _is_unicode_vietnamese(text):
         return None
     converted = _convert(text, encoding)
+    if is_uppercase_font(font_name or ""):
+        converted = converted.upper()
     if converted != text:
         # Typed in Unicode with the old font left on, in letters Latin-1 also has ("Giáo viên"):
         # read as the old code it becomes "Giỏo viờn", fewer Vietnamese words than as typed. As
@@ -131,8 +133,6 @@ def decode_legacy(text: str, font_name: str | None) -> str | None:
         typed, read = _vietnamese_words(text), _vietnamese_words(converted)
         if typed > read or (typed == read and all(ord(ch) < 0x80 or ch in _LATIN1_VIETNAMESE for ch in text)):
             return None
-    if is_uppercase_font(font_name or ""):
-        converted = converted.upper()
     return converted
 
 
@@ -150,7 +150,7 @@ def _is_unicode_vietnamese(text: str) -> bool:
 _SYLLABLE = re.compile(
     "(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnpqrstvx])?"
     "(uyê|uyu|uya|iêu|yêu|ươi|ươu|uôi|oai|oay|oao|oeo|uây|"
-    "ai|ao|au|ay|âu|ây|eo|êu|ia|iê|iu|oa|oă|oe|oi|ôi|ơi|oo|ua|uâ|uê|ui|uô|uơ|uy|ưa|ưi|ươ|ưu|yê|"
+    "ai|ao|au|ay|âu|ây|eo|êu|ia|iê|iu|oa|oă|oe|oi|ôi|ơi|ua|uâ|uê|ui|uô|uơ|uy|ưa|ưi|ươ|ưu|yê|"
     "[aăâeêioôơuưy])"
     "(ch|ng|nh|[cmnpt])?"
 )
@@ -163,8 +163,10 @@ def _vietnamese_words(text: str) -> int:
     """How many words of a text are Vietnamese syllables with at most one tone mark (to tell which
     reading of a legacy-font cell is the Vietnamese one)."""
     count = 0
-    for word in re.findall(r"[^\W\d_]+", text.lower()):
-        marks = unicodedata.normalize("NFD", word)
+    for word in re.findall(r"[^\W\d_]+", text):
+        if any(ch.isupper() for ch in word[1:]) and not word.isupper():
+            continue  # "TrÝ": a capital inside a lower-case word is an old code's letter, not Vietnamese typing
+        marks = unicodedata.normalize("NFD", word.lower())
         if sum(ch in _TONES for ch in marks) > 1:
             continue
         base = unicodedata.normalize("NFC", "".join(ch for ch in marks if ch not in _TONES))

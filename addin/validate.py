@@ -73,29 +73,35 @@ def validate_submission(submission: Submission, catalogue: Catalogue | None = No
                                         birth_column=birth_column))
         if n.ho_ten:
             # The same person in another school year (multi-year lists), or with another award
-            # (one row per award), is not a duplicate: the key is person, school year and awards.
+            # (one row per award), is not a duplicate: the key is person, school year and award, so a
+            # row repeating one award of an earlier row is one ("TTLĐXS; GK" then "TTLĐXS").
             if (year := years.get(n.nam_hoc, years)) is years:
                 year = years[n.nam_hoc] = school_year_key(n.nam_hoc)
             collective = n.target == Target.TAP_THE
             # a collective is named as a unit is ("Trường MN Tân Phú" = "Trường Mầm non Tân Phú")
             person = (n.sheet, n.unit, n.target, unit_key(n.ho_ten) if collective else name_key(n.ho_ten),
-                      n.ngay_sinh or n.nam_sinh, year, frozenset([(a.code or fold(a.raw), a.kind) for a in n.awards]))
-            other = seen_people.get(person)
-            if other is not None:
+                      n.ngay_sinh or n.nam_sinh, year)
+            awards = [(a.code or fold(a.raw), a.kind) for a in n.awards] or [None]
+            repeated = [(award, other) for award in awards if (other := seen_people.get((*person, award))) is not None]
+            if repeated:
                 # The same collective, or a person with the same full date of birth, proposed twice for
-                # the same awards in the same year: one proposal, counted once (the second row is an
+                # the same award in the same year: one proposal, counted once (the second row is an
                 # error, left out of the tally until the unit fixes it). With a birth year or none,
                 # two people of one name are possible: a warning.
                 sure = collective or n.ngay_sinh is not None
                 same = "cùng tên tập thể, năm học" if collective else "cùng họ tên, ngày sinh, năm học"
+                other = repeated[0][1]
+                names = [a.raw for a in n.awards if (a.code or fold(a.raw), a.kind) in {w for w, _ in repeated}]
+                what = f" ({', '.join(dict.fromkeys(names))})" if names and len(awards) > 1 else ""
                 issues.append(_issue(
                     n, "duplicate-in-file", Severity.ERROR if sure else Severity.WARNING, columns.get("ho_ten"),
                     n.ho_ten,
-                    f"\"{n.ho_ten}\" đã có ở dòng {other} ({same} và danh hiệu đề nghị): "
+                    f"\"{n.ho_ten}\" đã có ở dòng {other} ({same} và danh hiệu đề nghị{what}): "
                     + ("dòng này chưa được tính vào biểu tổng hợp. Hãy xóa dòng thừa (hoặc gộp thành một dòng)."
                        if sure else "gộp thành một dòng nếu là cùng một người.")))
             else:
-                seen_people[person] = n.row
+                for award in awards:
+                    seen_people[(*person, award)] = n.row
     return issues
 
 
