@@ -161,6 +161,7 @@ _FOOTER = re.compile(
 _DATE_LINE = re.compile(r"^([^\d,]{0,40},\s*)?ngày\b[\s\d.…/_-]{0,12}tháng\b[\s\d.…/_-]{0,12}năm\b")
 _TOTAL = re.compile(r"^(tổng cộng|tổng số)\b|^(tổng|cộng)\s*(:|\d|$)")
 _SECTION = re.compile(r"^([ivxlc]+|[a-zđ]|\d{1,2})\s*[.)/-]\s*\S|^(cá nhân|tập thể)\b|^(khối|phần)\s")
+_GROUP_NUMBER = re.compile(r"^\s*([ivxlcIVXLC]+|[a-zđA-ZĐ]|\d{1,3})\s*[.)/-]\s*")  # "1. ", "II. ", "a) "
 _SECTION_MARK = re.compile(r"^([ivxlc]+|[a-zđ])\s*[.)]?$")  # "I", "II.", "A", "b)" alone in the STT column
 _COLLECTIVE_NAME = re.compile(
     r"^(trường|tổ|phòng|lớp|khoa|ban|công đoàn|liên đội|chi đoàn|chi bộ|tập thể|đoàn|trung tâm|ubnd|ủy ban|"
@@ -546,6 +547,7 @@ class _Reader:
         self.sheet = sheet
         self.band = band
         self.stop = len(sheet.rows) if stop is None else stop  # the next table's header row, when there is one
+        self.group_unit: str | None = None  # the school a group line names ("1. Trường TH Sông Cầu"), under it
         self.block = block
         self.catalogue = catalogue
         self.cols = band.field_columns()
@@ -675,6 +677,11 @@ class _Reader:
                         section_target = Target.TAP_THE
                     elif "cá nhân" in first_key:
                         section_target = Target.CA_NHAN
+                    # "1. Trường Tiểu học Sông Cầu": a roll-up's group of one school, whose people
+                    # are its workplace's when the rows do not say it
+                    group = _GROUP_NUMBER.sub("", next(iter(distinct)))
+                    self.group_unit = unit_display(group) if _UNIT_PREFIX_PLAIN.match(strip_accents(fold(group))) and \
+                        not _PARENT_BODY.match(strip_accents(fold(group))) else None
                     continue
             name_value = row[name_col.index] if name_col is not None and name_col.index < len(row) else ""
             if not stt_is_number and name_value in ("", None) and not self._has_award(row):
@@ -768,6 +775,8 @@ class _Reader:
             position, unit = _split_position_unit(text(row[self.i_position_unit]) or "")
             values["chuc_vu"] = values["chuc_vu"] or position
             values["don_vi"] = values["don_vi"] or unit
+        if self.group_unit is not None and not values["don_vi"]:
+            values["don_vi"] = self.group_unit
 
         # Date of birth, and gender from the "Nam"/"Nữ" birth columns when there are any.
         ngay_sinh = nam_sinh = gender = None

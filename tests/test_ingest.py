@@ -1049,3 +1049,17 @@ def test_a_collective_proposed_twice_for_one_award_among_others_is_counted_once(
     s = validate_file(workbook(title=TITLE, header=[header], rows=rows), "danh-sach.xlsx")
     dup = [(i.row, i.severity) for i in s.issues if i.code == "duplicate-in-file"]
     assert dup == [(len(TITLE) + 4, "error")]  # one row per award (Tổ Văn phòng) is not a duplicate
+
+
+def test_people_under_a_school_s_group_line_work_there(workbook) -> None:
+    """Round 2 of fresh-eyes testing: a district's list grouped under "1. Trường Tiểu học Sông Cầu" lines,
+    with no workplace column, left "Đơn vị công tác" empty in DanhSach and in the list to sign."""
+    header = ["STT", "Họ và tên", "Ngày sinh", "Chức vụ", "Danh hiệu đề nghị"]
+    rows = [["I. CÁ NHÂN"], ["1. Trường Tiểu học Sông Cầu"], [1, "An", "01/01/1980", "Giáo viên", "LĐTT"],
+            ["2. TRƯỜNG THCS SÔNG CẦU"], [1, "Bình", "01/01/1981", "Giáo viên", "LĐTT"],
+            ["II. TẬP THỂ"], [1, "Tổ Toán", None, None, "TTLĐTT"]]
+    title = [["UBND HUYỆN SÔNG CẦU"], ["PHÒNG GIÁO DỤC VÀ ĐÀO TẠO"], ["DANH SÁCH ĐỀ NGHỊ KHEN THƯỞNG NĂM HỌC 2024-2025"]]
+    s = read_submission(workbook(title=title, header=[header], rows=rows))
+    assert [(n.ho_ten, n.don_vi) for n in s.nominees] == [
+        ("An", "Trường Tiểu học Sông Cầu"), ("Bình", "Trường THCS Sông Cầu"), ("Tổ Toán", None)]
+    assert s.unit == "Phòng GD&ĐT huyện Sông Cầu"
