@@ -286,13 +286,23 @@ def order_of(new: Evidence, held: Evidence) -> tuple[bool, bool]:
     return new.strength > held.strength, True
 
 
+def same_moment(new: Evidence, held: Evidence) -> bool:
+    """Two versions that nothing orders: sent at the same moment (two files of one email, two files of
+    one folder saved together), with no differing document date. The later name would win silently."""
+    if new.sent_at is None or held.sent_at is None or _aware(new.sent_at) != _aware(held.sent_at):
+        return False
+    return new.kept == held.kept and (new.document_date is None or held.document_date is None
+                                      or new.document_date == held.document_date)
+
+
 def order_uncertain_issue(unit: str, kept_file: str, kept: Evidence, other_file: str, other: Evidence) -> Issue:
     """The version-order-uncertain warning: both dates, which version was kept, and how to choose the other."""
+    why = ("cả hai cùng thời điểm, nên giữ bản có tên xếp sau" if same_moment(kept, other) else
+           "căn cứ ngày của bản này chắc hơn (ngày sửa tệp đổi khi chép thư mục)")
     return Issue(
         code="version-order-uncertain", severity=Severity.WARNING, file=kept_file, value=other_file,
         message=(f"Không chắc bản nào của {unit} mới hơn: \"{kept_file}\" ({kept.describe()}) hay \"{other_file}\" "
-                 f"({other.describe()}). Đã giữ \"{kept_file}\" vì căn cứ ngày của bản này chắc hơn (ngày sửa tệp "
-                 "đổi khi chép thư mục). Nếu phải dùng bản kia, ghi \"x\" vào cột \"Giữ bản này\" ở dòng của tệp "
+                 f"({other.describe()}). Đã giữ \"{kept_file}\" vì {why}. Nếu phải dùng bản kia, ghi \"x\" vào cột \"Giữ bản này\" ở dòng của tệp "
                  f"\"{other_file}\" trong trang NhatKy rồi gộp lại; ghi \"x\" ở dòng của \"{kept_file}\" để xác nhận "
                  "bản đang giữ."),
     )
@@ -369,6 +379,7 @@ def decide(state: dict[str, UnitVersion], candidates: list[Candidate], aliases: 
         uncertain = None
         if current is not None:
             replaces, unsure = order_of(when_sent, current.evidence)
+            unsure = unsure or same_moment(when_sent, current.evidence)
             if unsure:
                 kept_file, kept_ev, other, other_ev = (
                     (c.shown, when_sent, current.file or current.name, current.evidence) if replaces

@@ -323,3 +323,55 @@ def test_renamed_headers_keep_every_name_of_the_samples(samples: Path, tmp_path:
     rejected = [f for f in second["files"] if f["action"] == "rejected"]
     print(f"samples: {len(after)} rows in DanhSach, {len(rejected)} files rejected, names kept: "
           f"{sum(1 for r in after if r['Họ tên'])}/{named}")
+
+
+# Round 3 of fresh-eyes testing: a busy clerk's hand on the master.
+
+def _merged(workbook: Callable[..., Path], tmp_path: Path) -> Path:
+    master = tmp_path / "tong-hop.xlsx"
+    first = unit_file(workbook, "nguyen-du.xlsx", "TRƯỜNG THCS NGUYỄN DU", NGUYEN_DU, 1_747_000_000)
+    second = unit_file(workbook, "le-loi.xlsx", "TRƯỜNG THCS LÊ LỢI", LE_LOI, 1_747_000_100)
+    code, report = run("merge", str(master), str(first), str(second))
+    assert code == 0 and report["rows_total"] == 5
+    return master
+
+
+def test_a_master_whose_danhsach_was_renamed_is_refused_not_emptied(workbook, tmp_path: Path) -> None:
+    master = _merged(workbook, tmp_path)
+    book = openpyxl.load_workbook(master)
+    book[schema.LIST].title = "DS tong hop"
+    book.save(master)
+    before = master.read_bytes()
+    for command in (["merge", str(master), str(tmp_path / "nguyen-du.xlsx")], ["tally", str(master)],
+                    ["delegates", str(master)]):
+        code, report = run(*command)
+        assert code == 1 and "không còn trang DanhSach" in report["error"] and "sao-luu" in report["error"], command
+    assert master.read_bytes() == before
+
+
+def test_a_row_whose_stt_the_clerk_retyped_stays_a_row(workbook, tmp_path: Path) -> None:
+    master = _merged(workbook, tmp_path)
+
+    def retype(ws: Any, columns: dict[str, int], last: int) -> None:
+        ws.cell(row_of(ws, columns, "Lê Văn Cường"), columns["STT"], "3a")
+        ws.cell(row_of(ws, columns, "Phạm Thị Dung"), columns["STT"], None)
+    edit(master, retype)
+    code, report = run("tally", str(master))
+    assert code == 0 and report["counted_rows"] == 4  # the 5 rows but Bình's (an error)
+    code, report = run("merge", str(master), str(tmp_path / "nguyen-du.xlsx"))
+    assert code == 0 and report["rows_total"] == 5
+    assert sorted(r.ho_ten for r in read_master(master).rows) == [
+        "Hoàng Văn Em", "Lê Văn Cường", "Nguyễn Văn An", "Phạm Thị Dung", "Trần Thị Bình"]
+
+
+@pytest.mark.parametrize("typed", ["loi", "LỖI", "Lỗi "])
+def test_a_status_typed_loosely_is_read_alike_by_every_job(workbook, tmp_path: Path, typed: str) -> None:
+    master = _merged(workbook, tmp_path)
+
+    def overrule(ws: Any, columns: dict[str, int], last: int) -> None:
+        an = row_of(ws, columns, "Nguyễn Văn An")
+        ws.cell(an, columns["Tình trạng"], typed)
+        ws.cell(an, columns["Ghi chú"], "Chưa đủ minh chứng")
+    edit(master, overrule)
+    code, report = run("tally", str(master))
+    assert code == 0 and report["counted_rows"] == 3 and report["skipped_error_rows"] == 2

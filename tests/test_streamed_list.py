@@ -20,6 +20,7 @@ import python_calamine as pc
 
 from addin import schema
 from addin.schema import LIST_INDEX, LIST_KEYS, MasterRow
+from addin.workbook import masterbook as mb
 from addin.workbook.masterbook import (_FIRST_SIGNATURE, _SIGNATURE_HINTS, ListShape, ListUnusable, _as_int,
                                        _find_list_header, _map_columns, _moment, _person, _read_list, _sheet_rows,
                                        _text, _value, provenance)
@@ -118,6 +119,9 @@ def plain_read_list(listing: list[list[Any]] | None, headers: dict[str, str],
             row[at_nam_sinh], row[at_src_row] = _as_int(row[at_nam_sinh]), _as_int(row[at_src_row])
         if isinstance(row[at_ngay_sinh], datetime):
             row[at_ngay_sinh] = row[at_ngay_sinh].date()
+        # (added with the streamed reader's own change: a status typed loosely reads as the one it spells)
+        if row.status is not None and row.status not in mb._STATUS_SET:
+            row.status = mb._STATUS_LABELS.get(mb._loose(str(row.status)), row.status)
         if moments:
             for at in (at_sent, at_merged):
                 v = row[at]

@@ -477,3 +477,20 @@ def test_a_registered_sender_names_a_unit_the_file_only_guesses(tmp_path: Path, 
     report = merge_job(master, [str(third)])
     assert [(f.unit, f.action) for f in report.files] == [("Trường Trung học cơ sở Nguyễn Du", "added")]
     assert report.outcome is not None and "Trường Tiểu học Kim Đồng" not in report.outcome.by_unit
+
+
+def test_a_file_naming_its_own_school_is_not_the_sender_s_unit(tmp_path: Path, office_csv: Path):
+    """Round 3 of fresh-eyes testing: one address (a school cluster's) sent two schools' lists; the one
+    whose title names a school DonVi does not know was taken for the sender's school and replaced its list."""
+    master = tmp_path / "tong-hop.xlsx"
+    assert units_job(master, office_csv).error is None
+    own = emailed(tmp_path / "hop-thu" / "1.eml", unit_file(tmp_path / "Vo Thi Sau.xlsx"),
+                  sender="vothisau@tragiang.edu.vn", date="Wed, 14 May 2025 08:30:00 +0700")
+    other = emailed(tmp_path / "hop-thu" / "2.eml",
+                    unit_file(tmp_path / "B.xlsx", [["TRƯỜNG THCS HAI THƯ B"], ["DANH SÁCH ĐỀ NGHỊ KHEN THƯỞNG"]]),
+                    sender="vothisau@tragiang.edu.vn", date="Wed, 14 May 2025 09:30:00 +0700")
+    report = merge_job(master, [str(own), str(other)])
+    assert sorted((f.unit, f.action) for f in report.files) == [("Trường THCS Hai Thư B", "added"),
+                                                               ("Trường THCS Võ Thị Sáu", "added")]
+    assert report.rows_total == 4
+    assert [i.value for i in report.issues() if i.code == "unit-unregistered"] == ["Trường THCS Hai Thư B"]

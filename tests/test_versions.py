@@ -323,3 +323,18 @@ def test_the_clerk_takes_a_correction_whose_date_is_older(tmp_path: Path) -> Non
               mtime=MAY_20 + timedelta(days=2))
     merge_job(master, [str(inbox)])
     assert names(master) == ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường"]
+
+
+def test_two_versions_of_one_moment_are_said_to_be_uncertain(tmp_path: Path) -> None:
+    """Round 3 of fresh-eyes testing: "DS (da sua).xlsx" and "DS.xlsx" of one email (one Date) or one
+    folder (one mtime): the name sorted last replaced the other with no word."""
+    inbox = tmp_path / "hop-thu"
+    unit_list(inbox / "DS (da sua).xlsx", ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường"], mtime=MAY_20)
+    unit_list(inbox / "DS.xlsx", ["Nguyễn Văn An", "Trần Thị Bìnhh"], mtime=MAY_20)
+    master = tmp_path / "tong-hop.xlsx"
+    merge_job(master, [str(inbox)])
+    [issue] = uncertain(master)
+    assert "cùng thời điểm" in issue["Nội dung"] and "Giữ bản này" in issue["Nội dung"]
+    keep(master, "DS (da sua).xlsx")
+    merge_job(master, [str(inbox)])
+    assert names(master) == ["Nguyễn Văn An", "Trần Thị Bình", "Lê Văn Cường"]

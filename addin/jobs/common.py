@@ -92,11 +92,23 @@ def opened(report: JobReport, master: Path, *, must_exist: bool = True,
             content, why = read_master(master, sheets, need), None
         except UnreadableFile as exc:
             content, why = None, str(exc)
-    if content is not None and (why := swapped_arguments(master, content)):
+    if content is not None and (why := swapped_arguments(master, content) or lost_list(master, content, sheets)):
         content = None
     if content is None:
         report.fail(MASTER_UNUSABLE, why or "")
     return content
+
+
+def lost_list(master: Path, content: MasterContent, sheets: ListSheets = PROPOSALS) -> str | None:
+    """Why a master whose list sheet is gone (renamed or deleted by hand) must not be used: it has been
+    merged into (its log is there), and a run on it would count nothing or write an empty list for good."""
+    if not content.sheet_names or sheets.rows in content.sheet_names or sheets.log not in content.sheet_names:
+        return None
+    folder = backup_dir(master).name
+    return (f"Sổ tổng hợp \"{master.name}\" không còn trang {sheets.rows} (có thể đã bị đổi tên hoặc xóa), trong khi sổ "
+            f"đã được gộp hồ sơ (có trang {sheets.log}): làm tiếp sẽ mất các dòng đã gộp. Hãy đặt lại tên trang "
+            f"là {sheets.rows}, hoặc lấy lại sổ từ bản sao lưu trong thư mục \"{folder}\" cạnh sổ, rồi chạy lại. "
+            "Chưa ghi gì vào sổ.")
 
 
 def swapped_arguments(master: Path, content: MasterContent) -> str | None:

@@ -63,7 +63,10 @@ def place_unit(submission: Submission, sender: str | None, register: UnitRegiste
         entry = by_sender
     else:
         entry = (register.find(aliases.resolve(written)) or register.find(written)) if written else None
-        entry = entry or by_sender
+        if entry is None and (submission.unit_confidence != "strong" or not written):
+            # the sender names a unit the file does not; a file naming its own school (a cluster's
+            # address sending two schools' lists) is that school's, unregistered, not the sender's
+            entry = by_sender
     if entry is None:
         submission.issues.append(unregistered_issue(written or submission.path, submission.path, register))
         return

@@ -243,6 +243,7 @@ def _loose(text: str) -> str:
 # Ingest fields (addin.ingest.header_field) that DanhSach names otherwise.
 _FIELD_KEYS = {"doi_tuong": "target", "danh_hieu": "de_nghi", "hinh_thuc": "de_nghi"}
 _STATUS_LABELS = {_loose(label): label for label in (STATUS_OK, STATUS_ERROR, STATUS_WARNING)}
+_STATUS_SET = frozenset(_STATUS_LABELS.values())
 # The hints under the signature roles (addin.workbook.master writes them with the official layout).
 _SIGNATURE_HINTS = {"(Ký, ghi rõ họ tên)", "(Ký tên, đóng dấu)"}
 _FIRST_SIGNATURE = "NGƯỜI LẬP BIỂU"
@@ -378,6 +379,7 @@ def _read_list(listing: Iterable[list[Any]] | None, headers: dict[str, str],
     whole, moments = bool(given & {"nam_sinh", "src_row"}), bool(given & {"sent_at", "merged_at"})
     at_nam_sinh, at_src_row, at_ngay_sinh = LIST_INDEX["nam_sinh"], LIST_INDEX["src_row"], LIST_INDEX["ngay_sinh"]
     at_sent, at_merged = LIST_INDEX["sent_at"], LIST_INDEX["merged_at"]
+    at_status = LIST_INDEX["status"]
     # The clerk's own columns are known once every row is read (a column is one when its header
     # or any numbered row's cell has text): the cells of columns not ours are kept per row meanwhile.
     unmapped: list[tuple[MasterRow, dict[int, Any]]] = []
@@ -385,9 +387,10 @@ def _read_list(listing: Iterable[list[Any]] | None, headers: dict[str, str],
     width = len(top[h])
     lines: dict[int, list[Any]] = {}  # the rows under the header that are not numbered: notes, signatures
     last_numbered = h
+    sha_at = next((i for i, k in columns.items() if k == "sha256"), None)
     for r, raw in enumerate(chain(top[h + 1:], grid), start=h + 1):
         if not (stt_at is not None and stt_at < len(raw) and isinstance(raw[stt_at], (int, float))
-                and not isinstance(raw[stt_at], bool)):
+                and not isinstance(raw[stt_at], bool)) and not _ours_by_source(raw, sha_at):
             if any(v not in ("", None) for v in raw):
                 lines[r] = raw
             continue
@@ -408,6 +411,9 @@ def _read_list(listing: Iterable[list[Any]] | None, headers: dict[str, str],
             row[at_nam_sinh], row[at_src_row] = _as_int(row[at_nam_sinh]), _as_int(row[at_src_row])
         if isinstance(row[at_ngay_sinh], datetime):
             row[at_ngay_sinh] = row[at_ngay_sinh].date()
+        if (status := row[at_status]) is not None and status not in _STATUS_SET:
+            # typed by hand ("loi", "LỖI", "ok"): every job reads it as the status it spells
+            row[at_status] = _STATUS_LABELS.get(_loose(str(status)), status)
         if moments:
             for at in (at_sent, at_merged):
                 v = row[at]
@@ -445,6 +451,18 @@ def _read_list(listing: Iterable[list[Any]] | None, headers: dict[str, str],
         if line:
             shape.notes.append(line)
     return unit, rows, shape
+
+
+_HEX = frozenset("0123456789abcdef")
+
+
+def _ours_by_source(raw: list[Any], sha_at: int | None) -> bool:
+    """A row of ours whose STT the clerk retyped ("6a", "6" as text, emptied): its SHA-256 of the
+    file it came from says so, and a note line has none (fresh-eyes testing found such rows lost)."""
+    if sha_at is None or sha_at >= len(raw):
+        return False
+    value = raw[sha_at]
+    return type(value) is str and len(value) == 64 and set(value) <= _HEX
 
 
 def keep_hand_statuses(rows: list[MasterRow], shape: ListShape) -> int:
