@@ -1063,3 +1063,21 @@ def test_people_under_a_school_s_group_line_work_there(workbook) -> None:
     assert [(n.ho_ten, n.don_vi) for n in s.nominees] == [
         ("An", "Trường Tiểu học Sông Cầu"), ("Bình", "Trường THCS Sông Cầu"), ("Tổ Toán", None)]
     assert s.unit == "Phòng GD&ĐT huyện Sông Cầu"
+
+
+def test_a_workbook_named_for_the_other_format_is_read_by_its_content(workbook, tmp_path: Path) -> None:
+    """Round 3 of fresh-eyes testing: an .xlsx saved under .xls (and the reverse) was called damaged
+    ("(ZipError)", "(CalamineError)"), though Excel opens both."""
+    path = workbook(title=TITLE, header=[HEADER], rows=[person(1, "An"), person(2, "Bình")])
+    renamed = path.rename(tmp_path / "danh-sach.xls")
+    s = read_submission(renamed)
+    assert [n.ho_ten for n in s.nominees] == ["An", "Bình"] and s.status != "unreadable"
+
+
+def test_an_xls_named_xlsx_is_read_by_its_content(samples: Path, tmp_path: Path) -> None:
+    import shutil
+
+    old = next(samples.glob("*.xls"))
+    copy = tmp_path / "ds.xlsx"
+    shutil.copy(old, copy)
+    assert read_submission(copy).rows == read_submission(old).rows > 0

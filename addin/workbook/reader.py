@@ -614,6 +614,16 @@ def _damaged_biff() -> UnreadableFile:
     )
 
 
+def _named_for_another_format(path: Path) -> bool:
+    """Whether the file's content is the other Excel format than its extension says (.xls / .xlsx)."""
+    suffix = path.suffix.lower()
+    if suffix not in (".xls", ".xlsx", ".xlsm"):
+        return False
+    with path.open("rb") as f:
+        head = f.read(8)
+    return head.startswith(_OLE_MAGIC) if suffix != ".xls" else head.startswith(_ZIP_MAGIC)
+
+
 def _is_read_failure(exc: BaseException) -> bool:
     """Whether an exception from a reader means "this file is damaged" (not Ctrl+C or exit)."""
     # Some damaged files make calamine's Rust code panic; pyo3 raises that as
@@ -637,7 +647,12 @@ def read_workbook(path: Path, *, include_hidden: bool = False) -> RawWorkbook:
     """
     legacy, long_text = _check_file(path, include_hidden)
     try:
-        book = pc.CalamineWorkbook.from_path(str(path))
+        if _named_for_another_format(path):
+            # an .xls saved under .xlsx (or the reverse): Excel opens it by its content, so does this
+            with path.open("rb") as f:
+                book = pc.CalamineWorkbook.from_filelike(f)
+        else:
+            book = pc.CalamineWorkbook.from_path(str(path))
     except pc.PasswordError:
         raise UnreadableFile("Tệp được đặt mật khẩu: hãy gỡ mật khẩu rồi gửi lại.") from None
     except BaseException as exc:  # calamine raises several types (and panics) for damaged files
