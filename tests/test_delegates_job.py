@@ -163,3 +163,18 @@ def test_quotas_written_in_donvi_are_used_and_cauhinh_s_win(master: Path, tmp_pa
     after = delegates_job(master).result.by_unit
     assert after[other] == 1 and before[other] != 1
     assert after["Trường THCS Lê Quý Đôn"] == 2  # CauHinh's quota for that unit
+
+
+def test_the_lowest_award_may_be_written_by_its_name(master: Path) -> None:
+    """Round 3 of fresh-eyes testing: "Chiến sĩ thi đua cơ sở" typed in CauHinh was refused as not in the catalogue."""
+    by_code = delegates_job(master).result
+    book = openpyxl.load_workbook(master)
+    typed = 0
+    for row in book["CauHinh"].iter_rows():
+        if row[0].value == "Danh hiệu thấp nhất để chọn điển hình":
+            row[1].value = "Chiến sĩ thi đua cơ sở"
+            typed += 1
+    assert typed == 1
+    book.save(master)
+    report = delegates_job(master)
+    assert report.error is None and report.result.by_unit == by_code.by_unit

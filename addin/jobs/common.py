@@ -91,7 +91,8 @@ def opened(report: JobReport, master: Path, *, must_exist: bool = True,
         try:
             content, why = read_master(master, sheets, need), None
         except UnreadableFile as exc:
-            content, why = None, str(exc)
+            # (the list's reader does not know the master's name: its message says "<tên sổ>")
+            content, why = None, str(exc).replace("<tên sổ>.sao-luu", backup_dir(master).name)
     if content is not None and (why := swapped_arguments(master, content) or lost_list(master, content, sheets)):
         content = None
     if content is None:

@@ -142,14 +142,17 @@ def delegates_content(content: MasterContent, *, master: Path | str = "", seats:
     report = DelegatesReport(str(master))
     catalogue = effective_catalogue(content, catalogue)
     s = content.settings
-    if s.exemplary_from not in catalogue:
+    lowest = s.exemplary_from
+    if lowest not in catalogue and len(named := [m.code for m in catalogue.match(lowest) if m.code]) == 1:
+        lowest = named[0]  # the award's name typed for its code ("Chiến sĩ thi đua cơ sở")
+    if lowest not in catalogue:
         report.fail(MASTER_UNUSABLE, f"Cài đặt \"Danh hiệu thấp nhất để chọn điển hình\" là \"{s.exemplary_from}\", "
                                      "không có trong danh mục: hãy ghi một mã như CSTDCS.")
         return report
     settings = core.Settings(
         seats=seats if seats is not None else s.seats,
         guest_share=guest_share if guest_share is not None else s.guest_share,
-        exemplary_max_rank=catalogue[s.exemplary_from].rank,
+        exemplary_max_rank=catalogue[lowest].rank,
         # a unit's quota written in DonVi ("Chỉ tiêu đại biểu"), unless CauHinh gives that unit one
         unit_quotas=unit_quotas(content), type_role_quotas={k: dict(v) for k, v in s.type_role_quotas.items()},
         targets=dict(s.targets),
