@@ -61,6 +61,10 @@ _NOT_FOUND = "Không tìm thấy tệp này (hoặc đây không phải là tệ
 _NO_ACCESS = "Không mở được tệp (không có quyền đọc hoặc tệp đang bị khóa)."
 _TOO_DEEP = "Tệp nén hoặc thư lồng nhau quá nhiều lớp: " + _SAFETY
 _ZIP_DAMAGED = "Tệp nén bị hỏng, không giải nén được: hãy đề nghị đơn vị gửi lại."
+# Archives tdkt does not open: said, never passed over in silence (a unit's list may be inside).
+OTHER_ARCHIVES = frozenset({".rar", ".7z", ".tar", ".gz", ".tgz", ".bz2", ".xz"})
+_OTHER_ARCHIVE = ("Tệp nén dạng .rar, .7z (hoặc .tar, .gz): chương trình chỉ mở được tệp .zip. Hãy giải nén tệp này "
+                  "(bằng WinRAR hoặc 7-Zip) vào hộp thư rồi gộp lại, hoặc đề nghị đơn vị gửi tệp .zip hay tệp bảng tính.")
 _ZIP_EMPTY = "Tệp nén không chứa tệp bảng tính nào (.xlsx, .xls…): hãy đề nghị đơn vị gửi lại tệp danh sách."
 _EML_UNREADABLE = "Không đọc được tệp thư (.eml): tệp bị hỏng hoặc không phải thư điện tử."
 _SAVE_FROM_OUTLOOK = (
@@ -146,7 +150,7 @@ def _list_items(paths: Iterable[str]) -> list[tuple[Path, str]]:
                 continue  # the folder tdkt writes a master in: nothing there is a unit's
             lock_of = _lock_target(p.name)
             name = lock_of if lock_of is not None else p.name
-            if _suffix(name) in TAKEN_SUFFIXES:
+            if _suffix(name) in TAKEN_SUFFIXES or (lock_of is None and _suffix(name) in OTHER_ARCHIVES):
                 items.append((p, os.path.join(given, str(p.relative_to(root)))))
             # other files (cover letters, scans, Word's "~$" lock files) are not ours to list
     return items
@@ -209,6 +213,8 @@ class _Collector:
         try:
             sent_at = _mtime(path)
             suffix = path.suffix.lower()
+            if suffix in OTHER_ARCHIVES:
+                return [self.rejection(shown, origin, _OTHER_ARCHIVE)]
             if suffix in CONTAINER_SUFFIXES:
                 origin = _Origin(path, shown, sent_at, "file")
                 return self.container(path, suffix, shown, origin)

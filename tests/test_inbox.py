@@ -761,3 +761,17 @@ def test_safe_filename_keeps_the_suffix_of_a_long_name():
     name = "Danh sách đề nghị khen thưởng " * 20 + ".xlsx"
     safe = safe_filename(name)
     assert safe.endswith(".xlsx") and len(safe.encode("utf-8")) <= 200
+
+
+def test_an_archive_tdkt_cannot_open_in_a_folder_is_said(tmp_path: Path) -> None:
+    """Round 3 of fresh-eyes testing: a .rar or .7z in the inbox folder was passed over in silence
+    ("no spreadsheet found"), though a unit's list may be inside; in an email it was reported."""
+    from addin.inbox import collect_sources
+
+    inbox = tmp_path / "hop-thu"
+    inbox.mkdir()
+    (inbox / "TH Kim Dong.rar").write_bytes(b"Rar!\x1a\x07\x00 ...")
+    (inbox / "ghi chu.docx").write_bytes(b"PK not ours")
+    sources = collect_sources([str(inbox)], tmp_path / "tam")
+    assert [(Path(s.shown).name, bool(s.rejected)) for s in sources] == [("TH Kim Dong.rar", True)]
+    assert "chỉ mở được tệp .zip" in sources[0].rejected and "giải nén" in sources[0].rejected
