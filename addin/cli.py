@@ -336,6 +336,8 @@ def status(master: str, as_json: bool) -> None:
             text = f"{mark} {u.unit}: " + (f"{u.rows} dòng, {u.errors} lỗi, {u.warnings} cảnh báo, gửi lần cuối "
                                            f"{u.last_sent:%d/%m/%Y %H:%M}" if u.sent and u.last_sent else
                                            f"{u.rows} dòng" if u.sent else "chưa nộp")
+            if u.refused:
+                text += f" ({u.note})"
             click.echo(text + (" — nộp muộn" if u.late else ""))
         for u in report.unregistered:
             click.echo(f"? {u.unit}: đã gửi nhưng không có trong trang {schema.UNITS}"

@@ -180,7 +180,8 @@ def reply_message(*, to: str, subject: str | None, message_id: str | None, body:
     return msg
 
 
-def reminder_text(*, unit: str, deadline: date | None, today: date, office: str, preparer: str) -> str:
+def reminder_text(*, unit: str, deadline: date | None, today: date, office: str, preparer: str,
+                  refused: int = 0) -> str:
     """The reminder to a unit that has not sent its list (Vietnamese), with the deadline."""
     if deadline is None:
         when = "Đề nghị đơn vị gửi danh sách sớm để kịp tổng hợp."
@@ -192,8 +193,11 @@ def reminder_text(*, unit: str, deadline: date | None, today: date, office: str,
     lines = [
         f"Kính gửi: {unit},",
         "",
-        f"Đến ngày {today:%d/%m/%Y}, {office or 'Thường trực Hội đồng Thi đua - Khen thưởng'} chưa nhận được danh sách "
-        f"đề nghị khen thưởng của đơn vị. {when}",
+        (f"Đến ngày {today:%d/%m/%Y}, {office or 'Thường trực Hội đồng Thi đua - Khen thưởng'} đã nhận {refused} tệp "
+         "đơn vị gửi nhưng không đọc được (tệp hỏng, không phải bảng tính Excel, hoặc tệp nén không mở được), nên "
+         f"chưa có danh sách đề nghị khen thưởng của đơn vị. {when}" if refused else
+         f"Đến ngày {today:%d/%m/%Y}, {office or 'Thường trực Hội đồng Thi đua - Khen thưởng'} chưa nhận được danh sách "
+         f"đề nghị khen thưởng của đơn vị. {when}"),
         "",
         "Danh sách lập theo mẫu (tệp Excel), gửi qua thư điện tử trả lời thư này. Nếu đơn vị đã gửi, xin gửi lại "
         "và báo để chúng tôi kiểm tra.",

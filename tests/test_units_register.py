@@ -494,3 +494,23 @@ def test_a_file_naming_its_own_school_is_not_the_sender_s_unit(tmp_path: Path, o
                                                                ("Trường THCS Võ Thị Sáu", "added")]
     assert report.rows_total == 4
     assert [i.value for i in report.issues() if i.code == "unit-unregistered"] == ["Trường THCS Hai Thư B"]
+
+
+def test_a_unit_whose_files_could_not_be_read_is_said_to_have_sent(tmp_path: Path, office_csv: Path):
+    """Round 3 of fresh-eyes testing: a school whose e-mailed file was refused (damaged, winmail.dat...)
+    was listed as not having sent, and reminded that nothing had been received."""
+    master = tmp_path / "tong-hop.xlsx"
+    assert units_job(master, office_csv).error is None
+    broken = tmp_path / "DS khen thuong.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a workbook")
+    mail = emailed(tmp_path / "hop-thu" / "thu.eml", broken, sender="vothisau@tragiang.edu.vn",
+                   date="Wed, 14 May 2025 08:30:00 +0700")
+    other = emailed(tmp_path / "hop-thu" / "thu2.eml", unit_file(tmp_path / "ND.xlsx"), sender="thcsnguyendu@tragiang.edu.vn",
+                    date="Wed, 14 May 2025 09:30:00 +0700")
+    assert merge_job(master, [str(mail), str(other)]).error is None
+    report = status_job(master)
+    vo = next(u for u in report.units if u.unit == "Trường THCS Võ Thị Sáu")
+    assert (vo.sent, vo.refused) == (False, 1) and "không đọc được" in vo.note
+    drafts = remind_job(master, out=tmp_path / "nhac").reminders
+    text = next(r for r in drafts if r.unit == "Trường THCS Võ Thị Sáu").file.read_text(encoding="utf-8", errors="replace")
+    assert "không đọc được" in email.message_from_string(text, policy=email.policy.default).get_body().get_content()

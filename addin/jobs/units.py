@@ -212,12 +212,13 @@ class UnitStatus:
     feedback: datetime | None = None  # when its feedback workbook was written into the outbox
     emails: list[str] = field(default_factory=list)
     note: str | None = None
+    refused: int = 0  # files from its address that could not be read (NhatKy "Từ chối"): it did send
 
     def to_json(self) -> dict[str, Any]:
         return {"unit": self.unit, "sent": self.sent, "files": self.files, "rows": self.rows, "errors": self.errors,
                 "warnings": self.warnings, "last_sent": _iso(self.last_sent), "late": self.late,
                 "versions": self.versions, "first_sent": _iso(self.first_sent), "feedback": _iso(self.feedback),
-                "emails": list(self.emails)}
+                "emails": list(self.emails), "refused": self.refused}
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -267,11 +268,16 @@ def status_content(content: MasterContent, *, master: Path | str = "", now: date
     received = _received(content.log, names)
     register = content.register
     registered: set[str] = set()
+    refused = _refused(content.log, register)
     for entry in register.entries:
         key = unit_key(entry.name)
         registered.add(key)
         report.units.append(_status(entry.name, state.get(key), received.get(key), report.deadline, today, outbox))
         report.units[-1].emails = list(entry.emails)
+        if (n := refused.get(entry.name, 0)) and not report.units[-1].sent:
+            # Sent, but nothing could be read (fresh-eyes testing: such units were listed as not sending)
+            report.units[-1].refused = n
+            report.units[-1].note = f"đã gửi {n} tệp nhưng không đọc được (xem trang {schema.LOG}): hãy đề nghị gửi lại"
     for key, version in state.items():
         if key not in registered:
             status = _status(version.name, version, received.get(key), report.deadline, today, outbox)
@@ -310,6 +316,18 @@ def _received(log: list[list[Any]], names: Any) -> dict[str, _Received]:
             sent = sent.astimezone()
             got.first = sent if got.first is None or sent < got.first else got.first
             got.last = sent if got.last is None or sent > got.last else got.last
+    return out
+
+
+def _refused(log: list[list[Any]], register: UnitRegister) -> dict[str, int]:
+    """Per register unit: the files NhatKy refused unread that came from its address."""
+    out: dict[str, int] = {}
+    at = LOG_INDEX
+    for entry in log:
+        if LABEL_ACTIONS.get(str(entry[at["action"]] or "")) != "rejected":
+            continue
+        if (unit := register.by_address(str(entry[at["sender"]] or ""))) is not None:
+            out[unit.name] = out.get(unit.name, 0) + 1
     return out
 
 
@@ -425,7 +443,7 @@ def remind_content(content: MasterContent, *, master: Path | str, out: Path, now
             continue
         reminder = Reminder(unit.unit, unit.emails)
         body = reminder_text(unit=unit.unit, deadline=status.deadline, today=moment.date(), office=office,
-                             preparer=settings.preparer)
+                             preparer=settings.preparer, refused=unit.refused)
         message = reminder_message(to=unit.emails, deadline=status.deadline, body=body, now=moment)
         path = out / safe_filename(f"{unit.unit} - Nhắc nộp hồ sơ.eml")
         try:
