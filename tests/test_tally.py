@@ -331,3 +331,14 @@ def test_the_tally_makes_the_list_to_sign_again_after_the_clerk_edits_danhsach(t
     book.save(master)
     assert tally_job(master).print_list_refreshed is True
     assert tally_job(master).print_list_refreshed is False
+
+
+def test_the_tally_s_subtitle_names_the_one_school_year_its_book_holds(tmp_path: Path) -> None:
+    """Round 2 of fresh-eyes testing: "(tất cả các năm học trong sổ)" under a book of one year."""
+    from addin.settings import Settings
+    from addin.workbook.masterbook import tally_sheet
+
+    t = tally([row("A", "LDTT")], default_catalogue())
+    assert "(Năm học 2024-2025)" in str(tally_sheet(t, Settings()).layout)
+    assert "(Năm học 2024-2025)" in str(tally_sheet(tally([row("A", "LDTT")], default_catalogue(), years=["2024-2025"]),
+                                                    Settings()).layout)

@@ -8,6 +8,7 @@ rests on is verified [V], a warning when one is reported [R] or common practice 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Callable, Iterable
@@ -102,7 +103,8 @@ def _counted_from(h: History, ctx: Context) -> tuple[int, str | None]:
     # The year the penalty ends in was partly served under it: counting starts the year after.
     first = school_year_of(last.end) + 1
     assumed = f", tính {ctx.v('CHUNG', 'thoi_han_ky_luat_thang')} tháng vì sổ không ghi ngày kết thúc" if last.end_assumed else ""
-    return first, f"kỷ luật {last.form} đến ngày {last.end:%d/%m/%Y}{assumed}"
+    form = re.sub(r"^(hình thức )?kỷ luật\s*:?\s*", "", str(last.form or "").strip(), flags=re.IGNORECASE)
+    return first, f"kỷ luật {form + ' ' if form else ''}đến ngày {last.end:%d/%m/%Y}{assumed}"
 
 
 def _missing_year(y: int, label: str, first: int, why: str | None) -> str:

@@ -776,9 +776,9 @@ def print_list_sheet(rows: list[MasterRow], settings: settings_mod.Settings, cat
         tables.append(PagedTable(None, headers, []))
     people = len(rows) - errors - sum(earlier.values())
     proposals = sum(len(p) for g in groups.values() for p in g.values())
+    two = "; một người đề nghị hai danh hiệu có tên ở cả hai mục" if proposals > people else ""
     note = (f"Ghi chú: danh sách gồm {people} dòng có tình trạng OK hoặc Cảnh báo của trang {schema.LIST} "
-            f"({proposals} lượt đề nghị; một người đề nghị hai danh hiệu có tên ở cả hai mục); "
-            f"{errors} dòng còn lỗi chưa được ghi.")
+            f"({proposals} lượt đề nghị{two}); {errors} dòng còn lỗi chưa được ghi.")
     if unnamed:
         note += f" {unnamed} dòng chưa xác định được danh hiệu, hình thức (xem trang {schema.LIST}) chưa được ghi."
     if earlier:
@@ -908,7 +908,8 @@ def tally_sheet(tally: Tally, settings: settings_mod.Settings, *, with_registrat
     unit_totals = tally.unit_totals()
     registered = {u: sum((r.registered or {}).get(u, 0) for r in tally.rows) for u in units}
     per_unit = 2 if with_registrations else 1
-    years = ", ".join(tally.years) if tally.years else "tất cả các năm học trong sổ"
+    years = ("Năm học " + ", ".join(tally.years) if tally.years else
+             f"Năm học {tally.years_held[0]}" if len(tally.years_held) == 1 else "tất cả các năm học trong sổ")
     counted = "các dòng có tình trạng OK hoặc Cảnh báo" if not settings.tally_counts_errors else "mọi dòng"
     note = (f"Ghi chú: biểu đếm {counted} của trang DanhSach ({tally.counted_rows} dòng); "
             f"{tally.skipped_error_rows} dòng còn lỗi chưa được tính. Mỗi danh hiệu, hình thức trên một dòng được đếm một lần.")
