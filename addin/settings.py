@@ -65,6 +65,9 @@ class Settings:
     unit_quotas: dict[str, int] = field(default_factory=dict)
     type_role_quotas: dict[str, dict[str, int]] = field(default_factory=dict)
     targets: dict[str, float] = field(default_factory=dict)
+    # Values typed in CauHinh that could not be read, as sentences for the clerk: the default (or
+    # nothing) was used instead ("Tổng số đại biểu" typed "khoảng 200 người").
+    problems: list[str] = field(default_factory=list)
 
     def issuer(self, fallback_unit: str | None = None) -> list[str]:
         """The left block of the title: parent agency, then the unit (in capitals)."""
@@ -107,10 +110,14 @@ def parse(rows: Iterable[list[Any]]) -> Settings:
             # A plain setting ends a section: a setting added since a master was made (Hạn nộp) is
             # typed by the clerk at the bottom of its CauHinh, under the sections.
             section = None
+        unread = value not in (None, "") and parse_number(value, share=section == fold(SECTION_TARGETS)) is None
         if section == fold(SECTION_UNIT_QUOTAS):
             seats = int(_number(value, -1))
             if seats >= 0:
                 settings.unit_quotas[label] = seats
+            elif unread:
+                settings.problems.append(f"Chỉ tiêu đại biểu của \"{label}\" ghi \"{clean(str(value))}\": không đọc được "
+                                         "số, nên chưa dùng. Hãy ghi một số, ví dụ 5.")
         elif section == fold(SECTION_ROLE_QUOTAS):
             unit_type, _, role = label.partition(" - ")
             type_key = next((k for k, v in UNIT_TYPE_LABELS.items() if fold(v) == fold(unit_type)), None)
@@ -118,19 +125,28 @@ def parse(rows: Iterable[list[Any]]) -> Settings:
             seats = int(_number(value, -1))
             if type_key and role_key and seats >= 0:
                 settings.type_role_quotas.setdefault(type_key, {})[role_key] = seats
+            elif unread:
+                settings.problems.append(f"Chỉ tiêu \"{label}\" ghi \"{clean(str(value))}\": không đọc được số, nên "
+                                         "chưa dùng. Hãy ghi một số, ví dụ 1.")
         elif section == fold(SECTION_TARGETS):
             target = target_by_label.get(key)
             share = _number(value, -1, share=True)
             if target and 0 <= share <= 1:
                 settings.targets[target] = share
+            elif target and unread:
+                settings.problems.append(f"Mục tiêu \"{label}\" ghi \"{clean(str(value))}\": không đọc được tỷ lệ, nên "
+                                         "chưa đối chiếu. Hãy ghi ví dụ 30% hoặc 0,3.")
         elif key in by_label:
             attr, default = by_label[key]
             if isinstance(getattr(Settings, attr, None), bool):  # yes/no settings, typed "Có"/"Không"
                 setattr(settings, attr, is_yes(value))
-            elif isinstance(default, int):
-                setattr(settings, attr, int(_number(value, default)))
-            elif isinstance(default, float):
-                setattr(settings, attr, _number(value, default, share=True))
+            elif isinstance(default, (int, float)):
+                number = parse_number(value, share=isinstance(default, float)) if value not in (None, "") else None
+                if number is None and value not in (None, ""):
+                    settings.problems.append(f"Ô \"{label}\" ghi \"{clean(str(value))}\": không đọc được số, nên dùng "
+                                             f"giá trị mặc định {str(default).replace('.', ',')}. Hãy ghi một số.")
+                number = default if number is None else number
+                setattr(settings, attr, int(number) if isinstance(default, int) else number)
             elif isinstance(value, (date, datetime)):  # a date cell (Hạn nộp): as the clerk reads it
                 setattr(settings, attr, value.strftime("%d/%m/%Y"))
             elif attr == "signer_title" and value not in (None, "") and "\n" in str(value):

@@ -68,3 +68,19 @@ def test_a_two_line_signer_title_prints_as_two_lines(tmp_path) -> None:
     ws = openpyxl.load_workbook(master)["TongHop"]
     [cell] = [c for row in ws.iter_rows() for c in row if c.value == "KT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC"]
     assert cell.alignment.wrap_text and ws.row_dimensions[cell.row].height >= 39  # two lines (XlsxWriter rounds to pixels)
+
+
+def test_values_that_cannot_be_read_are_said_not_silently_defaulted() -> None:
+    """Round 3 of fresh-eyes testing: "khoảng 200 người" seats, "năm" as a quota and an unreadable target
+    were replaced by defaults (or dropped) with no word."""
+    rows = settings.rows()
+    for row in rows:
+        if row and row[0] == "Tổng số đại biểu":
+            row[1] = "khoảng 200 người"
+    rows += [[settings.SECTION_UNIT_QUOTAS, None], ["Trường THCS Lê Lợi", "năm"], ["Trường TH Kim Đồng", 3]]
+    parsed = settings.parse(rows)
+    assert parsed.seats == 200 and parsed.unit_quotas == {"Trường TH Kim Đồng": 3}
+    assert len(parsed.problems) == 2
+    assert "Tổng số đại biểu" in parsed.problems[0] and "khoảng 200 người" in parsed.problems[0]
+    assert "Trường THCS Lê Lợi" in parsed.problems[1] and "năm" in parsed.problems[1]
+    assert settings.parse(settings.rows()).problems == []

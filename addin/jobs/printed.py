@@ -164,6 +164,9 @@ def delegates_content(content: MasterContent, *, master: Path | str = "", seats:
     except ValueError as exc:  # settings the clerk typed that cannot work (a share above 1, ...)
         report.fail(MASTER_UNUSABLE, str(exc))
         return report
+    # what CauHinh holds that could not be read is said first (fresh-eyes testing: "khoảng 200 người"
+    # was silently read as the default 200 seats)
+    report.result.shortfalls[:0] = [f"Trang {schema.SETTINGS}: {p}" for p in s.problems]
     report.sheets = [delegates_sheet(report.result, content.settings, catalogue),
                      delegate_notes_sheet(report.result, at=datetime.now()), *clerk_sheets(content.settings)]
     return report
