@@ -647,12 +647,16 @@ def read_workbook(path: Path, *, include_hidden: bool = False) -> RawWorkbook:
     """
     legacy, long_text = _check_file(path, include_hidden)
     try:
-        if _named_for_another_format(path):
+        try:
+            book = pc.CalamineWorkbook.from_path(str(path))
+        except pc.PasswordError:
+            raise
+        except BaseException as exc:
+            if not (_is_read_failure(exc) and _named_for_another_format(path)):
+                raise
             # an .xls saved under .xlsx (or the reverse): Excel opens it by its content, so does this
             with path.open("rb") as f:
                 book = pc.CalamineWorkbook.from_filelike(f)
-        else:
-            book = pc.CalamineWorkbook.from_path(str(path))
     except pc.PasswordError:
         raise UnreadableFile("Tệp được đặt mật khẩu: hãy gỡ mật khẩu rồi gửi lại.") from None
     except BaseException as exc:  # calamine raises several types (and panics) for damaged files
