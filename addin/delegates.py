@@ -25,7 +25,7 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from addin.schema import GUESTS, LIST_HEADER_ROW, LIST_KEYS, STATUS_ERROR
+from addin.schema import GUESTS, LIST_HEADER_ROW, LIST_KEYS, status_counts
 from addin.units import unit_key
 from addin.text import clean, fold, is_ethnic_minority, is_yes, name_key, parse_gender
 
@@ -265,7 +265,6 @@ def candidates_from_rows(
     awards: dict[tuple[str, str], tuple[str, int] | None] = {}
     females: dict[Any, bool] = {}
     minorities: dict[Any, bool] = {}
-    error = fold(STATUS_ERROR)
 
     def text(value: Any) -> str:  # _text, memoised for texts (1 == 1.0 == True as keys: texts only)
         if type(value) is not str:
@@ -286,7 +285,7 @@ def candidates_from_rows(
     for i, raw in enumerate(rows):
         # (a list first: isinstance against the Mapping ABC costs more than the rest of the row's work)
         row = dict(zip(LIST_KEYS, raw)) if isinstance(raw, list) or not isinstance(raw, Mapping) else raw
-        if fold(text(row.get("target"))) != "cá nhân" or fold(text(row.get("status"))) == error:
+        if fold(text(row.get("target"))) != "cá nhân" or not status_counts(text(row.get("status")) or None):
             continue
         name, unit = text(row.get("ho_ten")), text(row.get("unit")) or text(row.get("don_vi"))
         key = (text(row.get("ma")), text(row.get("de_nghi")))

@@ -17,7 +17,7 @@ from typing import Any, Iterable
 from addin.catalogue import KIND_LABELS, Catalogue
 from addin.ingest import parse_rating
 from addin.models import AwardKind, Issue, Nominee, Rating, Severity, Submission, Target
-from addin.schema import HISTORY, HISTORY_COLUMNS, STATUS_ERROR, MasterRow
+from addin.schema import HISTORY, HISTORY_COLUMNS, MasterRow, status_counts
 from addin.text import clean, find_school_year, fold, is_yes, name_key, parse_date, strip_accents
 from addin.units import unit_key
 
@@ -347,7 +347,7 @@ def records_from_master_rows(rows: list[MasterRow], catalogue: Catalogue, *, yea
     errors = other_year = 0
     wanted = find_school_year(year or "") if year else None
     for excel_row, row in enumerate(rows, start=1):
-        if row.status == STATUS_ERROR:
+        if not status_counts(row.status):
             errors += 1
             continue
         nam_hoc = find_school_year(str(row.nam_hoc or "")) or wanted

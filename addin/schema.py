@@ -279,6 +279,15 @@ def widths(columns: Iterable[Column]) -> list[float]:
 # Labels: the Vietnamese words a sheet shows for the values code uses
 
 STATUS_OK, STATUS_ERROR, STATUS_WARNING = "OK", "Lỗi", "Cảnh báo"  # DanhSach's Tình trạng
+# The statuses whose rows count (tally, list to sign, delegates, record): tdkt's OK and Cảnh báo, and
+# none yet. A word the clerk typed instead ("Rút", "Không duyệt", with a reason in Ghi chú) holds the
+# row back, as Lỗi does: the tally's note has always said it counts OK and Cảnh báo.
+COUNTED_STATUSES = frozenset({STATUS_OK, STATUS_WARNING, None, ""})
+
+
+def status_counts(status: object) -> bool:
+    """Whether a DanhSach row of this status is counted (see COUNTED_STATUSES)."""
+    return status in COUNTED_STATUSES
 TARGET_PERSON, TARGET_COLLECTIVE = "Cá nhân", "Tập thể"  # DanhSach's Đối tượng
 
 SEVERITY_LABELS = {Severity.ERROR: "Lỗi", Severity.WARNING: "Cảnh báo", Severity.INFO: "Thông tin"}

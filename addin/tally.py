@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from addin.catalogue import KIND_LABELS, TARGET_LABELS, Catalogue
-from addin.schema import STATUS_ERROR, MasterRow
+from addin.schema import MasterRow, status_counts
 from addin.text import school_year_key
 from addin.units import unit_key
 from addin.models import AwardKind, Target
@@ -171,10 +171,10 @@ def _count(rows: Iterable[MasterRow], catalogue: Catalogue, wanted: set[str] | N
             seen_units.add(unit)
             units.append(unit)
         if wanted is not None and (year := school_year_key(row.nam_hoc)) not in wanted:  # the row's own year
-            if year is None and (row.status != STATUS_ERROR or count_errors):
+            if year is None and (status_counts(row.status) or count_errors):
                 no_year += 1
             continue
-        if row.status == STATUS_ERROR and not count_errors:
+        if not count_errors and not status_counts(row.status):
             skipped += 1
             continue
         counted += 1

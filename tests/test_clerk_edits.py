@@ -375,3 +375,27 @@ def test_a_status_typed_loosely_is_read_alike_by_every_job(workbook, tmp_path: P
     edit(master, overrule)
     code, report = run("tally", str(master))
     assert code == 0 and report["counted_rows"] == 3 and report["skipped_error_rows"] == 2
+
+
+def test_a_status_word_of_the_clerk_s_own_holds_the_row_back_and_stays(workbook, tmp_path: Path) -> None:
+    """Round 3 of fresh-eyes testing: "Rút" or "Không duyệt" typed in Tình trạng, with a reason, went back
+    to OK at the next merge with no word, and the row was counted meanwhile."""
+    master = _merged(workbook, tmp_path)
+
+    def withdraw(ws: Any, columns: dict[str, int], last: int) -> None:
+        an = row_of(ws, columns, "Nguyễn Văn An")
+        ws.cell(an, columns["Tình trạng"], "Rút")
+        ws.cell(an, columns["Ghi chú"], "Đơn vị xin rút ngày 20/5")
+    edit(master, withdraw)
+    code, report = run("tally", str(master))
+    assert code == 0 and report["counted_rows"] == 3  # An held back, as Bình's error is
+    third = unit_file(workbook, "hoa-sen.xlsx", "TRƯỜNG THCS HOA SEN", HOA_SEN, 1_747_000_200)
+    code, report = run("merge", str(master), str(tmp_path / "nguyen-du.xlsx"), str(tmp_path / "le-loi.xlsx"), str(third))
+    assert code == 0 and report["rows_total"] == 6
+    _, rows, _ = table(master)
+    assert next(r for r in rows if r["Họ và tên"] == "Nguyễn Văn An")["Tình trạng"] == "Rút"
+    code, report = run("tally", str(master))
+    assert report["counted_rows"] == 4
+    listed = " ".join(str(v) for r in openpyxl.load_workbook(master)[schema.PRINT_LIST].iter_rows(values_only=True)
+                      for v in r if v)
+    assert "Nguyễn Văn An" not in listed and "Vũ Thị Hạnh" in listed

@@ -48,6 +48,7 @@ from addin.schema import (
     STATUS_WARNING,
     ListSheets,
     MasterRow,
+    status_counts,
 )
 from addin.ingest import header_field
 from addin.text import clean, fold, name_key, school_year_key, strip_accents
@@ -479,7 +480,9 @@ def keep_hand_statuses(rows: list[MasterRow], shape: ListShape) -> int:
         before = shape.statuses.get(provenance(row))
         if before is None or not row.ghi_chu:
             continue
-        status = _STATUS_LABELS.get(_loose(str(before[0] or "")))
+        typed = _text(before[0])
+        # tdkt's own words however typed; any other word of the clerk's ("Rút") is kept as written
+        status = _STATUS_LABELS.get(_loose(typed or ""), typed)
         if status and status != row.status and _text(before[1]) == _text(row.status_text):
             row.status = status
             kept += 1
@@ -608,7 +611,7 @@ def master_sheets(content: MasterContent, outcome: MergeOutcome, files: list[Fil
     keep_hand_statuses(rows, shape)
     row_styles = {}
     for i, row in enumerate(rows):
-        if row[status] == STATUS_ERROR:
+        if not status_counts(row[status]):
             row_styles[i] = "error"
         elif row[status] == STATUS_WARNING:
             row_styles[i] = "warning"
@@ -725,7 +728,7 @@ def print_list_sheet(rows: list[MasterRow], settings: settings_mod.Settings, cat
         if season is not None and row.nam_hoc and (year := year_of[row.nam_hoc]) and year < season:
             earlier[year] = earlier.get(year, 0) + 1
             continue
-        if row.status == STATUS_ERROR:
+        if not status_counts(row.status):
             errors += 1
             continue
         target = Target.TAP_THE if row.is_collective else Target.CA_NHAN
