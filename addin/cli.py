@@ -342,7 +342,9 @@ def status(master: str, as_json: bool) -> None:
         for u in report.unregistered:
             click.echo(f"? {u.unit}: đã gửi nhưng không có trong trang {schema.UNITS}"
                        + (f" ({u.note[:1].lower()}{u.note[1:]})" if u.note else ""))
-        deadline = f"hạn nộp {report.deadline:%d/%m/%Y}" if report.deadline else "chưa đặt hạn nộp"
+        deadline = (f"hạn nộp {report.deadline:%d/%m/%Y}" if report.deadline else
+                    f"hạn nộp ghi \"{report.deadline_typed}\" không đọc được: hãy ghi ở trang {schema.SETTINGS} "
+                    "theo dạng ngày/tháng/năm, ví dụ 15/05/2025" if report.deadline_typed else "chưa đặt hạn nộp")
         click.echo(f"\n{len(report.units) - len(report.missing)}/{len(report.units)} đơn vị đã nộp ({deadline}).")
         if not report.error:
             click.echo(f"Đã ghi trang {schema.SUBMISSION_STATUS} vào sổ {master}.")

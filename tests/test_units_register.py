@@ -311,6 +311,10 @@ def test_a_deadline_that_is_not_a_date_is_said_and_nobody_is_late(round_master: 
     assert report.deadline is None and not any(u.late for u in report.units)
     notes = [r[0] for r in sheet(round_master, "TinhHinhNop") if r and isinstance(r[0], str) and "Hạn nộp" in r[0]]
     assert any("cuối tháng 5" in n for n in notes)
+    # and the command's own output says it too (fresh-eyes testing found "chưa đặt hạn nộp" there)
+    assert report.deadline_typed == "cuối tháng 5"
+    code, out = run("status", str(round_master))
+    assert code == 0 and "hạn nộp ghi \"cuối tháng 5\" không đọc được" in out and "chưa đặt hạn nộp" not in out
 
 
 needs_libreoffice = pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None,

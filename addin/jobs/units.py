@@ -231,6 +231,7 @@ class StatusReport(JobReport):
     units: list[UnitStatus] = field(default_factory=list)  # the register's units, in its order
     unregistered: list[UnitStatus] = field(default_factory=list)  # units that sent but are not in DonVi
     today: date | None = None
+    deadline_typed: str = ""  # "Hạn nộp" as typed in CauHinh, when it is not a date (said, never dropped)
 
     @property
     def missing(self) -> list[str]:
@@ -263,6 +264,8 @@ def status_content(content: MasterContent, *, master: Path | str = "", now: date
     report = StatusReport(str(master))
     today = now_here(now).date()
     report.today, report.deadline = today, content.settings.deadline_date()
+    if report.deadline is None and content.settings.deadline:
+        report.deadline_typed = content.settings.deadline
     names = content.unit_names()
     state = state_of(content)
     received = _received(content.log, names)
