@@ -166,6 +166,12 @@ def render_merge(report, sheet: str = schema.LIST, issues_sheet: str = schema.IS
                  f"({errors} lỗi, {warnings} cảnh báo; xem trang {issues_sheet}).")
     if report.backup:
         lines.append(f"Bản trước đã được lưu tại: {report.backup}")
+    if report.statuses_reverted:
+        shown = "; ".join(f"{name} (\"{typed}\" -> {now})" for name, typed, now in report.statuses_reverted[:5])
+        more = f" và {len(report.statuses_reverted) - 5} dòng khác" if len(report.statuses_reverted) > 5 else ""
+        lines.append(f"Lưu ý: {len(report.statuses_reverted)} dòng đã sửa tình trạng bằng tay nhưng không ghi lý do "
+                     f"ở cột \"Ghi chú\", nên trở lại tình trạng chương trình kiểm tra: {shown}{more}. Muốn giữ, hãy "
+                     f"sửa lại và ghi lý do ở cột \"Ghi chú\" (bản trước ở thư mục sao lưu).")
     if not report.changed:
         lines.append("Không có gì mới: sổ tổng hợp giữ nguyên như trước (không ghi lại, không tạo bản sao lưu).")
     return "\n".join(lines)

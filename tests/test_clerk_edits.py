@@ -399,3 +399,17 @@ def test_a_status_word_of_the_clerk_s_own_holds_the_row_back_and_stays(workbook,
     listed = " ".join(str(v) for r in openpyxl.load_workbook(master)[schema.PRINT_LIST].iter_rows(values_only=True)
                       for v in r if v)
     assert "Nguyễn Văn An" not in listed and "Vũ Thị Hạnh" in listed
+
+
+def test_a_hand_status_given_back_for_want_of_a_reason_is_said(workbook, tmp_path: Path) -> None:
+    """Round 4 of fresh-eyes testing: a status changed by hand with no reason in Ghi chú went back to
+    tdkt's at the next merge without a word (the guide asks for the reason; the silence was the fault)."""
+    master = _merged(workbook, tmp_path)
+
+    def overrule(ws: Any, columns: dict[str, int], last: int) -> None:
+        ws.cell(row_of(ws, columns, "Nguyễn Văn An"), columns["Tình trạng"], "Rút")
+    edit(master, overrule)
+    code, report = run("merge", str(master), str(tmp_path / "nguyen-du.xlsx"), str(tmp_path / "le-loi.xlsx"))
+    assert code == 0 and report["statuses_reverted"] == [{"name": "Nguyễn Văn An", "typed": "Rút", "status": "OK"}]
+    result = CliRunner().invoke(main, ["merge", str(master), str(tmp_path / "nguyen-du.xlsx")])
+    assert "đã sửa tình trạng bằng tay" not in result.output  # said once: the status is tdkt's again

@@ -25,7 +25,7 @@ from addin.validate import validate_file
 from addin.workbook import prefetch
 from addin.workbook.master import SheetData, read_seal, writes_master
 from addin.workbook.masterbook import (MasterContent, Need, master_sheets, read_master, sheets_read, state_of,
-                                       written_sheet_names)
+                                       unexplained_statuses, written_sheet_names)
 from addin.workbook.reader import UnreadableFile
 
 
@@ -40,6 +40,8 @@ class MergeReport(JobReport):
     changed: bool = True
     rows_held: int | None = None  # DanhSach's rows as the master's seal says (an unchanged re-merge reads no rows)
     seal: dict[str, Any] | None = None  # what a merge of DanhSach leaves in the master for the next (see _sealed)
+    # (name, typed, now) of statuses the clerk changed by hand with no reason in Ghi chú: given back
+    statuses_reverted: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
     def rows_total(self) -> int:
@@ -78,6 +80,7 @@ class MergeReport(JobReport):
             "error": self.error,
             "backup": str(self.backup) if self.backup else None,
             "changed": self.changed,
+            "statuses_reverted": [{"name": n, "typed": t, "status": now} for n, t, now in self.statuses_reverted],
         }
 
 
@@ -267,6 +270,7 @@ def merge_content(master: Path, content: MasterContent, sources: list[str], *, m
         extra = [(None, issue) for issue in report.rejected_issues]
         report.sheets = master_sheets(content, report.outcome, report.files, extra, merged_at, unit=unit,
                                       sheets=sheets, catalogue=catalogue)
+        report.statuses_reverted = unexplained_statuses(report.outcome.rows, content.shape)
     if sheets is PROPOSALS:
         report.seal = _seal_of(report, state, clean=not report.rejected_issues)
     return report

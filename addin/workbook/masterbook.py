@@ -489,6 +489,23 @@ def keep_hand_statuses(rows: list[MasterRow], shape: ListShape) -> int:
     return kept
 
 
+def unexplained_statuses(rows: list[MasterRow], shape: ListShape) -> list[tuple[str, str, str]]:
+    """(name, status typed, status now) of the rows whose Tình trạng the clerk changed by hand with no
+    reason in Ghi chú: keep_hand_statuses gives them tdkt's status back, and the clerk must be told."""
+    out: list[tuple[str, str, str]] = []
+    if not shape.statuses:
+        return out
+    for row in rows:
+        before = shape.statuses.get(provenance(row))
+        if before is None or row.ghi_chu:
+            continue
+        typed = _text(before[0])
+        if typed and _STATUS_LABELS.get(_loose(typed), typed) != row.status \
+                and _text(before[1]) == _text(row.status_text):
+            out.append((str(row.ho_ten or ""), typed, str(row.status or "")))
+    return out
+
+
 def sheets_read(sheets: ListSheets = PROPOSALS) -> list[str]:
     """The sheets content_from_sheets reads for a full read (a test keeps the two in step).
 
