@@ -148,10 +148,20 @@ def tally(rows: Iterable[MasterRow], catalogue: Catalogue, *, years: list[str] |
                  {u: n for u in units if (n := registered.get((code, target, kind), {}).get(u))})
         for code, target, kind in sorted(counts, key=order)
     ]
-    year_of = {v: school_year_key(v) for v in {r.nam_hoc for r in rows} if v}
-    per_year = Counter(year_of[r.nam_hoc] for r in rows if r.nam_hoc and year_of[r.nam_hoc])
+    per_year = rows_per_year(rows)
     return Tally(table, units, counted, skipped, sorted(wanted) if wanted else None, no_year, sorted(per_year),
                  per_year.most_common(1)[0][0] if per_year else None)
+
+
+def year_keys(rows: Iterable[MasterRow]) -> dict[Any, str | None]:
+    """Each Năm học cell as written -> its school year ("2024 - 2025" -> "2024-2025"), once per spelling."""
+    return {v: school_year_key(v) for v in {r.nam_hoc for r in rows} if v}
+
+
+def rows_per_year(rows: list[MasterRow], keys: dict[Any, str | None] | None = None) -> Counter:
+    """How many rows name each school year (rows naming none are not counted)."""
+    keys = year_keys(rows) if keys is None else keys
+    return Counter(keys[r.nam_hoc] for r in rows if r.nam_hoc and keys[r.nam_hoc])
 
 
 def _count(rows: Iterable[MasterRow], catalogue: Catalogue, wanted: set[str] | None, count_errors: bool,

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import functools
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import chain
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import python_calamine as pc
 
@@ -24,7 +23,7 @@ from addin.delegates import FLAGS
 from addin.delegates import Result as DelegateResult
 from addin.history import YearRecord
 from addin.rules import RuleTable, default_table
-from addin.tally import KIND_ORDER, Tally, parse_codes
+from addin.tally import KIND_ORDER, Tally, parse_codes, rows_per_year, year_keys
 from addin import schema
 from addin import settings as settings_mod
 from addin.merge import FileOutcome, MergeOutcome, UnitVersion, confidence_text
@@ -51,7 +50,7 @@ from addin.schema import (
     status_counts,
 )
 from addin.ingest import header_field
-from addin.text import clean, fold, name_key, school_year_key, strip_accents
+from addin.text import clean, fold, name_key, strip_accents
 from addin.units import Aliases, RegisterEntry, UnitNames, UnitRegister, register_from_grid, unit_key
 from addin.workbook.master import PRINT_WIDTH_PX, OfficialLayout, PagedTable, SheetData, backup_dir, column_px
 from addin.workbook import prefetch
@@ -466,6 +465,21 @@ def _ours_by_source(raw: list[Any], sha_at: int | None) -> bool:
     return type(value) is str and len(value) == 64 and set(value) <= _HEX
 
 
+def _hand_statuses(rows: list[MasterRow], shape: ListShape) -> Iterator[tuple[MasterRow, str]]:
+    """Each row whose Tình trạng the clerk set by hand to another status than tdkt's, with the same
+    checks (Nội dung kiểm tra) as when the clerk set it, and that status: tdkt's own words however
+    typed ("loi" is Lỗi), any other word of the clerk's ("Rút") as written."""
+    if not shape.statuses:  # a new master: no row of its list was read, nothing to look up per row
+        return
+    for row in rows:
+        before = shape.statuses.get(provenance(row))
+        if before is None or not (typed := _text(before[0])):
+            continue
+        status = _STATUS_LABELS.get(_loose(typed), typed)
+        if status != row.status and _text(before[1]) == _text(row.status_text):
+            yield row, status
+
+
 def keep_hand_statuses(rows: list[MasterRow], shape: ListShape) -> int:
     """Give back the status the clerk set by hand, with a reason in Ghi chú; how many rows.
 
@@ -474,16 +488,8 @@ def keep_hand_statuses(rows: list[MasterRow], shape: ListShape) -> int:
     change (a new version, a new duplicate), tdkt's status stands again.
     """
     kept = 0
-    if not shape.statuses:  # a new master: no row of its list was read, nothing to look up per row
-        return kept
-    for row in rows:
-        before = shape.statuses.get(provenance(row))
-        if before is None or not row.ghi_chu:
-            continue
-        typed = _text(before[0])
-        # tdkt's own words however typed; any other word of the clerk's ("Rút") is kept as written
-        status = _STATUS_LABELS.get(_loose(typed or ""), typed)
-        if status and status != row.status and _text(before[1]) == _text(row.status_text):
+    for row, status in _hand_statuses(rows, shape):
+        if row.ghi_chu:
             row.status = status
             kept += 1
     return kept
@@ -492,9 +498,8 @@ def keep_hand_statuses(rows: list[MasterRow], shape: ListShape) -> int:
 def unexplained_statuses(rows: list[MasterRow], shape: ListShape) -> list[tuple[str, str, str]]:
     """(name, status typed, status now) of the rows whose Tình trạng the clerk changed by hand with no
     reason in Ghi chú: keep_hand_statuses gives them tdkt's status back, and the clerk must be told."""
-    out: list[tuple[str, str, str]] = []
-    if not shape.statuses:
-        return out
+    return [(str(row.ho_ten or ""), status, str(row.status or ""))
+            for row, status in _hand_statuses(rows, shape) if not row.ghi_chu]
     for row in rows:
         before = shape.statuses.get(provenance(row))
         if before is None or row.ghi_chu:
@@ -735,8 +740,8 @@ def print_list_sheet(rows: list[MasterRow], settings: settings_mod.Settings, cat
     # history, not proposals to sign. When most dated rows name one school year (the season's
     # proposals), rows of years before it are left out; rows of later years, or of none, stay (a
     # list dated next year is still a proposal, and the clerk must see it). No clear majority: all stay.
-    year_of = {v: school_year_key(v) for v in {r.nam_hoc for r in rows} if v}
-    per_year = Counter(year_of[r.nam_hoc] for r in rows if r.nam_hoc and year_of[r.nam_hoc])
+    year_of = year_keys(rows)
+    per_year = rows_per_year(rows, year_of)
     season, most = per_year.most_common(1)[0] if per_year else (None, 0)
     if most * 2 <= sum(per_year.values()):
         season = None
